@@ -1,0 +1,37 @@
+#include "commands/command_util.h"
+
+#include "common/error_texts.h"
+#include "common/numbers.h"
+
+namespace strata::commands {
+
+void ReplyError(CommandContext& ctx, store::OpStatus status) {
+  using store::OpStatus;
+  switch (status) {
+    case OpStatus::kWrongType: ctx.reply.Error(errors::kWrongType); return;
+    case OpStatus::kNotInteger: ctx.reply.Error(errors::kNotInteger); return;
+    case OpStatus::kNotFloat: ctx.reply.Error(errors::kNotFloat); return;
+    case OpStatus::kOverflow: ctx.reply.Error(errors::kOverflow); return;
+    case OpStatus::kNanOrInfinity: ctx.reply.Error(errors::kNanOrInfinity); return;
+    case OpStatus::kTooLarge: ctx.reply.Error(errors::kStringTooLong); return;
+    case OpStatus::kOutOfRange: ctx.reply.Error(errors::kOffsetOutOfRange); return;
+    case OpStatus::kNoKey: ctx.reply.Error(errors::kNoSuchKey); return;
+    case OpStatus::kOk:
+    case OpStatus::kNotDone: break;
+  }
+  ctx.reply.Error(errors::kSyntax);
+}
+
+bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value) {
+  if (ParseInt64(ctx.arg(i), value)) return true;
+  ctx.reply.Error(errors::kNotInteger);
+  return false;
+}
+
+bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value) {
+  if (ParseDouble(ctx.arg(i), value)) return true;
+  ctx.reply.Error(errors::kNotFloat);
+  return false;
+}
+
+}  // namespace strata::commands

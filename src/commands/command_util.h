@@ -1,0 +1,35 @@
+// Helpers shared by command handlers: argument parsing that replies Redis's error on failure,
+// and the error reply for each store status.
+#ifndef STRATA_COMMANDS_COMMAND_UTIL_H_
+#define STRATA_COMMANDS_COMMAND_UTIL_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/numbers.h"
+#include "server/dispatcher.h"
+#include "store/op_status.h"
+
+namespace strata::commands {
+
+using server::CommandContext;
+
+// Replies with the error text for `status`. REQUIRES: status is an error (not kOk, kNoKey or
+// kNotDone, whose replies depend on the command).
+void ReplyError(CommandContext& ctx, store::OpStatus status);
+
+// Parses argument `i` as a 64-bit integer; on failure replies
+// "ERR value is not an integer or out of range" and returns false.
+bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value);
+
+// Parses argument `i` as a double; on failure replies "ERR value is not a valid float".
+bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);
+
+// Whether argument `i` equals `token`, ignoring case (option words such as "NX").
+inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view token) {
+  return EqualsIgnoreCase(ctx.arg(i), token);
+}
+
+}  // namespace strata::commands
+
+#endif  // STRATA_COMMANDS_COMMAND_UTIL_H_

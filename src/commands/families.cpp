@@ -1,0 +1,10 @@
+#include "commands/families.h"
+
+namespace strata::commands {
+
+void RegisterAllFamilies(server::CommandTable& table) {
+  RegisterConnectionFamily(table);
+  RegisterStringFamily(table);
+}
+
+}  // namespace strata::commands

@@ -1,0 +1,17 @@
+// Every command family's registration function. main() calls each once, at start-up.
+#ifndef STRATA_COMMANDS_FAMILIES_H_
+#define STRATA_COMMANDS_FAMILIES_H_
+
+#include "server/command_table.h"
+
+namespace strata::commands {
+
+void RegisterConnectionFamily(server::CommandTable& table);
+void RegisterStringFamily(server::CommandTable& table);
+
+// Registers all of the above.
+void RegisterAllFamilies(server::CommandTable& table);
+
+}  // namespace strata::commands
+
+#endif  // STRATA_COMMANDS_FAMILIES_H_

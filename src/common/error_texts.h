@@ -1,0 +1,75 @@
+// Every error text Strata sends, in one place, spelled exactly as Redis 7.0 spells it.
+//
+// Texts are stored without the leading '-' and the trailing CRLF: the reply writer adds both.
+// Texts with a "{}" are fmt format strings; the caller formats them with fmt::format.
+#ifndef STRATA_COMMON_ERROR_TEXTS_H_
+#define STRATA_COMMON_ERROR_TEXTS_H_
+
+namespace strata::errors {
+
+// Protocol errors. The connection is closed once the reply has been sent.
+inline constexpr char kProtoInvalidMultibulkLen[] = "ERR Protocol error: invalid multibulk length";
+inline constexpr char kProtoInvalidBulkLen[] = "ERR Protocol error: invalid bulk length";
+inline constexpr char kProtoTooBigMbulkCount[] = "ERR Protocol error: too big mbulk count string";
+inline constexpr char kProtoTooBigBulkCount[] = "ERR Protocol error: too big bulk count string";
+inline constexpr char kProtoTooBigInline[] = "ERR Protocol error: too big inline request";
+inline constexpr char kProtoUnbalancedQuotes[] = "ERR Protocol error: unbalanced quotes in request";
+inline constexpr char kFmtProtoExpectedDollar[] = "ERR Protocol error: expected '$', got '{}'";
+
+// Dispatcher.
+inline constexpr char kFmtUnknownCommand[] = "ERR unknown command '{}', with args beginning with: {}";
+inline constexpr char kFmtWrongArgs[] = "ERR wrong number of arguments for '{}' command";
+inline constexpr char kFmtUnknownSubcommand[] = "ERR unknown subcommand '{}'. Try {} HELP.";
+inline constexpr char kMaxClients[] = "ERR max number of clients reached";
+inline constexpr char kNoAuth[] = "NOAUTH Authentication required.";
+inline constexpr char kWrongPass[] = "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr char kAuthNotConfigured[] =
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?";
+inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+
+// Generic argument errors.
+inline constexpr char kSyntax[] = "ERR syntax error";
+inline constexpr char kNotInteger[] = "ERR value is not an integer or out of range";
+inline constexpr char kNotFloat[] = "ERR value is not a valid float";
+inline constexpr char kOverflow[] = "ERR increment or decrement would overflow";
+inline constexpr char kNanOrInfinity[] = "ERR increment would produce NaN or Infinity";
+inline constexpr char kMustBePositive[] = "ERR value is out of range, must be positive";
+inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
+inline constexpr char kFmtInvalidExpireTime[] = "ERR invalid expire time in '{}' command";
+inline constexpr char kFmtNotAnInteger[] = "ERR {} is not an integer or out of range";
+
+// Keyspace.
+inline constexpr char kWrongType[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr char kNoSuchKey[] = "ERR no such key";
+inline constexpr char kDbIndexOutOfRange[] = "ERR DB index is out of range";
+inline constexpr char kInvalidDbIndex[] = "ERR invalid DB index";
+inline constexpr char kSameObject[] = "ERR source and destination objects are the same";
+inline constexpr char kExpireOptionsNxXxGtLt[] =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr char kExpireOptionsGtLt[] =
+    "ERR GT and LT options at the same time are not compatible";
+
+// Strings and bitmaps.
+inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr char kOffsetOutOfRange[] = "ERR offset is out of range";
+inline constexpr char kBitOffsetNotInteger[] = "ERR bit offset is not an integer or out of range";
+inline constexpr char kBitNotInteger[] = "ERR bit is not an integer or out of range";
+inline constexpr char kBitArgument[] = "ERR The bit argument must be 1 or 0.";
+inline constexpr char kBitopNotSingleSource[] = "ERR BITOP NOT must be called with a single source key.";
+inline constexpr char kBitfieldType[] =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+inline constexpr char kBitfieldOverflowType[] = "ERR Invalid OVERFLOW type specified";
+inline constexpr char kBitfieldRoOnlyGet[] = "ERR BITFIELD_RO only supports the GET subcommand";
+
+// Server and connection.
+inline constexpr char kClientNameInvalid[] =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr char kNoSuchClient[] = "ERR No such client";
+inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
+inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
+
+}  // namespace strata::errors
+
+#endif  // STRATA_COMMON_ERROR_TEXTS_H_

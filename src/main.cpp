@@ -1,0 +1,101 @@
+// strata-server: starts like redis-server.
+//
+//   strata-server [/path/to/strata.conf] [--option value ...]
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "commands/families.h"
+#include "common/hash.h"
+#include "server/command_table.h"
+#include "server/config.h"
+#include "server/config_loader.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace {
+
+// Detaches from the terminal as redis-server's `daemonize yes` does.
+void Daemonize() {
+  if (fork() != 0) std::exit(0);
+  setsid();
+  const int fd = open("/dev/null", O_RDWR);
+  if (fd >= 0) {
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO) close(fd);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using strata::server::ConfigId;
+
+  CLI::App app{"Strata: a Redis-compatible cache server"};
+  app.set_version_flag("-v,--version", std::string("Strata server v=") + STRATA_VERSION + " (redis_version 7.0.15)");
+  app.allow_extras();
+  app.footer(
+      "Usage: strata-server [/path/to/strata.conf] [--option value ...]\n"
+      "Options are the directives of strata.conf (see conf/strata.conf), e.g.\n"
+      "  strata-server --port 7777\n"
+      "  strata-server /etc/strata/strata.conf --loglevel verbose --io-threads 4");
+  CLI11_PARSE(app, argc, argv);
+  std::vector<std::string> rest = app.remaining();
+
+  std::string config_path;
+  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
+    config_path = rest[0];
+    rest.erase(rest.begin());
+  }
+
+  strata::server::Config config;
+  std::string error;
+  if (!strata::server::LoadConfig(&config, config_path, rest, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+
+  if (config.Int(ConfigId::kDaemonize)) Daemonize();
+  if (!strata::server::SetUpLogging(config.Text(ConfigId::kLogFile), &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  strata::SetHashSeed((static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}());
+
+  const std::string pidfile = config.Text(ConfigId::kPidFile);
+  if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
+
+  if (config_path.empty()) {
+    spdlog::warn("Warning: no config file specified, using the default config. In order to specify a config file "
+                 "use strata-server /path/to/strata.conf");
+  }
+  spdlog::info("Strata {} (redis_version 7.0.15) starting: port={} pid={} io-threads={}", STRATA_VERSION,
+               config.Int(ConfigId::kPort), getpid(), config.Int(ConfigId::kIoThreads));
+
+  strata::server::CommandTable commands;
+  strata::commands::RegisterAllFamilies(commands);
+
+  char exe[4096] = {0};
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  strata::server::LaunchInfo launch{n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]),
+                                    config_path};
+  int code;
+  {
+    strata::server::Server server(&config, &commands, launch);
+    code = server.Run();
+  }
+  if (!pidfile.empty()) unlink(pidfile.c_str());
+  return code;
+}

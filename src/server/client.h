@@ -1,0 +1,102 @@
+// What the server knows about one client connection, apart from its socket.
+//
+// The owning io-thread changes these fields; CLIENT LIST and INFO on other threads read them,
+// so the ones that change after accept are atomics (or behind the name mutex).
+#ifndef STRATA_SERVER_CLIENT_H_
+#define STRATA_SERVER_CLIENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace strata::server {
+
+struct Command;
+
+class Client {
+ public:
+  Client(uint64_t id, std::string addr, std::string laddr, int fd, int64_t created_ms)
+      : id_(id), addr_(std::move(addr)), laddr_(std::move(laddr)), fd_(fd), created_ms_(created_ms) {
+    last_interaction_ms_.store(created_ms, std::memory_order_relaxed);
+  }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  uint64_t id() const { return id_; }
+  // "ip:port" of the peer and of our end ("/path:0" style for unix sockets, as Redis shows).
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+  int fd() const { return fd_; }
+  int64_t created_ms() const { return created_ms_; }
+  bool is_unix_socket() const { return unix_socket_; }
+  void set_unix_socket(bool v) { unix_socket_ = v; }
+
+  // The selected database.
+  int db() const { return db_.load(std::memory_order_relaxed); }
+  void set_db(int db) { db_.store(db, std::memory_order_relaxed); }
+
+  // The RESP version the client speaks (2 or 3).
+  int protocol() const { return protocol_.load(std::memory_order_relaxed); }
+  void set_protocol(int v) { protocol_.store(v, std::memory_order_relaxed); }
+
+  bool authenticated() const { return authenticated_.load(std::memory_order_relaxed); }
+  void set_authenticated(bool v) { authenticated_.store(v, std::memory_order_relaxed); }
+
+  std::string name() const {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    return name_;
+  }
+  void set_name(std::string name) {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    name_ = std::move(name);
+  }
+
+  int64_t last_interaction_ms() const { return last_interaction_ms_.load(std::memory_order_relaxed); }
+  void set_last_interaction_ms(int64_t v) { last_interaction_ms_.store(v, std::memory_order_relaxed); }
+
+  // The last command run (CLIENT LIST's cmd=), nullptr before the first.
+  const Command* last_command() const { return last_command_.load(std::memory_order_relaxed); }
+  void set_last_command(const Command* c) { last_command_.store(c, std::memory_order_relaxed); }
+
+  // Buffer sizes for CLIENT LIST (qbuf, qbuf-free, obl, omem). Updated by the owning thread.
+  struct Buffers {
+    std::atomic<size_t> query{0};
+    std::atomic<size_t> query_free{0};
+    std::atomic<size_t> reply{0};
+    std::atomic<size_t> reply_capacity{0};
+  };
+  Buffers& buffers() { return buffers_; }
+  const Buffers& buffers() const { return buffers_; }
+
+  // Set by the owning thread: close the connection once the pending replies are written
+  // (QUIT, protocol errors, CLIENT KILL of oneself).
+  bool close_after_reply() const { return close_after_reply_; }
+  void set_close_after_reply() { close_after_reply_ = true; }
+
+  // Set by any thread (CLIENT KILL); the owning thread closes the connection.
+  bool kill_requested() const { return kill_requested_.load(std::memory_order_acquire); }
+  void request_kill() { kill_requested_.store(true, std::memory_order_release); }
+
+ private:
+  const uint64_t id_;
+  const std::string addr_;
+  const std::string laddr_;
+  const int fd_;
+  const int64_t created_ms_;
+  bool unix_socket_ = false;
+  std::atomic<int> db_{0};
+  std::atomic<int> protocol_{2};
+  std::atomic<bool> authenticated_{false};
+  mutable std::mutex name_mu_;
+  std::string name_;
+  std::atomic<int64_t> last_interaction_ms_{0};
+  std::atomic<const Command*> last_command_{nullptr};
+  Buffers buffers_;
+  bool close_after_reply_ = false;
+  std::atomic<bool> kill_requested_{false};
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_CLIENT_H_

@@ -1,0 +1,25 @@
+#include "server/command_stats.h"
+
+namespace strata::server {
+
+RequestTotals SumRequestCounters(size_t command_count) {
+  RequestTotals t;
+  t.per_command.resize(command_count);
+  PerThread<RequestCounters>::ForEach([&](const RequestCounters& c) {
+    for (size_t i = 0; i < command_count; ++i) {
+      t.per_command[i].calls += c.per_command[i].calls.Get();
+      t.per_command[i].usec += c.per_command[i].usec.Get();
+      t.per_command[i].rejected_calls += c.per_command[i].rejected_calls.Get();
+      t.per_command[i].failed_calls += c.per_command[i].failed_calls.Get();
+    }
+    t.commands_processed += c.commands_processed.Get();
+    t.error_replies += c.error_replies.Get();
+    t.net_input_bytes += c.net_input_bytes.Get();
+    t.net_output_bytes += c.net_output_bytes.Get();
+    t.connections_received += c.connections_received.Get();
+    t.rejected_connections += c.rejected_connections.Get();
+  });
+  return t;
+}
+
+}  // namespace strata::server

@@ -1,0 +1,58 @@
+// Per-command and server-wide request statistics, kept per thread (PerThread) and merged when
+// INFO asks.
+#ifndef STRATA_SERVER_COMMAND_STATS_H_
+#define STRATA_SERVER_COMMAND_STATS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/per_thread.h"
+
+namespace strata::server {
+
+// Command ids are below this (the table refuses more).
+inline constexpr size_t kMaxCommandIds = 1024;
+
+struct CommandCounters {
+  Counter calls;
+  Counter usec;
+  Counter rejected_calls;  // refused before running: arity, authentication
+  Counter failed_calls;    // ran and replied with an error
+};
+
+struct RequestCounters {
+  CommandCounters per_command[kMaxCommandIds];
+  Counter commands_processed;
+  Counter error_replies;
+  Counter net_input_bytes;
+  Counter net_output_bytes;
+  Counter connections_received;
+  Counter rejected_connections;
+};
+
+inline RequestCounters& LocalRequestCounters() { return PerThread<RequestCounters>::Local(); }
+
+// Totals across threads.
+struct CommandTotals {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+struct RequestTotals {
+  std::vector<CommandTotals> per_command;  // indexed by command id
+  uint64_t commands_processed = 0;
+  uint64_t error_replies = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t connections_received = 0;
+  uint64_t rejected_connections = 0;
+};
+
+// Sums every thread's counters for the first `command_count` command ids.
+RequestTotals SumRequestCounters(size_t command_count);
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_COMMAND_STATS_H_

@@ -1,0 +1,165 @@
+#include "server/command_table.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+
+#include "common/numbers.h"
+
+namespace strata::server {
+namespace {
+
+constexpr std::array<std::string_view, 16> kFlagNames = {
+    "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
+    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_multi", "allow_busy"};
+
+constexpr std::array<std::string_view, 21> kAclNames = {
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
+    "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting"};
+
+// Capacity of the name index: a power of two well above the number of top-level commands.
+constexpr size_t kSlots = 1024;
+
+[[noreturn]] void Die(std::string_view command, std::string_view problem) {
+  std::fprintf(stderr, "command table: '%.*s': %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(problem.size()), problem.data());
+  std::abort();
+}
+
+uint64_t CaseFoldedHash(std::string_view name) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : name) {
+    h ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+template <size_t N>
+uint64_t ParseWords(std::string_view command, std::string_view words, const std::array<std::string_view, N>& names,
+                    bool at_sign) {
+  uint64_t bits = 0;
+  size_t i = 0;
+  while (i < words.size()) {
+    size_t end = words.find(' ', i);
+    if (end == std::string_view::npos) end = words.size();
+    std::string_view word = words.substr(i, end - i);
+    i = end + 1;
+    if (word.empty()) continue;
+    if (at_sign) {
+      if (word[0] != '@') Die(command, "ACL categories are written @name");
+      word.remove_prefix(1);
+    }
+    size_t k = 0;
+    while (k < names.size() && names[k] != word) ++k;
+    if (k == names.size()) Die(command, "unknown flag or category");
+    bits |= uint64_t{1} << k;
+  }
+  return bits;
+}
+
+uint64_t AclBit(std::string_view name) {
+  for (size_t k = 0; k < kAclNames.size(); ++k) {
+    if (kAclNames[k] == name) return uint64_t{1} << k;
+  }
+  return 0;
+}
+
+// Categories Redis derives from flags, so rows name only the data-type categories.
+uint64_t ImplicitCategories(uint32_t flags) {
+  uint64_t acl = 0;
+  if (flags & kCmdWrite) acl |= AclBit("write");
+  if (flags & kCmdReadOnly) acl |= AclBit("read");
+  if (flags & kCmdAdmin) acl |= AclBit("admin") | AclBit("dangerous");
+  if (flags & kCmdPubSub) acl |= AclBit("pubsub");
+  if (flags & kCmdBlocking) acl |= AclBit("blocking");
+  acl |= (flags & kCmdFast) ? AclBit("fast") : AclBit("slow");
+  return acl;
+}
+
+}  // namespace
+
+std::span<const std::string_view> CommandFlagNames() { return kFlagNames; }
+std::span<const std::string_view> AclCategoryNames() { return kAclNames; }
+
+void Command::FindKeys(std::span<const std::string_view> args, std::vector<int>* keys) const {
+  if (key_finder != nullptr) {
+    key_finder(args, keys);
+    return;
+  }
+  if (first_key <= 0) return;
+  const int argc = static_cast<int>(args.size());
+  const int last = last_key >= 0 ? last_key : argc + last_key;
+  for (int i = first_key; i <= last && i < argc; i += key_step) keys->push_back(i);
+}
+
+CommandTable::CommandTable() : slots_(kSlots, nullptr) {}
+CommandTable::~CommandTable() = default;
+
+size_t CommandTable::SlotFor(std::string_view name) const {
+  size_t i = CaseFoldedHash(name) & (kSlots - 1);
+  while (slots_[i] != nullptr && !EqualsIgnoreCase(slots_[i]->name, name)) i = (i + 1) & (kSlots - 1);
+  return i;
+}
+
+void CommandTable::Add(const CommandSpec& spec) {
+  const std::string_view name = spec.name;
+  for (char c : name) {
+    if (std::isupper(static_cast<unsigned char>(c))) Die(name, "names are lower case");
+  }
+  auto cmd = std::make_unique<Command>();
+  cmd->name = std::string(name);
+  cmd->id = static_cast<int>(all_.size());
+  cmd->arity = spec.arity;
+  cmd->flags = static_cast<uint32_t>(ParseWords(name, spec.flags, kFlagNames, false));
+  cmd->acl = ParseWords(name, spec.acl, kAclNames, true) | ImplicitCategories(cmd->flags);
+  cmd->first_key = spec.first_key;
+  cmd->last_key = spec.last_key;
+  cmd->key_step = spec.key_step;
+  cmd->handler = spec.handler;
+  cmd->key_finder = spec.key_finder;
+  cmd->extra_locks = spec.extra_locks;
+  cmd->summary = spec.summary;
+  cmd->since = spec.since;
+  cmd->group = group_;
+  if (spec.arity == 0) Die(name, "arity 0 is not a valid arity");
+  if (spec.first_key == 0) {
+    if (spec.last_key != 0 || spec.key_step != 0) Die(name, "a keyless command has last_key and key_step 0");
+  } else {
+    if (spec.first_key < 0 || spec.key_step <= 0) Die(name, "bad first_key or key_step");
+    if (spec.last_key >= 0 && spec.last_key < spec.first_key) Die(name, "last_key before first_key");
+    if (spec.arity > 0 && (spec.first_key >= spec.arity || spec.last_key >= spec.arity)) {
+      Die(name, "key positions beyond the arity");
+    }
+  }
+
+  const size_t bar = name.find('|');
+  if (bar != std::string_view::npos) {
+    const Command* parent = Find(name.substr(0, bar));
+    if (parent == nullptr || !parent->is_container()) Die(name, "subcommand registered before its container");
+    auto* container = const_cast<Command*>(parent);
+    if (FindSubcommand(*container, name.substr(bar + 1)) != nullptr) Die(name, "registered twice");
+    cmd->container = container;
+    container->subcommands.push_back(cmd.get());
+  } else {
+    const size_t slot = SlotFor(name);
+    if (slots_[slot] != nullptr) Die(name, "registered twice");
+    if (top_level_.size() * 2 >= kSlots) Die(name, "too many commands for the name index");
+    slots_[slot] = cmd.get();
+    top_level_.push_back(cmd.get());
+  }
+  all_.push_back(std::move(cmd));
+}
+
+const Command* CommandTable::Find(std::string_view name) const { return slots_[SlotFor(name)]; }
+
+const Command* CommandTable::FindSubcommand(const Command& container, std::string_view sub) {
+  const size_t prefix = container.name.size() + 1;
+  for (const Command* c : container.subcommands) {
+    if (EqualsIgnoreCase(std::string_view(c->name).substr(prefix), sub)) return c;
+  }
+  return nullptr;
+}
+
+}  // namespace strata::server

@@ -1,0 +1,144 @@
+// The one table of commands: name, arity, flags, key positions, ACL categories and handler.
+//
+// Command families register their rows at start-up (RegisterStringFamily(table) ...); the table
+// then answers lookups from every io-thread without locks or allocation, and feeds COMMAND,
+// COMMAND INFO/DOCS/LIST and the per-command statistics. Containers such as CONFIG hold
+// subcommands registered as "config|get".
+#ifndef STRATA_SERVER_COMMAND_TABLE_H_
+#define STRATA_SERVER_COMMAND_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::store {
+class LockSet;
+}
+
+namespace strata::server {
+
+class CommandContext;
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+// For commands whose keys are not at fixed positions (ZUNIONSTORE's numkeys, LMPOP ...): appends
+// the indexes of the key arguments of `args` (args[0] is the command name) to `keys`. Arguments
+// it cannot make sense of are not keys; the handler reports the syntax error.
+using KeyFinder = void (*)(std::span<const std::string_view> args, std::vector<int>* keys);
+
+// For commands that also touch a key in another database (MOVE, COPY ... DB n): adds those
+// (database, key) stripes to `locks`, so the dispatcher takes them with the rest, in order.
+using ExtraLocks = void (*)(std::span<const std::string_view> args, store::LockSet* locks);
+
+// Flags, spelled as COMMAND INFO spells them.
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadOnly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubSub = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,
+  kCmdStale = 1u << 8,
+  kCmdSkipMonitor = 1u << 9,
+  kCmdSkipSlowlog = 1u << 10,
+  kCmdFast = 1u << 11,
+  kCmdNoAuth = 1u << 12,
+  kCmdMayReplicate = 1u << 13,
+  kCmdNoMulti = 1u << 14,
+  kCmdAllowBusy = 1u << 15,
+};
+
+// One registration row, as a family writes it.
+struct CommandSpec {
+  std::string_view name;   // lower case; "container|sub" for a subcommand
+  int arity;               // Redis's convention: n = exactly n words, -n = at least n
+  std::string_view flags;  // space-separated: "write denyoom fast"
+  int first_key;           // 0 when the command takes no keys
+  int last_key;            // negative counts from the end: -1 is the last word
+  int key_step;
+  std::string_view acl;  // space-separated: "@write @string @slow"
+  CommandHandler handler;  // nullptr for a container
+  std::string_view summary;
+  std::string_view since;
+  KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move
+  ExtraLocks extra_locks = nullptr;
+};
+
+// A registered command.
+struct Command {
+  std::string name;  // "get", "config|get"
+  int id = 0;        // dense, for per-command statistics
+  int arity = 0;
+  uint32_t flags = 0;
+  uint64_t acl = 0;  // bit i set: category kAclCategories[i]
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
+  CommandHandler handler = nullptr;
+  KeyFinder key_finder = nullptr;
+  ExtraLocks extra_locks = nullptr;
+  std::string_view summary;
+  std::string_view since;
+  std::string_view group;
+  const Command* container = nullptr;     // set for subcommands
+  std::vector<const Command*> subcommands;  // set for containers
+
+  bool is_container() const { return handler == nullptr; }
+  bool has(CommandFlag flag) const { return (flags & flag) != 0; }
+  // Whether `argc` words satisfy the arity.
+  bool ArityOk(size_t argc) const {
+    return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+  // Appends the indexes of the key arguments in `args` to `keys`.
+  void FindKeys(std::span<const std::string_view> args, std::vector<int>* keys) const;
+};
+
+// Flag and category names, in bit order.
+std::span<const std::string_view> CommandFlagNames();
+std::span<const std::string_view> AclCategoryNames();
+
+class CommandTable {
+ public:
+  CommandTable();
+  ~CommandTable();
+  CommandTable(const CommandTable&) = delete;
+  CommandTable& operator=(const CommandTable&) = delete;
+
+  // The group (COMMAND DOCS "group") of the rows added next: "string", "keyspace" ...
+  void SetGroup(std::string_view group) { group_ = group; }
+
+  // Adds a row. A malformed row (unknown flag or category, duplicate name, subcommand without
+  // its container, a key range that does not fit the arity) aborts start-up with a message:
+  // the table is part of the program, not of its input.
+  void Add(const CommandSpec& spec);
+
+  // The top-level command named `name` in any letter case, or nullptr. Allocation-free;
+  // thread-safe once registration is over.
+  const Command* Find(std::string_view name) const;
+  // The subcommand `sub` (any case) of `container`, or nullptr.
+  static const Command* FindSubcommand(const Command& container, std::string_view sub);
+
+  // Every top-level command, in registration order.
+  const std::vector<const Command*>& top_level() const { return top_level_; }
+  // Every command and subcommand; ids index this.
+  size_t size() const { return all_.size(); }
+  const Command& at(int id) const { return *all_[static_cast<size_t>(id)]; }
+
+ private:
+  size_t SlotFor(std::string_view name) const;
+
+  std::vector<std::unique_ptr<Command>> all_;
+  std::vector<const Command*> top_level_;
+  std::vector<const Command*> slots_;  // open-addressed by case-folded name hash
+  std::string_view group_;
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_COMMAND_TABLE_H_

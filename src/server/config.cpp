@@ -1,0 +1,352 @@
+#include "server/config.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cassert>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/error_texts.h"
+#include "common/glob.h"
+#include "common/numbers.h"
+
+namespace strata::server {
+namespace {
+
+enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList };
+
+constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
+
+struct Directive {
+  ConfigId id;
+  std::string_view name;
+  std::string_view alias;  // the pre-7.0 name Redis still accepts, or empty
+  Kind kind;
+  bool immutable;
+  std::string_view default_text;
+  int64_t min = 0;
+  int64_t max = INT64_MAX;
+  std::span<const std::string_view> enum_values = {};
+};
+
+constexpr int64_t kIntMax = 2147483647;
+
+// Names, kinds and limits as redis.conf has them. io-threads' default is filled in at run time.
+const Directive kDirectives[] = {
+    {ConfigId::kBind, "bind", "", Kind::kList, false, "127.0.0.1 -::1"},
+    {ConfigId::kPort, "port", "", Kind::kInt, false, "6379", 0, 65535},
+    {ConfigId::kUnixSocket, "unixsocket", "", Kind::kText, true, ""},
+    {ConfigId::kUnixSocketPerm, "unixsocketperm", "", Kind::kOctal, true, "0", 0, 0777},
+    {ConfigId::kTcpBacklog, "tcp-backlog", "", Kind::kInt, true, "511", 0, kIntMax},
+    {ConfigId::kTcpKeepalive, "tcp-keepalive", "", Kind::kInt, false, "300", 0, kIntMax},
+    {ConfigId::kTimeout, "timeout", "", Kind::kInt, false, "0", 0, kIntMax},
+    {ConfigId::kMaxClients, "maxclients", "", Kind::kInt, false, "10000", 1, 4294967295},
+    {ConfigId::kIoThreads, "io-threads", "", Kind::kInt, true, "", 1, 128},
+    {ConfigId::kDatabases, "databases", "", Kind::kInt, true, "16", 1, kIntMax},
+    {ConfigId::kHz, "hz", "", Kind::kInt, false, "10", 0, kIntMax},
+    {ConfigId::kLogLevel, "loglevel", "", Kind::kEnum, false, "notice", 0, 0, kLogLevels},
+    {ConfigId::kLogFile, "logfile", "", Kind::kText, true, ""},
+    {ConfigId::kDaemonize, "daemonize", "", Kind::kBool, true, "no"},
+    {ConfigId::kPidFile, "pidfile", "", Kind::kText, true, ""},
+    {ConfigId::kRequirePass, "requirepass", "", Kind::kText, false, ""},
+    {ConfigId::kProtoMaxBulkLen, "proto-max-bulk-len", "", Kind::kMemory, false, "512mb", 1024 * 1024, INT64_MAX},
+    {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
+     INT64_MAX},
+    {ConfigId::kDir, "dir", "", Kind::kText, false, ""},
+    {ConfigId::kHashMaxListpackEntries, "hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::kInt, false,
+     "128", 0, INT64_MAX},
+    {ConfigId::kHashMaxListpackValue, "hash-max-listpack-value", "hash-max-ziplist-value", Kind::kInt, false, "64", 0,
+     INT64_MAX},
+    {ConfigId::kSetMaxIntsetEntries, "set-max-intset-entries", "", Kind::kInt, false, "512", 0, INT64_MAX},
+    {ConfigId::kZsetMaxListpackEntries, "zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::kInt, false,
+     "128", 0, INT64_MAX},
+    {ConfigId::kZsetMaxListpackValue, "zset-max-listpack-value", "zset-max-ziplist-value", Kind::kInt, false, "64", 0,
+     INT64_MAX},
+    {ConfigId::kListMaxListpackSize, "list-max-listpack-size", "list-max-ziplist-size", Kind::kInt, false, "-2",
+     -2147483648LL, 2147483647},
+};
+static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
+
+const Directive* FindDirective(std::string_view name) {
+  for (const Directive& d : kDirectives) {
+    if (EqualsIgnoreCase(d.name, name) || (!d.alias.empty() && EqualsIgnoreCase(d.alias, name))) return &d;
+  }
+  return nullptr;
+}
+
+std::string DefaultIoThreads() {
+  unsigned cores = std::thread::hardware_concurrency();
+  if (cores == 0) cores = 1;
+  if (cores > 8) cores = 8;
+  return std::to_string(cores);
+}
+
+std::string Join(std::span<const std::string> parts) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += ' ';
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParseMemory(std::string_view text, int64_t* bytes) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return false;
+  const std::string unit = AsciiLower(text.substr(digits));
+  int64_t mul;
+  if (unit.empty() || unit == "b") {
+    mul = 1;
+  } else if (unit == "k") {
+    mul = 1000;
+  } else if (unit == "kb") {
+    mul = 1024;
+  } else if (unit == "m") {
+    mul = 1000 * 1000;
+  } else if (unit == "mb") {
+    mul = 1024 * 1024;
+  } else if (unit == "g") {
+    mul = 1000LL * 1000 * 1000;
+  } else if (unit == "gb") {
+    mul = 1024LL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  int64_t n = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    const int d = text[i] - '0';
+    if (n > (INT64_MAX - d) / 10) return false;
+    n = n * 10 + d;
+  }
+  if (n > INT64_MAX / mul) return false;
+  *bytes = n * mul;
+  return true;
+}
+
+Config::Config() {
+  for (const Directive& d : kDirectives) {
+    assert(&d - kDirectives == static_cast<int>(d.id) && "rows in ConfigId order");
+    ints_[static_cast<int>(d.id)].store(0, std::memory_order_relaxed);
+    std::string text(d.default_text);
+    if (d.id == ConfigId::kIoThreads) text = DefaultIoThreads();
+    if (d.id == ConfigId::kDir) continue;  // the working directory itself is the value
+    std::string error;
+    const std::string args[] = {text};
+    const bool ok = Set(d.name, d.kind == Kind::kList && text.empty() ? std::span<const std::string>() : args,
+                        /*at_startup=*/true, &error);
+    if (!ok) std::abort();  // a default that does not parse is a bug in the table above
+  }
+}
+
+bool Config::Known(std::string_view name) { return FindDirective(name) != nullptr; }
+
+std::string Config::Text(ConfigId id) const {
+  if (id == ConfigId::kDir) {
+    char buf[4096];
+    return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+  }
+  std::lock_guard<std::mutex> lock(text_mu_);
+  return texts_[static_cast<int>(id)];
+}
+
+std::vector<std::string> Config::BindAddresses() const {
+  std::vector<std::string> out;
+  const std::string all = Text(ConfigId::kBind);
+  size_t i = 0;
+  while (i < all.size()) {
+    const size_t space = all.find(' ', i);
+    const size_t end = space == std::string::npos ? all.size() : space;
+    if (end > i) out.emplace_back(all.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+bool Config::Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error) {
+  const Directive* d = FindDirective(name);
+  if (d == nullptr) {
+    *error = "unknown";
+    return false;
+  }
+  if (d->immutable && !at_startup) {
+    *error = "can't set immutable config";
+    return false;
+  }
+  if (d->kind == Kind::kList) {
+    // CONFIG SET passes the list as one space-separated argument; the file passes words.
+    std::vector<std::string> words;
+    for (const std::string& a : args) {
+      size_t i = 0;
+      while (i < a.size()) {
+        const size_t space = a.find(' ', i);
+        const size_t end = space == std::string::npos ? a.size() : space;
+        if (end > i) words.emplace_back(a.substr(i, end - i));
+        i = end + 1;
+      }
+    }
+    if (words.empty()) {
+      *error = "wrong number of arguments";
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(text_mu_);
+    texts_[static_cast<int>(d->id)] = Join(words);
+    return true;
+  }
+  if (args.size() != 1) {
+    *error = "wrong number of arguments";
+    return false;
+  }
+  const std::string& arg = args[0];
+  int64_t value = 0;
+  switch (d->kind) {
+    case Kind::kBool:
+      if (EqualsIgnoreCase(arg, "yes")) {
+        value = 1;
+      } else if (EqualsIgnoreCase(arg, "no")) {
+        value = 0;
+      } else {
+        *error = "argument must be 'yes' or 'no'";
+        return false;
+      }
+      break;
+    case Kind::kInt:
+      if (!ParseInt64(arg, &value)) {
+        *error = "argument couldn't be parsed into an integer";
+        return false;
+      }
+      break;
+    case Kind::kMemory:
+      if (!ParseMemory(arg, &value)) {
+        *error = "argument must be a memory value";
+        return false;
+      }
+      break;
+    case Kind::kOctal: {
+      char* end = nullptr;
+      value = std::strtoll(arg.c_str(), &end, 8);
+      if (arg.empty() || *end != '\0') {
+        *error = "argument couldn't be parsed into an integer";
+        return false;
+      }
+      break;
+    }
+    case Kind::kEnum: {
+      size_t i = 0;
+      while (i < d->enum_values.size() && !EqualsIgnoreCase(d->enum_values[i], arg)) ++i;
+      if (i == d->enum_values.size()) {
+        *error = "argument(s) must be one of the following: ";
+        for (size_t j = 0; j < d->enum_values.size(); ++j) {
+          if (j > 0) *error += ", ";
+          *error += d->enum_values[j];
+        }
+        return false;
+      }
+      value = static_cast<int64_t>(i);
+      break;
+    }
+    case Kind::kText:
+      if (d->id == ConfigId::kDir) {
+        if (chdir(arg.c_str()) != 0) {
+          *error = fmt::format("No such file or directory");
+          return false;
+        }
+        return true;
+      }
+      {
+        std::lock_guard<std::mutex> lock(text_mu_);
+        texts_[static_cast<int>(d->id)] = arg;
+      }
+      return true;
+    case Kind::kList:
+      break;  // handled above
+  }
+  if ((d->kind == Kind::kInt || d->kind == Kind::kMemory || d->kind == Kind::kOctal) &&
+      (value < d->min || value > d->max)) {
+    *error = fmt::format("argument must be between {} and {} inclusive", d->min, d->max);
+    return false;
+  }
+  // Redis accepts any non-negative hz and clamps it to what its timers can do.
+  if (d->id == ConfigId::kHz) value = value < 1 ? 1 : (value > 500 ? 500 : value);
+  ints_[static_cast<int>(d->id)].store(value, std::memory_order_relaxed);
+  return true;
+}
+
+bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error) {
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const Directive* d = FindDirective(pairs[i].first);
+    if (d == nullptr) {
+      *error = fmt::format(errors::kFmtUnknownConfig, pairs[i].first);
+      return false;
+    }
+    if (d->immutable) {
+      *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set immutable config");
+      return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (EqualsIgnoreCase(pairs[j].first, pairs[i].first)) {
+        *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "duplicate parameter");
+        return false;
+      }
+    }
+  }
+  std::vector<std::pair<const Directive*, std::string>> previous;
+  for (const auto& [name, value] : pairs) {
+    const Directive* d = FindDirective(name);
+    std::string old = Show(static_cast<int>(d->id));
+    std::string reason;
+    const std::string args[] = {value};
+    if (!Set(name, args, /*at_startup=*/false, &reason)) {
+      for (auto it = previous.rbegin(); it != previous.rend(); ++it) {
+        const std::string restore[] = {it->second};
+        std::string ignored;
+        Set(it->first->name, restore, false, &ignored);
+      }
+      *error = fmt::format(errors::kFmtConfigSetFailed, name, reason);
+      return false;
+    }
+    previous.emplace_back(d, std::move(old));
+  }
+  if (on_change_) {
+    for (const auto& [d, old] : previous) on_change_(d->id);
+  }
+  return true;
+}
+
+std::string Config::Show(int index) const {
+  const Directive& d = kDirectives[index];
+  const int64_t v = ints_[index].load(std::memory_order_relaxed);
+  switch (d.kind) {
+    case Kind::kBool: return v ? "yes" : "no";
+    case Kind::kInt:
+    case Kind::kMemory: return std::to_string(v);
+    case Kind::kOctal: return fmt::format("{:o}", v);
+    case Kind::kEnum: return std::string(d.enum_values[static_cast<size_t>(v)]);
+    case Kind::kText:
+    case Kind::kList: return Text(d.id);
+  }
+  return std::string();
+}
+
+std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std::string_view> patterns) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < std::size(kDirectives); ++i) {
+    for (std::string_view name : {kDirectives[i].name, kDirectives[i].alias}) {
+      if (name.empty()) continue;
+      for (std::string_view pattern : patterns) {
+        if (GlobMatch(pattern, name, /*nocase=*/true)) {
+          out.emplace_back(std::string(name), Show(static_cast<int>(i)));
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace strata::server

@@ -1,0 +1,101 @@
+// Server configuration: every directive, its value, and how it is set and shown.
+//
+// Directives are set from the config file and the command line at start-up (ConfigLoader) and
+// with CONFIG SET at run time; CONFIG GET shows them. Values and error texts follow redis.conf.
+// Thread-safe: numeric values are atomics read on hot paths; text values sit behind a mutex.
+#ifndef STRATA_SERVER_CONFIG_H_
+#define STRATA_SERVER_CONFIG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace strata::server {
+
+// One id per directive; the order is that of the directive table in config.cpp.
+enum class ConfigId : int {
+  kBind,
+  kPort,
+  kUnixSocket,
+  kUnixSocketPerm,
+  kTcpBacklog,
+  kTcpKeepalive,
+  kTimeout,
+  kMaxClients,
+  kIoThreads,
+  kDatabases,
+  kHz,
+  kLogLevel,
+  kLogFile,
+  kDaemonize,
+  kPidFile,
+  kRequirePass,
+  kProtoMaxBulkLen,
+  kClientQueryBufferLimit,
+  kDir,
+  kHashMaxListpackEntries,
+  kHashMaxListpackValue,
+  kSetMaxIntsetEntries,
+  kZsetMaxListpackEntries,
+  kZsetMaxListpackValue,
+  kListMaxListpackSize,
+  kCount,
+};
+
+// Values of the loglevel directive, in its enum order.
+enum class LogLevel : int { kDebug, kVerbose, kNotice, kWarning };
+
+class Config {
+ public:
+  Config();
+  Config(const Config&) = delete;
+  Config& operator=(const Config&) = delete;
+
+  // The value of a bool, integer, memory or enum directive (enums: the index of the value).
+  int64_t Int(ConfigId id) const { return ints_[static_cast<int>(id)].load(std::memory_order_relaxed); }
+  // The value of a text directive (for bind: the addresses joined by spaces).
+  std::string Text(ConfigId id) const;
+  // The addresses of `bind`, as given.
+  std::vector<std::string> BindAddresses() const;
+
+  // Sets directive `name` from its arguments. Immutable directives may be set only when
+  // `at_startup`. On failure returns false and sets *error to the reason ("argument couldn't be
+  // parsed into an integer"); an unknown name gives the reason "unknown".
+  bool Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error);
+
+  // CONFIG SET: applies all pairs or none (a failure rolls back the ones applied). Returns
+  // false with *error set to the whole error reply text.
+  bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error);
+
+  // CONFIG GET: every (name, value) whose name (or old alias, such as hash-max-ziplist-entries)
+  // matches one of the glob `patterns`, each once.
+  std::vector<std::pair<std::string, std::string>> Get(std::span<const std::string_view> patterns) const;
+
+  // Called after a directive changes at run time (CONFIG SET). Set once at start-up.
+  void set_on_change(std::function<void(ConfigId)> callback) { on_change_ = std::move(callback); }
+
+  // True when `name` (any case) is a directive.
+  static bool Known(std::string_view name);
+
+ private:
+  std::string Show(int index) const;
+
+  std::atomic<int64_t> ints_[static_cast<int>(ConfigId::kCount)];
+  mutable std::mutex text_mu_;
+  std::string texts_[static_cast<int>(ConfigId::kCount)];
+  std::function<void(ConfigId)> on_change_;
+};
+
+// Parses a memory amount as redis.conf writes it: "100", "1k" (1000), "1kb" (1024), "5mb", "2gb",
+// case-insensitive. Returns false on anything else.
+bool ParseMemory(std::string_view text, int64_t* bytes);
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_CONFIG_H_

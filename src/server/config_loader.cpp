@@ -1,0 +1,107 @@
+#include "server/config_loader.h"
+
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/numbers.h"
+#include "resp/request_parser.h"
+
+namespace strata::server {
+namespace {
+
+constexpr int kMaxIncludeDepth = 16;
+
+std::string FatalHeader() { return fmt::format("\n*** FATAL CONFIG FILE ERROR (Strata {}) ***\n", STRATA_VERSION); }
+
+// Applies one directive with its arguments; on failure fills *reason as redis-server words it.
+bool ApplyDirective(Config* config, const std::vector<std::string>& words, std::string* reason) {
+  const std::string name = AsciiLower(words[0]);
+  std::span<const std::string> args(words.data() + 1, words.size() - 1);
+  std::string error;
+  if (config->Set(name, args, /*at_startup=*/true, &error)) return true;
+  *reason = (error == "unknown" || error == "wrong number of arguments") ? "Bad directive or wrong number of arguments"
+                                                                         : error;
+  return false;
+}
+
+bool LoadFile(Config* config, const std::string& path, int depth, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = fmt::format("Fatal error, can't open config file '{}': {}", path, std::strerror(errno));
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view trimmed(line);
+    while (!trimmed.empty() && (trimmed.back() == '\r' || trimmed.back() == ' ' || trimmed.back() == '\t')) {
+      trimmed.remove_suffix(1);
+    }
+    while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) trimmed.remove_prefix(1);
+    if (trimmed.empty() || trimmed.front() == '#') continue;
+
+    std::string storage;
+    std::vector<std::pair<size_t, size_t>> spans;
+    std::string reason;
+    std::vector<std::string> words;
+    if (!resp::SplitInlineArgs(trimmed, &storage, &spans)) {
+      reason = "Unbalanced quotes in configuration line";
+    } else {
+      for (const auto& [offset, length] : spans) words.emplace_back(storage.substr(offset, length));
+      if (words.empty()) continue;
+      if (EqualsIgnoreCase(words[0], "include")) {
+        if (words.size() != 2) {
+          reason = "Bad directive or wrong number of arguments";
+        } else if (depth >= kMaxIncludeDepth) {
+          reason = "Too many nested includes";
+        } else if (!LoadFile(config, words[1], depth + 1, error)) {
+          return false;
+        } else {
+          continue;
+        }
+      } else if (ApplyDirective(config, words, &reason)) {
+        continue;
+      }
+    }
+    *error = fmt::format("{}Reading the configuration file {}, at line {}\n>>> '{}'\n{}", FatalHeader(), path, number,
+                         trimmed, reason);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool LoadConfig(Config* config, const std::string& path, std::span<const std::string> overrides, std::string* error) {
+  if (!path.empty() && !LoadFile(config, path, 0, error)) return false;
+  size_t i = 0;
+  while (i < overrides.size()) {
+    const std::string& option = overrides[i];
+    if (option.size() < 3 || option.compare(0, 2, "--") != 0) {
+      *error = fmt::format("{}Reading the command line, at '{}'\nExpected an option such as --port 7000", FatalHeader(),
+                           option);
+      return false;
+    }
+    std::vector<std::string> words{option.substr(2)};
+    ++i;
+    // An option's arguments run to the next word that starts with "--".
+    while (i < overrides.size() && overrides[i].compare(0, 2, "--") != 0) words.push_back(overrides[i++]);
+    std::string reason;
+    if (!ApplyDirective(config, words, &reason)) {
+      std::string shown;
+      for (const std::string& w : words) shown += (shown.empty() ? "" : " ") + w;
+      *error = fmt::format("{}Reading the command line, at option --{}\n>>> '{}'\n{}", FatalHeader(), words[0], shown,
+                           reason);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace strata::server

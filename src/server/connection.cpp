@@ -1,0 +1,262 @@
+#include "server/connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <spdlog/spdlog.h>
+
+#include "server/command_stats.h"
+#include "server/io_thread.h"
+#include "server/server.h"
+
+namespace strata::server {
+namespace {
+
+// Bytes a read asks for when nothing bigger is known to be coming.
+constexpr size_t kReadChunk = 16 * 1024;
+// Pending output past which a connection stops running requests until the socket drains.
+constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
+// Buffers that grew past this are released once empty, so one large reply does not pin memory.
+constexpr size_t kKeepBufferBytes = 64 * 1024;
+
+// "ip:port" as Redis shows it ("[::1]:6379" for IPv6), or "path:0" for a unix socket.
+std::string FormatAddress(const sockaddr_storage& sa, bool unix_socket, const std::string& unix_path) {
+  if (unix_socket) return unix_path + ":0";
+  char ip[INET6_ADDRSTRLEN] = {0};
+  int port = 0;
+  if (sa.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&sa);
+    inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+    port = ntohs(in->sin_port);
+    return std::string(ip) + ":" + std::to_string(port);
+  }
+  if (sa.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+    port = ntohs(in6->sin6_port);
+    return "[" + std::string(ip) + "]:" + std::to_string(port);
+  }
+  return "?:0";
+}
+
+}  // namespace
+
+Connection::Connection(IoThread* thread, uint64_t id, std::string addr, std::string laddr, int fd, int64_t now_ms,
+                       size_t max_bulk_len)
+    : thread_(thread),
+      parser_(resp::ParserLimits{.max_bulk_len = max_bulk_len}),
+      reply_(&output_),
+      client_(id, std::move(addr), std::move(laddr), fd, now_ms) {}
+
+void Connection::Adopt(IoThread* thread, int fd, bool unix_socket, uint64_t id) {
+  Server& server = thread->server();
+  sockaddr_storage peer{};
+  sockaddr_storage local{};
+  socklen_t len = sizeof(peer);
+  getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len);
+  len = sizeof(local);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  const std::string unix_path = unix_socket ? server.config().Text(ConfigId::kUnixSocket) : std::string();
+  auto* conn = new Connection(thread, id, FormatAddress(peer, unix_socket, unix_path),
+                              FormatAddress(local, unix_socket, unix_path), fd, server.clock().NowMs(),
+                              static_cast<size_t>(server.config().Int(ConfigId::kProtoMaxBulkLen)));
+  conn->client_.set_unix_socket(unix_socket);
+  conn->client_.set_authenticated(!server.RequiresAuth());
+  int rc;
+  if (unix_socket) {
+    uv_pipe_init(thread->loop(), &conn->handle_.pipe, 0);
+    rc = uv_pipe_open(&conn->handle_.pipe, fd);
+  } else {
+    uv_tcp_init(thread->loop(), &conn->handle_.tcp);
+    rc = uv_tcp_open(&conn->handle_.tcp, fd);
+    if (rc == 0) {
+      uv_tcp_nodelay(&conn->handle_.tcp, 1);
+      const int64_t keepalive = server.config().Int(ConfigId::kTcpKeepalive);
+      if (keepalive > 0) uv_tcp_keepalive(&conn->handle_.tcp, 1, static_cast<unsigned>(keepalive));
+    }
+  }
+  conn->handle_.tcp.data = conn;
+  conn->write_req_.data = conn;
+  thread->AddConnection(conn);
+  if (rc != 0) {
+    spdlog::warn("Error registering fd event for the new client: {}", uv_strerror(rc));
+    conn->CloseNow();
+    return;
+  }
+  conn->UpdateReading();
+}
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
+  auto* conn = static_cast<Connection*>(handle->data);
+  if (conn->pending_input_.empty()) {
+    ByteBuffer& shared = conn->thread_->shared_input();
+    shared.Clear();
+    char* p = shared.PrepareAppend(kReadChunk);
+    *buf = uv_buf_init(p, static_cast<unsigned>(shared.tail_room()));
+    conn->read_into_shared_ = true;
+    return;
+  }
+  // Part of a request is buffered. Make room for what it is known to need, but grow at most
+  // geometrically: a client announcing a huge argument gets memory only as its bytes arrive.
+  const size_t have = conn->pending_input_.size();
+  size_t want = kReadChunk;
+  const size_t known = conn->parser_.known_request_size();
+  if (known > have + want) {
+    want = known - have;
+    if (want > have && want > kReadChunk) want = have > kReadChunk ? have : kReadChunk;
+  }
+  char* p = conn->pending_input_.PrepareAppend(want);
+  *buf = uv_buf_init(p, static_cast<unsigned>(conn->pending_input_.tail_room()));
+  conn->read_into_shared_ = false;
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*buf*/) {
+  auto* conn = static_cast<Connection*>(stream->data);
+  if (nread == 0) return;  // EAGAIN
+  if (nread < 0) {
+    if (nread != UV_EOF) spdlog::debug("Reading from client: {}", uv_strerror(static_cast<int>(nread)));
+    conn->CloseNow();
+    return;
+  }
+  const size_t n = static_cast<size_t>(nread);
+  LocalRequestCounters().net_input_bytes.Add(n);
+  conn->client_.set_last_interaction_ms(conn->thread_->server().clock().NowMs());
+  if (conn->read_into_shared_) {
+    ByteBuffer& shared = conn->thread_->shared_input();
+    shared.CommitAppend(n);
+    const size_t used = conn->RunRequests(shared.data(), shared.size());
+    // Keep the unparsed tail (a partial request, or requests held back) for later.
+    if (used < shared.size() && !conn->closing_) conn->pending_input_.Append(shared.data() + used, shared.size() - used);
+    shared.Clear();
+  } else {
+    conn->pending_input_.CommitAppend(n);
+    conn->RunPending();
+  }
+  if (conn->closing_) return;
+  const auto limit = static_cast<size_t>(conn->thread_->server().config().Int(ConfigId::kClientQueryBufferLimit));
+  if (conn->pending_input_.size() > limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf={})", conn->client_.id(),
+                 conn->client_.addr(), conn->pending_input_.size());
+    conn->CloseNow();
+    return;
+  }
+  conn->Flush();
+}
+
+size_t Connection::RunRequests(const char* data, size_t size) {
+  size_t used = 0;
+  while (used < size && !closing_ && !client_.close_after_reply() && !OutputOverHighWater()) {
+    const auto result = parser_.Parse(data + used, size - used);
+    if (result == resp::RequestParser::Result::kNeedMore) break;
+    if (result == resp::RequestParser::Result::kError) {
+      reply_.Error(parser_.error());
+      LocalRequestCounters().error_replies.Add();
+      spdlog::debug("Protocol error ({}) from client: id={} addr={}", parser_.error(), client_.id(), client_.addr());
+      client_.set_close_after_reply();
+      return size;  // nothing after a protocol error is read
+    }
+    if (!parser_.args().empty()) thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+    used += parser_.consumed();
+  }
+  return used;
+}
+
+void Connection::RunPending() {
+  const size_t used = RunRequests(pending_input_.data(), pending_input_.size());
+  if (closing_) return;
+  pending_input_.Consume(used);
+  if (pending_input_.empty() && pending_input_.capacity() > kKeepBufferBytes) pending_input_.ClearAndShrink(0);
+}
+
+bool Connection::OutputOverHighWater() const { return output_.size() + writing_.size() > kOutputHighWater; }
+
+void Connection::UpdateReading() {
+  const bool want = !closing_ && !client_.close_after_reply() && !OutputOverHighWater();
+  if (want && !reading_) {
+    uv_read_start(stream(), OnAlloc, OnRead);
+    reading_ = true;
+  } else if (!want && reading_) {
+    uv_read_stop(stream());
+    reading_ = false;
+  }
+}
+
+void Connection::Flush() {
+  if (closing_) return;
+  if (!write_in_flight_ && !output_.empty()) {
+    LocalRequestCounters().net_output_bytes.Add(output_.size());
+    uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
+    const int written = uv_try_write(stream(), &buf, 1);
+    if (written < 0 && written != UV_EAGAIN) {
+      CloseNow();
+      return;
+    }
+    if (written > 0) output_.Consume(static_cast<size_t>(written));
+    if (output_.empty()) {
+      if (output_.capacity() > kKeepBufferBytes) output_.ClearAndShrink(0);
+    } else {
+      writing_.Swap(output_);
+      uv_buf_t rest = uv_buf_init(writing_.data(), static_cast<unsigned>(writing_.size()));
+      uv_write(&write_req_, stream(), &rest, 1, OnWrite);
+      write_in_flight_ = true;
+    }
+  }
+  PublishBufferSizes();
+  if (client_.close_after_reply() && !write_in_flight_ && output_.empty()) {
+    CloseNow();
+    return;
+  }
+  UpdateReading();
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* conn = static_cast<Connection*>(req->data);
+  conn->write_in_flight_ = false;
+  if (conn->writing_.capacity() > kKeepBufferBytes) {
+    conn->writing_.ClearAndShrink(0);
+  } else {
+    conn->writing_.Clear();
+  }
+  if (conn->closing_) return;
+  if (status < 0) {
+    conn->CloseNow();
+    return;
+  }
+  // Requests held back while output was over the high-water mark can run now.
+  if (!conn->pending_input_.empty() && !conn->OutputOverHighWater()) conn->RunPending();
+  conn->Flush();
+}
+
+void Connection::PublishBufferSizes() {
+  Client::Buffers& b = client_.buffers();
+  b.query.store(pending_input_.size(), std::memory_order_relaxed);
+  b.query_free.store(pending_input_.capacity() - pending_input_.size(), std::memory_order_relaxed);
+  b.reply.store(output_.size() + writing_.size(), std::memory_order_relaxed);
+  b.reply_capacity.store(output_.capacity() + writing_.capacity(), std::memory_order_relaxed);
+}
+
+void Connection::CloseWhenFlushed() {
+  if (closing_) return;
+  client_.set_close_after_reply();
+  Flush();
+}
+
+void Connection::CloseNow() {
+  if (closing_) return;
+  closing_ = true;
+  if (reading_) {
+    uv_read_stop(stream());
+    reading_ = false;
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* handle) {
+  auto* conn = static_cast<Connection*>(handle->data);
+  conn->thread_->RemoveConnection(conn);
+  delete conn;
+}
+
+}  // namespace strata::server

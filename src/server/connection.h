@@ -1,0 +1,88 @@
+// One client connection on one io-thread: reads requests, runs them in order, writes replies.
+//
+// All requests parsed from one read run before the replies are written, and their replies leave
+// in one write. Reads land in the thread's shared input buffer; only the unparsed tail of a read
+// is copied into the connection's own buffer, so idle connections hold no input memory.
+// A client that does not read its replies is paused once its pending output passes a high-water
+// mark, and resumed when the socket drains: memory stays bounded and no request is dropped.
+//
+// A Connection belongs to its IoThread and is used only on that thread, except for its Client,
+// whose atomics other threads read under the thread's client-list mutex.
+#ifndef STRATA_SERVER_CONNECTION_H_
+#define STRATA_SERVER_CONNECTION_H_
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "common/byte_buffer.h"
+#include "resp/reply_builder.h"
+#include "resp/request_parser.h"
+#include "server/client.h"
+
+namespace strata::server {
+
+class IoThread;
+
+class Connection {
+ public:
+  // Takes over the accepted socket `fd` and starts reading. Called on `thread`. The connection
+  // deletes itself once closed.
+  static void Adopt(IoThread* thread, int fd, bool unix_socket, uint64_t id);
+
+  Client& client() { return client_; }
+  const Client& client() const { return client_; }
+
+  // Closes the connection now, dropping replies not yet written.
+  void CloseNow();
+  // Stops reading and closes once every pending reply is written (shutdown, QUIT).
+  void CloseWhenFlushed();
+
+  // Intrusive list links, managed by the IoThread.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  Connection(IoThread* thread, uint64_t id, std::string addr, std::string laddr, int fd, int64_t now_ms,
+             size_t max_bulk_len);
+
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* handle);
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+  // Runs the complete requests in data[0, size) and returns the bytes consumed.
+  size_t RunRequests(const char* data, size_t size);
+  // Runs what is buffered in pending_input_.
+  void RunPending();
+  // Writes pending replies; closes if asked to once they are out.
+  void Flush();
+  // Starts or stops reading to match the connection's state.
+  void UpdateReading();
+  bool OutputOverHighWater() const;
+  void PublishBufferSizes();
+
+  IoThread* thread_;
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
+  uv_write_t write_req_;
+  ByteBuffer pending_input_;
+  ByteBuffer output_;
+  ByteBuffer writing_;
+  resp::RequestParser parser_;
+  resp::ReplyBuilder reply_;
+  Client client_;
+  bool reading_ = false;
+  bool read_into_shared_ = false;
+  bool write_in_flight_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_CONNECTION_H_

@@ -1,0 +1,102 @@
+#include "server/dispatcher.h"
+
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "common/clock.h"
+#include "common/error_texts.h"
+#include "server/command_stats.h"
+#include "server/server.h"
+
+namespace strata::server {
+namespace {
+
+// Redis quotes at most 128 bytes of the name and of the arguments in this error.
+std::string UnknownCommandText(std::span<const std::string_view> args) {
+  std::string shown_args;
+  for (size_t i = 1; i < args.size() && shown_args.size() < 128; ++i) {
+    const size_t room = 128 - shown_args.size();
+    shown_args += fmt::format("'{}' ", args[i].substr(0, room));
+  }
+  return fmt::format(errors::kFmtUnknownCommand, args[0].substr(0, 128), shown_args);
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db()); }
+
+const Command* Dispatcher::Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) const {
+  const Command* cmd = server_->commands().Find(args[0]);
+  if (cmd == nullptr) {
+    reply.Error(UnknownCommandText(args));
+    return nullptr;
+  }
+  if (cmd->is_container()) {
+    if (args.size() < 2) {
+      reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
+      return nullptr;
+    }
+    const Command* sub = CommandTable::FindSubcommand(*cmd, args[1]);
+    if (sub == nullptr) {
+      reply.Error(fmt::format(errors::kFmtUnknownSubcommand, args[1].substr(0, 128), Upper(cmd->name)));
+      return nullptr;
+    }
+    cmd = sub;
+  }
+  if (!cmd->ArityOk(args.size())) {
+    reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
+    LocalRequestCounters().per_command[cmd->id].rejected_calls.Add();
+    return nullptr;
+  }
+  return cmd;
+}
+
+void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
+                         store::LockSet* locks) {
+  RequestCounters& counters = LocalRequestCounters();
+  counters.commands_processed.Add();
+  const size_t errors_before = reply.errors();
+  const Command* cmd = Resolve(args, reply);
+  if (cmd == nullptr) {
+    counters.error_replies.Add(reply.errors() - errors_before);
+    return;
+  }
+  if (!client.authenticated() && !cmd->has(kCmdNoAuth) && server_->RequiresAuth()) {
+    reply.Error(errors::kNoAuth);
+    counters.per_command[cmd->id].rejected_calls.Add();
+    counters.error_replies.Add();
+    return;
+  }
+
+  key_indexes_scratch_.clear();
+  cmd->FindKeys(args, &key_indexes_scratch_);
+  for (int i : key_indexes_scratch_) locks->Add(client.db(), args[static_cast<size_t>(i)]);
+  if (cmd->extra_locks != nullptr) cmd->extra_locks(args, locks);
+  const int64_t start = MonotonicUs();
+  {
+    locks->Lock();
+    CommandContext ctx(*server_, client, reply, *cmd, args);
+    cmd->handler(ctx);
+    locks->Unlock();
+  }
+  const int64_t elapsed = MonotonicUs() - start;
+
+  client.set_last_command(cmd);
+  CommandCounters& per = counters.per_command[cmd->id];
+  per.calls.Add();
+  per.usec.Add(static_cast<uint64_t>(elapsed));
+  const size_t new_errors = reply.errors() - errors_before;
+  if (new_errors > 0) {
+    per.failed_calls.Add();
+    counters.error_replies.Add(new_errors);
+  }
+}
+
+}  // namespace strata::server

@@ -1,0 +1,176 @@
+#include "server/io_thread.h"
+
+#include <pthread.h>
+
+#include <string>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace strata::server {
+namespace {
+
+// How long shutdown waits for clients to take their last replies before closing them anyway.
+constexpr uint64_t kShutdownGraceMs = 2000;
+
+// Share of each cron period that active expiry may use, as Redis's slow cycle does.
+constexpr int64_t kExpireBudgetPercent = 25;
+
+uint64_t CronPeriodMs(const Config& config) { return static_cast<uint64_t>(1000 / config.Int(ConfigId::kHz)); }
+
+}  // namespace
+
+IoThread::IoThread(Server* server, int index)
+    : server_(server), index_(index), locks_(&server->keyspace()), dispatcher_(server) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, OnAsync);
+  async_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+  uv_timer_init(&loop_, &grace_timer_);
+  grace_timer_.data = this;
+}
+
+IoThread::~IoThread() { uv_loop_close(&loop_); }
+
+void IoThread::Start() {
+  thread_ = std::thread([this] {
+    const std::string name = "strata-io-" + std::to_string(index_);
+    pthread_setname_np(pthread_self(), name.c_str());
+    cron_period_ms_ = CronPeriodMs(server_->config());
+    uv_timer_start(&cron_, OnCron, cron_period_ms_, cron_period_ms_);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
+}
+
+void IoThread::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void IoThread::Post(std::function<void()> task) {
+  std::lock_guard<std::mutex> lock(tasks_mu_);
+  if (!accepting_tasks_) return;  // the loop is finishing
+  tasks_.push_back(std::move(task));
+  uv_async_send(&async_);
+}
+
+void IoThread::OnAsync(uv_async_t* handle) { static_cast<IoThread*>(handle->data)->RunTasks(); }
+
+void IoThread::RunTasks() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    batch.swap(tasks_);
+  }
+  for (auto& task : batch) task();
+}
+
+void IoThread::OnCron(uv_timer_t* handle) { static_cast<IoThread*>(handle->data)->Cron(); }
+
+void IoThread::Cron() {
+  Server& server = *server_;
+  const uint64_t period = CronPeriodMs(server.config());
+  if (period != cron_period_ms_) {
+    cron_period_ms_ = period;
+    uv_timer_set_repeat(&cron_, period);
+  }
+  if (index_ == 0) server.keyspace().Tick();
+  const int64_t budget_us = static_cast<int64_t>(period) * 1000 * kExpireBudgetPercent / 100;
+  server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
+  const int64_t now = server.clock().NowMs();
+  if (now - last_idle_check_ms_ >= 1000) {
+    last_idle_check_ms_ = now;
+    CloseIdleClients(now);
+  }
+}
+
+template <typename F>
+void IoThread::ForEachConnection(F f) {
+  for (Connection* c = clients_; c != nullptr;) {
+    Connection* next = c->next;  // f may close c, which unlinks it only later, in OnClose
+    f(c);
+    c = next;
+  }
+}
+
+void IoThread::CloseIdleClients(int64_t now_ms) {
+  const int64_t timeout_s = server_->config().Int(ConfigId::kTimeout);
+  if (timeout_s <= 0) return;
+  ForEachConnection([&](Connection* c) {
+    if (now_ms - c->client().last_interaction_ms() > timeout_s * 1000) {
+      spdlog::debug("Closing idle client id={} addr={}", c->client().id(), c->client().addr());
+      c->CloseNow();
+    }
+  });
+}
+
+void IoThread::SweepKilledClients() {
+  Post([this] {
+    ForEachConnection([](Connection* c) {
+      if (c->client().kill_requested()) c->CloseNow();
+    });
+  });
+}
+
+void IoThread::Shutdown() {
+  Post([this] {
+    shutting_down_ = true;
+    if (index_ == 0) server_->StopAccepting();
+    ForEachConnection([](Connection* c) { c->CloseWhenFlushed(); });
+    uv_timer_start(
+        &grace_timer_,
+        [](uv_timer_t* t) {
+          auto* self = static_cast<IoThread*>(t->data);
+          self->ForEachConnection([](Connection* c) { c->CloseNow(); });
+        },
+        kShutdownGraceMs, 0);
+    if (client_count_ == 0) FinishShutdown();
+  });
+}
+
+void IoThread::FinishShutdown() {
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    accepting_tasks_ = false;
+  }
+  RunTasks();
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&grace_timer_), nullptr);
+}
+
+void IoThread::AddConnection(Connection* conn) {
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  conn->prev = nullptr;
+  conn->next = clients_;
+  if (clients_ != nullptr) clients_->prev = conn;
+  clients_ = conn;
+  ++client_count_;
+}
+
+void IoThread::RemoveConnection(Connection* conn) {
+  {
+    std::lock_guard<std::mutex> lock(clients_mu_);
+    if (conn->prev != nullptr) conn->prev->next = conn->next;
+    if (conn->next != nullptr) conn->next->prev = conn->prev;
+    if (clients_ == conn) clients_ = conn->next;
+    --client_count_;
+  }
+  server_->OnClientClosed();
+  if (shutting_down_ && client_count_ == 0) FinishShutdown();
+}
+
+void IoThread::ForEachClient(FunctionRef<void(const Client&)> f) const {
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  for (const Connection* c = clients_; c != nullptr; c = c->next) f(c->client());
+}
+
+size_t IoThread::client_count() const {
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  return client_count_;
+}
+
+}  // namespace strata::server

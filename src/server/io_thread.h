@@ -1,0 +1,100 @@
+// An io-thread: one libuv loop that owns a share of the connections and runs their requests,
+// plus the timers for its share of the background work (active expiry of its stripes, idle
+// client timeouts).
+#ifndef STRATA_SERVER_IO_THREAD_H_
+#define STRATA_SERVER_IO_THREAD_H_
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/byte_buffer.h"
+#include "common/function_ref.h"
+#include "server/dispatcher.h"
+#include "store/lock_set.h"
+
+namespace strata::server {
+
+class Connection;
+class Server;
+
+class IoThread {
+ public:
+  IoThread(Server* server, int index);
+  ~IoThread();
+  IoThread(const IoThread&) = delete;
+  IoThread& operator=(const IoThread&) = delete;
+
+  int index() const { return index_; }
+  Server& server() { return *server_; }
+  // The loop. Handles may be set up on it before Start(); afterwards only from this thread.
+  uv_loop_t* loop() { return &loop_; }
+
+  // Runs the loop on a new thread until Shutdown() completes.
+  void Start();
+  void Join();
+
+  // Runs `task` on this thread soon. Thread-safe.
+  void Post(std::function<void()> task);
+
+  // Closes every connection once its pending replies are written (forcing them after a grace
+  // period) and ends the loop. Thread-safe.
+  void Shutdown();
+
+  // Closes the connections whose Client::kill_requested() is set. Thread-safe (posts the work).
+  void SweepKilledClients();
+
+  // Calls f(const Client&) for each of this thread's clients, under the client-list lock.
+  // Thread-safe.
+  void ForEachClient(FunctionRef<void(const Client&)> f) const;
+  size_t client_count() const;
+
+  // --- For connections, on this thread only. ---
+  void AddConnection(Connection* conn);
+  void RemoveConnection(Connection* conn);
+  ByteBuffer& shared_input() { return shared_input_; }
+  store::LockSet& locks() { return locks_; }
+  Dispatcher& dispatcher() { return dispatcher_; }
+
+ private:
+  static void OnAsync(uv_async_t* handle);
+  static void OnCron(uv_timer_t* handle);
+  void RunTasks();
+  void Cron();
+  void CloseIdleClients(int64_t now_ms);
+  void FinishShutdown();
+  template <typename F>
+  void ForEachConnection(F f);
+
+  Server* server_;
+  const int index_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t cron_;
+  uv_timer_t grace_timer_;
+  std::thread thread_;
+
+  std::mutex tasks_mu_;
+  std::vector<std::function<void()>> tasks_;
+  bool accepting_tasks_ = true;  // guarded by tasks_mu_
+
+  mutable std::mutex clients_mu_;  // guards the list links, for readers on other threads
+  Connection* clients_ = nullptr;
+  size_t client_count_ = 0;
+
+  ByteBuffer shared_input_;
+  store::LockSet locks_;
+  Dispatcher dispatcher_;
+  uint64_t cron_period_ms_ = 0;
+  int64_t last_idle_check_ms_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_IO_THREAD_H_

@@ -1,0 +1,155 @@
+#include "server/server.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "server/io_thread.h"
+
+namespace strata::server {
+namespace {
+
+std::string RandomRunId() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  std::string id;
+  for (int i = 0; i < 40; ++i) id += "0123456789abcdef"[rng() & 15];
+  return id;
+}
+
+}  // namespace
+
+Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, const Clock* clock)
+    : config_(config),
+      commands_(commands),
+      launch_(std::move(launch)),
+      clock_(clock),
+      keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
+      acceptor_(this),
+      start_time_ms_(clock->NowMs()),
+      run_id_(RandomRunId()) {
+  requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
+  config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
+  ApplyLogLevel();
+  ApplyEncodingLimits();
+  const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
+  for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
+
+  uv_loop_init(&main_loop_);
+  uv_async_init(&main_loop_, &shutdown_async_, [](uv_async_t* h) {
+    auto* self = static_cast<Server*>(h->data);
+    spdlog::info("User requested shutdown...");
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->shutdown_async_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint_), nullptr);
+  });
+  shutdown_async_.data = this;
+  auto on_signal = [](uv_signal_t* h, int signum) {
+    auto* self = static_cast<Server*>(h->data);
+    spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    self->RequestShutdown();
+  };
+  uv_signal_init(&main_loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_start(&sigterm_, on_signal, SIGTERM);
+  uv_signal_init(&main_loop_, &sigint_);
+  sigint_.data = this;
+  uv_signal_start(&sigint_, on_signal, SIGINT);
+}
+
+Server::~Server() {
+  threads_.clear();
+  uv_run(&main_loop_, UV_RUN_NOWAIT);
+  uv_loop_close(&main_loop_);
+}
+
+int Server::Run() {
+  std::string error;
+  if (!acceptor_.Open(&error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  acceptor_.Start(threads_[0]->loop());
+  for (auto& t : threads_) t->Start();
+  spdlog::info("Ready to accept connections");
+
+  uv_run(&main_loop_, UV_RUN_DEFAULT);
+
+  for (auto& t : threads_) t->Shutdown();
+  for (auto& t : threads_) t->Join();
+  const std::string unix_path = config_->Text(ConfigId::kUnixSocket);
+  if (!unix_path.empty()) unlink(unix_path.c_str());
+  spdlog::info("Strata is now ready to exit, bye bye...");
+  return 0;
+}
+
+void Server::RequestShutdown() { uv_async_send(&shutdown_async_); }
+
+bool Server::ReserveClientSlot() {
+  const auto max = static_cast<size_t>(config_->Int(ConfigId::kMaxClients));
+  size_t current = connected_clients_.load(std::memory_order_relaxed);
+  do {
+    if (current >= max) return false;
+  } while (!connected_clients_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+  return true;
+}
+
+void Server::OnClientClosed() { connected_clients_.fetch_sub(1, std::memory_order_relaxed); }
+
+void Server::ForEachClient(FunctionRef<void(const Client&)> f) const {
+  for (const auto& t : threads_) t->ForEachClient(f);
+}
+
+void Server::SweepKilledClients() {
+  for (auto& t : threads_) t->SweepKilledClients();
+}
+
+bool Server::CheckPassword(std::string_view password) const {
+  return password == config_->Text(ConfigId::kRequirePass);
+}
+
+void Server::OnConfigChange(ConfigId id) {
+  switch (id) {
+    case ConfigId::kRequirePass:
+      requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty(), std::memory_order_relaxed);
+      break;
+    case ConfigId::kLogLevel:
+      ApplyLogLevel();
+      break;
+    case ConfigId::kHashMaxListpackEntries:
+    case ConfigId::kHashMaxListpackValue:
+    case ConfigId::kSetMaxIntsetEntries:
+    case ConfigId::kZsetMaxListpackEntries:
+    case ConfigId::kZsetMaxListpackValue:
+    case ConfigId::kListMaxListpackSize:
+      ApplyEncodingLimits();
+      break;
+    default:
+      break;
+  }
+}
+
+void Server::ApplyEncodingLimits() {
+  store::EncodingLimits& limits = keyspace_->limits();
+  const auto copy = [this](std::atomic<int64_t>& to, ConfigId id) { to.store(config_->Int(id), std::memory_order_relaxed); };
+  copy(limits.hash_max_listpack_entries, ConfigId::kHashMaxListpackEntries);
+  copy(limits.hash_max_listpack_value, ConfigId::kHashMaxListpackValue);
+  copy(limits.set_max_intset_entries, ConfigId::kSetMaxIntsetEntries);
+  copy(limits.zset_max_listpack_entries, ConfigId::kZsetMaxListpackEntries);
+  copy(limits.zset_max_listpack_value, ConfigId::kZsetMaxListpackValue);
+  copy(limits.list_max_listpack_size, ConfigId::kListMaxListpackSize);
+}
+
+void Server::ApplyLogLevel() {
+  switch (static_cast<LogLevel>(config_->Int(ConfigId::kLogLevel))) {
+    case LogLevel::kDebug: spdlog::set_level(spdlog::level::trace); break;
+    case LogLevel::kVerbose: spdlog::set_level(spdlog::level::debug); break;
+    case LogLevel::kNotice: spdlog::set_level(spdlog::level::info); break;
+    case LogLevel::kWarning: spdlog::set_level(spdlog::level::warn); break;
+  }
+}
+
+}  // namespace strata::server

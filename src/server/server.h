@@ -1,0 +1,113 @@
+// The server: owns the configuration, the keyspace, the command table, the io-threads and the
+// listening sockets, and runs until asked to shut down.
+//
+// Commands reach server-wide state (INFO, CLIENT LIST, CONFIG, SHUTDOWN) through this class; its
+// public methods are thread-safe unless they say otherwise.
+#ifndef STRATA_SERVER_SERVER_H_
+#define STRATA_SERVER_SERVER_H_
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/function_ref.h"
+#include "server/acceptor.h"
+#include "server/client.h"
+#include "server/command_table.h"
+#include "server/config.h"
+#include "store/keyspace.h"
+
+namespace strata::server {
+
+class IoThread;
+
+// Facts about how the process was started, for INFO server.
+struct LaunchInfo {
+  std::string executable;
+  std::string config_file;
+};
+
+class Server {
+ public:
+  // `config` is loaded, `commands` registered; both must outlive the server.
+  Server(Config* config, const CommandTable* commands, LaunchInfo launch, const Clock* clock = SystemClock::Get());
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the listening sockets, starts the io-threads and serves until SIGTERM, SIGINT or
+  // SHUTDOWN. Returns the process exit code. Call once, from the main thread.
+  int Run();
+
+  // Asks the server to shut down: stop accepting, flush replies, exit. Thread-safe.
+  void RequestShutdown();
+
+  Config& config() { return *config_; }
+  const Config& config() const { return *config_; }
+  const CommandTable& commands() const { return *commands_; }
+  store::Keyspace& keyspace() { return *keyspace_; }
+  const Clock& clock() const { return *clock_; }
+  const LaunchInfo& launch() const { return launch_; }
+
+  int io_thread_count() const { return static_cast<int>(threads_.size()); }
+  IoThread& io_thread(int i) { return *threads_[static_cast<size_t>(i)]; }
+
+  // Unix ms when the server started, and its random 40-hex-digit run id.
+  int64_t start_time_ms() const { return start_time_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  // The TCP port actually listened on.
+  int port() const { return static_cast<int>(config_->Int(ConfigId::kPort)); }
+
+  // --- Clients ---
+  // Takes a client slot if maxclients allows; false when full.
+  bool ReserveClientSlot();
+  // Gives back the slot of a closed client.
+  void OnClientClosed();
+  size_t connected_clients() const { return connected_clients_.load(std::memory_order_relaxed); }
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+  // Calls f for every connected client, thread by thread, under each thread's client-list lock.
+  void ForEachClient(FunctionRef<void(const Client&)> f) const;
+  // Asks the owning threads to close the clients whose kill flag was set.
+  void SweepKilledClients();
+
+  // --- Authentication (requirepass) ---
+  bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
+  // Whether `password` is the default user's password.
+  bool CheckPassword(std::string_view password) const;
+
+  // Stops the acceptor. Called on io-thread 0 during shutdown.
+  void StopAccepting() { acceptor_.Stop(); }
+
+ private:
+  void OnConfigChange(ConfigId id);
+  void ApplyLogLevel();
+  // Copies the collection encoding thresholds from the config into the keyspace.
+  void ApplyEncodingLimits();
+
+  Config* config_;
+  const CommandTable* commands_;
+  LaunchInfo launch_;
+  const Clock* clock_;
+  std::unique_ptr<store::Keyspace> keyspace_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  Acceptor acceptor_;
+  int64_t start_time_ms_;
+  std::string run_id_;
+  std::atomic<size_t> connected_clients_{0};
+  std::atomic<uint64_t> next_client_id_{1};
+  std::atomic<bool> requires_auth_{false};
+
+  uv_loop_t main_loop_;
+  uv_async_t shutdown_async_;
+  uv_signal_t sigterm_;
+  uv_signal_t sigint_;
+};
+
+}  // namespace strata::server
+
+#endif  // STRATA_SERVER_SERVER_H_

@@ -1,0 +1,45 @@
+#include "store/lazy_free.h"
+
+#include <utility>
+
+namespace strata::store {
+
+LazyFree::LazyFree() : thread_([this] { Run(); }) {}
+
+LazyFree::~LazyFree() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void LazyFree::Submit(Entry* entry) {
+  SubmitJob([entry] { Entry::Destroy(entry); });
+}
+
+void LazyFree::SubmitJob(std::function<void()> job) {
+  pending_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void LazyFree::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, and everything is done
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    lock.lock();
+  }
+}
+
+}  // namespace strata::store

@@ -1,0 +1,48 @@
+// The stripe locks one command needs, taken together in one global order.
+//
+// A command names its keys up front (the command table knows where they are); the dispatcher adds
+// them here and locks. Stripes are locked in ascending (database, stripe) order, each once, so two
+// commands with overlapping keys can never deadlock, and a multi-key command (MSET, RENAME,
+// SINTERSTORE) sees and changes its keys atomically. Whole-keyspace operations lock in the same
+// order. Not thread-safe; one per command in flight.
+#ifndef STRATA_STORE_LOCK_SET_H_
+#define STRATA_STORE_LOCK_SET_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "store/keyspace.h"
+
+namespace strata::store {
+
+class LockSet {
+ public:
+  explicit LockSet(Keyspace* keyspace) : keyspace_(keyspace) {}
+  ~LockSet() { Unlock(); }
+  LockSet(const LockSet&) = delete;
+  LockSet& operator=(const LockSet&) = delete;
+
+  // Adds the stripe of `key` in database `db`. A database the keyspace does not have is ignored
+  // (the command rejects it when it runs). REQUIRES: not locked.
+  void Add(int db, std::string_view key);
+
+  // Takes every added stripe lock, in order. REQUIRES: not locked.
+  void Lock();
+
+  // Releases what Lock took and forgets the added stripes; the set can be reused.
+  void Unlock();
+
+  bool empty() const { return stripes_.empty(); }
+
+ private:
+  Keyspace* keyspace_;
+  // (db << kStripeBits) | stripe, for each added key; sorted and de-duplicated by Lock.
+  std::vector<uint32_t> stripes_;
+  bool locked_ = false;
+};
+
+}  // namespace strata::store
+
+#endif  // STRATA_STORE_LOCK_SET_H_

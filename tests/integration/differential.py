@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Differential test: the same command scripts against redis-server and Strata, replies compared byte for byte.
+
+Usage: differential.py --strata build/src/strata-server [--redis redis-server] SCRIPT...
+
+Each script is a text file of commands, one per line, written as redis-cli reads them (quotes and
+\\xHH escapes as in redis.conf). Both servers get a fresh connection and an empty keyspace per
+script. Lines may start with a marker:
+
+  # ...              a comment
+  ~ CMD ...          compare only the reply's shape (types and aggregate sizes), for replies that
+                     differ by nature (TIME, CLIENT ID, RANDOMKEY ...)
+  @sort CMD ...      compare the top-level elements as a multiset (KEYS, SMEMBERS ...)
+  @sleep SECONDS     pause both sides (expiry)
+  @raw BYTES         send BYTES (escapes decoded) as they are and compare the reply; a connection the
+                     server closes is compared as "<closed>" and reopened for the next line
+
+Prints one line per mismatch and ends with "differential: N passed, N failed".
+"""
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def split_args(line):
+    """redis-cli / sdssplitargs splitting: spaces, "double" (with \\n \\xHH escapes) and 'single' quotes."""
+    args, i, n = [], 0, len(line)
+    while True:
+        while i < n and line[i].isspace():
+            i += 1
+        if i >= n:
+            return args
+        cur, inq, insq = bytearray(), False, False
+        while True:
+            c = line[i] if i < n else None
+            if inq:
+                if c is None:
+                    raise ValueError("unbalanced quotes")
+                if c == "\\" and i + 3 < n and line[i + 1] == "x" and all(h in "0123456789abcdefABCDEF" for h in line[i + 2:i + 4]):
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif c == "\\" and i + 1 < n:
+                    i += 1
+                    cur += {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a"}.get(line[i], line[i].encode())
+                elif c == '"':
+                    if i + 1 < n and not line[i + 1].isspace():
+                        raise ValueError("closing quote must be followed by a space")
+                    i += 1
+                    break
+                else:
+                    cur += c.encode()
+            elif insq:
+                if c is None:
+                    raise ValueError("unbalanced quotes")
+                if c == "\\" and i + 1 < n and line[i + 1] == "'":
+                    i += 1
+                    cur += b"'"
+                elif c == "'":
+                    if i + 1 < n and not line[i + 1].isspace():
+                        raise ValueError("closing quote must be followed by a space")
+                    i += 1
+                    break
+                else:
+                    cur += c.encode()
+            else:
+                if c is None or c.isspace():
+                    break
+                if c == '"':
+                    inq = True
+                elif c == "'":
+                    insq = True
+                else:
+                    cur += c.encode()
+            i += 1
+        args.append(bytes(cur))
+
+
+def encode_command(args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+class Closed(Exception):
+    pass
+
+
+class Conn:
+    def __init__(self, port):
+        self.port = port
+        self.open()
+
+    def open(self):
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        try:
+            d = self.sock.recv(1 << 16)
+        except (ConnectionResetError, socket.timeout):
+            d = b""
+        if not d:
+            raise Closed()
+        self.buf += d
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self):
+        """Returns (raw_bytes, tree) where tree is (type_char, payload_or_children)."""
+        line = self._line()
+        t, rest = chr(line[0]), line[1:]
+        raw = line + b"\r\n"
+        if t in "+-:,#(_":
+            return raw, (t, rest)
+        if t in "$=!":
+            n = int(rest)
+            if n < 0:
+                return raw, (t, None)
+            data = self._exact(n + 2)
+            return raw + data, (t, data[:-2])
+        if t in "*~>%":
+            n = int(rest)
+            if n < 0:
+                return raw, (t, None)
+            count = n * 2 if t == "%" else n
+            children = []
+            for _ in range(count):
+                r, tree = self.read_reply()
+                raw += r
+                children.append((r, tree))
+            return raw, (t, children)
+        raise ValueError("unexpected reply byte %r" % line[:20])
+
+
+def shape(tree):
+    t, payload = tree
+    if isinstance(payload, list):
+        return (t, len(payload), tuple(shape(c[1]) for c in payload))
+    return (t, payload is None)
+
+
+def exchange(conn, data):
+    try:
+        conn.send(data)
+        return conn.read_reply()
+    except (Closed, BrokenPipeError, ConnectionResetError):
+        conn.sock.close()
+        conn.open()
+        return b"<closed>", ("<closed>", None)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(cmd, port):
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start: %s" % " ".join(cmd))
+
+
+def run_script(path, redis_port, strata_port, report):
+    passed = failed = 0
+    ref, sut = Conn(redis_port), Conn(strata_port)
+    for c in (ref, sut):
+        exchange(c, encode_command([b"FLUSHALL"]))
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        mode = "bytes"
+        if text.startswith("@sleep"):
+            time.sleep(float(text.split()[1]))
+            continue
+        if text.startswith("~ "):
+            mode, text = "shape", text[2:]
+        elif text.startswith("@sort "):
+            mode, text = "sort", text[6:]
+        if text.startswith("@raw "):
+            payload = text[5:].encode().decode("unicode_escape").encode("latin1")
+        else:
+            payload = encode_command(split_args(text))
+        exp_raw, exp_tree = exchange(ref, payload)
+        got_raw, got_tree = exchange(sut, payload)
+        if mode == "shape":
+            ok = shape(exp_tree) == shape(got_tree)
+        elif mode == "sort":
+            ok = (exp_tree[0] == got_tree[0] and isinstance(exp_tree[1], list) and isinstance(got_tree[1], list)
+                  and sorted(r for r, _ in exp_tree[1]) == sorted(r for r, _ in got_tree[1]))
+        else:
+            ok = exp_raw == got_raw
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            report("%s:%d: %s\n    redis:  %r\n    strata: %r" % (os.path.basename(path), number, text, exp_raw[:400], got_raw[:400]))
+    ref.sock.close()
+    sut.sock.close()
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", required=True)
+    ap.add_argument("--redis", default="redis-server")
+    ap.add_argument("scripts", nargs="+")
+    args = ap.parse_args()
+    rport, sport = free_port(), free_port()
+    workdir = tempfile.mkdtemp(prefix="strata-diff-")
+    redis = start([args.redis, "--port", str(rport), "--save", "", "--appendonly", "no", "--dir", workdir], rport)
+    strata = start([args.strata, "--port", str(sport), "--dir", workdir], sport)
+    total_passed = total_failed = 0
+    try:
+        for path in args.scripts:
+            p, f = run_script(path, rport, sport, print)
+            print("%s: %d passed, %d failed" % (os.path.basename(path), p, f))
+            total_passed += p
+            total_failed += f
+    finally:
+        for proc in (redis, strata):
+            proc.terminate()
+            proc.wait(timeout=10)
+    print("differential: %d passed, %d failed" % (total_passed, total_failed))
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
