@@ -316,6 +316,23 @@ EntryRef Db::FindForWrite(std::string_view key) {
   return ref;
 }
 
+namespace {
+OpStatus CheckType(const EntryRef& ref, ValueType type) {
+  if (!ref) return OpStatus::kNoKey;
+  return ref->type() == type ? OpStatus::kOk : OpStatus::kWrongType;
+}
+}  // namespace
+
+OpStatus Db::FindForReadAs(std::string_view key, ValueType type, EntryRef* ref) {
+  *ref = FindForRead(key);
+  return CheckType(*ref, type);
+}
+
+OpStatus Db::FindForWriteAs(std::string_view key, ValueType type, EntryRef* ref) {
+  *ref = FindForWrite(key);
+  return CheckType(*ref, type);
+}
+
 EntryRef Db::Insert(Entry* entry) {
   const uint64_t h = HashKey(entry->key());
   KeyTable& t = StripeFor(h).table;

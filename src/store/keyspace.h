@@ -26,6 +26,7 @@
 #include "store/entry.h"
 #include "store/key_table.h"
 #include "store/lazy_free.h"
+#include "store/op_status.h"
 
 namespace strata::store {
 
@@ -167,6 +168,11 @@ class Db {
   EntryRef FindForRead(std::string_view key);
   // Find for a command that writes `key`: refreshes the access time, counts nothing.
   EntryRef FindForWrite(std::string_view key);
+
+  // FindForRead / FindForWrite that also checks the type: kOk (and *ref set), kNoKey, or
+  // kWrongType when the key holds another type.
+  OpStatus FindForReadAs(std::string_view key, ValueType type, EntryRef* ref);
+  OpStatus FindForWriteAs(std::string_view key, ValueType type, EntryRef* ref);
 
   // Stores `entry` under its key, which must be absent (Find returned nothing).
   // Ownership passes to the keyspace. Returns where it went.

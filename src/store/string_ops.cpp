@@ -33,11 +33,10 @@ SetOutcome SetString(Db& db, std::string_view key, std::string_view value, const
 }
 
 OpStatus GetString(Db& db, std::string_view key, std::string_view* value) {
-  EntryRef ref = db.FindForRead(key);
-  if (!ref) return OpStatus::kNoKey;
-  if (ref->type() != ValueType::kString) return OpStatus::kWrongType;
-  *value = ref->string_value();
-  return OpStatus::kOk;
+  EntryRef ref;
+  const OpStatus status = db.FindForReadAs(key, ValueType::kString, &ref);
+  if (status == OpStatus::kOk) *value = ref->string_value();
+  return status;
 }
 
 }  // namespace strata::store
