@@ -22,6 +22,16 @@
 #include "server/logging.h"
 #include "server/server.h"
 
+#ifdef STRATA_JEMALLOC
+// jemalloc reads this at start-up. A background thread returns freed pages to the kernel (as
+// redis-server's jemalloc-bg-thread does) after one second instead of ten: the memory a growing
+// key table frees is handed back promptly, so RSS tracks what the data really uses.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 namespace {
 
 // Detaches from the terminal as redis-server's `daemonize yes` does.
