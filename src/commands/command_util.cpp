@@ -1,5 +1,7 @@
 #include "commands/command_util.h"
 
+#include <cmath>
+
 #include "common/error_texts.h"
 #include "common/numbers.h"
 
@@ -32,6 +34,28 @@ bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value) {
   if (ParseDouble(ctx.arg(i), value)) return true;
   ctx.reply.Error(errors::kNotFloat);
   return false;
+}
+
+bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms) {
+  long double seconds;
+  if (!ParseLongDouble(ctx.arg(i), &seconds)) {
+    ctx.reply.Error(errors::kTimeoutNotFloat);
+    return false;
+  }
+  const long double ms = seconds * 1000.0L;
+  if (ms < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return false;
+  }
+  const int64_t now = ctx.db().NowMs();
+  if (!std::isfinite(ms) || ms >= static_cast<long double>(INT64_MAX - now)) {
+    ctx.reply.Error(errors::kTimeoutOutOfRange);
+    return false;
+  }
+  // Redis truncates to whole milliseconds; a timeout that truncates to 0 blocks forever.
+  const auto whole = static_cast<int64_t>(ms);
+  *deadline_ms = whole == 0 ? 0 : now + whole;
+  return true;
 }
 
 }  // namespace strata::commands

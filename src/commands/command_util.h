@@ -25,6 +25,11 @@ bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value);
 // Parses argument `i` as a double; on failure replies "ERR value is not a valid float".
 bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);
 
+// Parses a blocking command's timeout (seconds, fractions allowed, 0 = forever) at argument `i`
+// into an absolute deadline in Unix ms (0 for forever). On failure replies Redis's error
+// ("ERR timeout is not a float or out of range", "ERR timeout is negative") and returns false.
+bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms);
+
 // Whether argument `i` equals `token`, ignoring case (option words such as "NX").
 inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view token) {
   return EqualsIgnoreCase(ctx.arg(i), token);

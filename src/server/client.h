@@ -8,7 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "server/blocking.h"
 
 namespace strata::server {
 
@@ -74,6 +77,30 @@ class Client {
   bool close_after_reply() const { return close_after_reply_; }
   void set_close_after_reply() { close_after_reply_ = true; }
 
+  // --- Blocking commands (owning thread only) ---
+  // Called by a blocking command's handler that found nothing to take; the dispatcher registers
+  // the block once the handler returns. Handlers call it only when can_block().
+  void RequestBlock(BlockRequest request) { block_request_ = std::move(request); }
+  std::optional<BlockRequest> TakeBlockRequest() {
+    std::optional<BlockRequest> r = std::move(block_request_);
+    block_request_.reset();
+    return r;
+  }
+  // True while the client waits, including while its command re-runs after a wake-up (handlers
+  // use it to treat keys of another type as empty on a re-run, as Redis serves only ready keys).
+  bool blocked() const { return blocked_; }
+  // The block's deadline (Unix ms, 0 = none) and timeout reply shape, kept from the first run.
+  int64_t block_deadline_ms() const { return block_deadline_ms_; }
+  bool block_null_array() const { return block_null_array_; }
+  void SetBlocked(int64_t deadline_ms, bool null_array) {
+    blocked_ = true;
+    block_deadline_ms_ = deadline_ms;
+    block_null_array_ = null_array;
+  }
+  void ClearBlocked() { blocked_ = false; }
+  // Whether a blocking command may block now (not inside a transaction or script).
+  bool can_block() const { return true; }
+
   // Set by any thread (CLIENT KILL); the owning thread closes the connection.
   bool kill_requested() const { return kill_requested_.load(std::memory_order_acquire); }
   void request_kill() { kill_requested_.store(true, std::memory_order_release); }
@@ -95,6 +122,10 @@ class Client {
   Buffers buffers_;
   bool close_after_reply_ = false;
   std::atomic<bool> kill_requested_{false};
+  std::optional<BlockRequest> block_request_;
+  bool blocked_ = false;
+  int64_t block_deadline_ms_ = 0;
+  bool block_null_array_ = true;
 };
 
 }  // namespace strata::server

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/error_texts.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
 #include "server/server.h"
@@ -147,7 +148,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*bu
 
 size_t Connection::RunRequests(const char* data, size_t size) {
   size_t used = 0;
-  while (used < size && !closing_ && !client_.close_after_reply() && !OutputOverHighWater()) {
+  while (used < size && !closing_ && !client_.close_after_reply() && !client_.blocked() && !OutputOverHighWater()) {
     const auto result = parser_.Parse(data + used, size - used);
     if (result == resp::RequestParser::Result::kNeedMore) break;
     if (result == resp::RequestParser::Result::kError) {
@@ -157,7 +158,10 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       client_.set_close_after_reply();
       return size;  // nothing after a protocol error is read
     }
-    if (!parser_.args().empty()) thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+    if (!parser_.args().empty()) {
+      thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+      if (client_.blocked()) EnterBlocked(parser_.args());
+    }
     used += parser_.consumed();
   }
   return used;
@@ -237,6 +241,50 @@ void Connection::PublishBufferSizes() {
   b.reply_capacity.store(output_.capacity() + writing_.capacity(), std::memory_order_relaxed);
 }
 
+void Connection::EnterBlocked(std::span<const std::string_view> args) {
+  blocked_args_.assign(args.begin(), args.end());
+  blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+  const int64_t deadline = client_.block_deadline_ms();
+  if (deadline == 0) return;
+  if (block_timer_ == nullptr) {
+    block_timer_ = new uv_timer_t;
+    uv_timer_init(thread_->loop(), block_timer_);
+    block_timer_->data = this;
+  }
+  const int64_t wait = deadline - thread_->server().clock().NowMs();
+  uv_timer_start(
+      block_timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->EndBlock(UnblockReason::kTimeout); },
+      wait > 0 ? static_cast<uint64_t>(wait) : 0, 0);
+}
+
+void Connection::RetryBlocked() {
+  if (closing_ || !client_.blocked()) return;
+  thread_->dispatcher().Execute(client_, reply_, blocked_views_, &thread_->locks());
+  if (!client_.blocked()) LeaveBlocked();
+}
+
+void Connection::EndBlock(UnblockReason reason) {
+  if (closing_ || !client_.blocked()) return;
+  thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  client_.ClearBlocked();
+  if (reason == UnblockReason::kError) {
+    reply_.Error(errors::kUnblocked);
+  } else if (client_.block_null_array()) {
+    reply_.NullArray();
+  } else {
+    reply_.Null();
+  }
+  LeaveBlocked();
+}
+
+void Connection::LeaveBlocked() {
+  if (block_timer_ != nullptr) uv_timer_stop(block_timer_);
+  blocked_args_.clear();
+  blocked_views_.clear();
+  if (!pending_input_.empty()) RunPending();
+  Flush();
+}
+
 void Connection::CloseWhenFlushed() {
   if (closing_) return;
   client_.set_close_after_reply();
@@ -246,6 +294,12 @@ void Connection::CloseWhenFlushed() {
 void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
+  if (client_.blocked()) thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  if (block_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    block_timer_ = nullptr;
+  }
   if (reading_) {
     uv_read_stop(stream());
     reading_ = false;

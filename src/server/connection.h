@@ -15,11 +15,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/byte_buffer.h"
 #include "resp/reply_builder.h"
 #include "resp/request_parser.h"
+#include "server/blocking.h"
 #include "server/client.h"
 
 namespace strata::server {
@@ -39,6 +43,12 @@ class Connection {
   void CloseNow();
   // Stops reading and closes once every pending reply is written (shutdown, QUIT).
   void CloseWhenFlushed();
+
+  // A key this blocked client waits on got elements: re-run the blocked command.
+  void RetryBlocked();
+  // Ends the client's block without serving it (timeout, CLIENT UNBLOCK), replying accordingly,
+  // and resumes its pipelined requests.
+  void EndBlock(UnblockReason reason);
 
   // Intrusive list links, managed by the IoThread.
   Connection* prev = nullptr;
@@ -64,6 +74,10 @@ class Connection {
   void UpdateReading();
   bool OutputOverHighWater() const;
   void PublishBufferSizes();
+  // The client just blocked on `args`: keeps a copy of them and arms the timeout.
+  void EnterBlocked(std::span<const std::string_view> args);
+  // Leaves the blocked state (the registry entry is already gone) and runs what was held back.
+  void LeaveBlocked();
 
   IoThread* thread_;
   union {
@@ -77,6 +91,11 @@ class Connection {
   resp::RequestParser parser_;
   resp::ReplyBuilder reply_;
   Client client_;
+  // The blocked command, owned (the input buffer moves on), and its timeout timer (allocated on
+  // first use; closed with the connection).
+  std::vector<std::string> blocked_args_;
+  std::vector<std::string_view> blocked_views_;
+  uv_timer_t* block_timer_ = nullptr;
   bool reading_ = false;
   bool read_into_shared_ = false;
   bool write_in_flight_ = false;

@@ -84,6 +84,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
     locks->Lock();
     CommandContext ctx(*server_, client, reply, *cmd, args);
     cmd->handler(ctx);
+    SettleBlocking(client);
     locks->Unlock();
   }
   const int64_t elapsed = MonotonicUs() - start;
@@ -96,6 +97,19 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   if (new_errors > 0) {
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
+  }
+}
+
+void Dispatcher::SettleBlocking(Client& client) {
+  std::optional<BlockRequest> request = client.TakeBlockRequest();
+  BlockingRegistry& registry = server_->blocking();
+  if (request) {
+    registry.Block(client.id(), thread_, client.db(), *request);
+    if (!client.blocked()) client.SetBlocked(request->deadline_ms, request->null_array);
+  } else if (client.blocked()) {
+    // The re-run was served: leave the line and let the next client try the key.
+    registry.Unblock(client.id(), /*pass_on=*/true);
+    client.ClearBlocked();
   }
 }
 

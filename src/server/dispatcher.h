@@ -15,6 +15,7 @@
 
 namespace strata::server {
 
+class IoThread;
 class Server;
 
 // Everything a command handler sees. Lives for one call.
@@ -39,7 +40,8 @@ class CommandContext {
 
 class Dispatcher {
  public:
-  explicit Dispatcher(Server* server) : server_(server) {}
+  // `thread` is the io-thread this dispatcher serves (blocked clients are woken there).
+  Dispatcher(Server* server, IoThread* thread) : server_(server), thread_(thread) {}
 
   // Runs the request `args` (non-empty) for `client`, writing the reply to `reply`.
   // `locks` is the calling thread's reusable lock set. REQUIRES: the client's own io-thread.
@@ -51,7 +53,12 @@ class Dispatcher {
   // nullptr; otherwise returns the command to run.
   const Command* Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) const;
 
+  // After a handler ran, with its locks still held: registers a requested block, or ends the
+  // block of a client whose re-run was served.
+  void SettleBlocking(Client& client);
+
   Server* server_;
+  IoThread* thread_;
   std::vector<int> key_indexes_scratch_;
 };
 

@@ -24,7 +24,7 @@ uint64_t CronPeriodMs(const Config& config) { return static_cast<uint64_t>(1000 
 }  // namespace
 
 IoThread::IoThread(Server* server, int index)
-    : server_(server), index_(index), locks_(&server->keyspace()), dispatcher_(server) {
+    : server_(server), index_(index), locks_(&server->keyspace()), dispatcher_(server, this) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, OnAsync);
   async_.data = this;
@@ -149,6 +149,7 @@ void IoThread::AddConnection(Connection* conn) {
   if (clients_ != nullptr) clients_->prev = conn;
   clients_ = conn;
   ++client_count_;
+  by_id_[conn->client().id()] = conn;
 }
 
 void IoThread::RemoveConnection(Connection* conn) {
@@ -159,8 +160,23 @@ void IoThread::RemoveConnection(Connection* conn) {
     if (clients_ == conn) clients_ = conn->next;
     --client_count_;
   }
+  by_id_.erase(conn->client().id());
   server_->OnClientClosed();
   if (shutting_down_ && client_count_ == 0) FinishShutdown();
+}
+
+void IoThread::WakeBlockedClient(IoThread* thread, uint64_t id) {
+  thread->Post([thread, id] {
+    auto it = thread->by_id_.find(id);
+    if (it != thread->by_id_.end()) it->second->RetryBlocked();
+  });
+}
+
+void IoThread::UnblockClient(IoThread* thread, uint64_t id, UnblockReason reason) {
+  thread->Post([thread, id, reason] {
+    auto it = thread->by_id_.find(id);
+    if (it != thread->by_id_.end()) it->second->EndBlock(reason);
+  });
 }
 
 void IoThread::ForEachClient(FunctionRef<void(const Client&)> f) const {

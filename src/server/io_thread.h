@@ -11,10 +11,12 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/byte_buffer.h"
 #include "common/function_ref.h"
+#include "server/blocking.h"
 #include "server/dispatcher.h"
 #include "store/lock_set.h"
 
@@ -48,6 +50,11 @@ class IoThread {
 
   // Closes the connections whose Client::kill_requested() is set. Thread-safe (posts the work).
   void SweepKilledClients();
+
+  // BlockingRegistry callbacks: re-run the command of blocked client `id` on `thread`, or end its
+  // block with `reason`. Thread-safe (they post to `thread`).
+  static void WakeBlockedClient(IoThread* thread, uint64_t id);
+  static void UnblockClient(IoThread* thread, uint64_t id, UnblockReason reason);
 
   // Calls f(const Client&) for each of this thread's clients, under the client-list lock.
   // Thread-safe.
@@ -86,6 +93,7 @@ class IoThread {
   mutable std::mutex clients_mu_;  // guards the list links, for readers on other threads
   Connection* clients_ = nullptr;
   size_t client_count_ = 0;
+  std::unordered_map<uint64_t, Connection*> by_id_;  // this thread only
 
   ByteBuffer shared_input_;
   store::LockSet locks_;

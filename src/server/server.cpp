@@ -28,9 +28,11 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       launch_(std::move(launch)),
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
+      blocking_(&IoThread::WakeBlockedClient, &IoThread::UnblockClient),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()) {
+  keyspace_->set_observer(&blocking_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/function_ref.h"
 #include "server/acceptor.h"
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -75,6 +76,9 @@ class Server {
   // Asks the owning threads to close the clients whose kill flag was set.
   void SweepKilledClients();
 
+  // Clients blocked on keys.
+  BlockingRegistry& blocking() { return blocking_; }
+
   // --- Authentication (requirepass) ---
   bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
   // Whether `password` is the default user's password.
@@ -94,6 +98,7 @@ class Server {
   LaunchInfo launch_;
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
+  BlockingRegistry blocking_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;
