@@ -53,8 +53,17 @@ std::string FormatLongDoubleHuman(long double value);
 // Lower-cases ASCII letters of `text` in place and returns it (config names, subcommands).
 std::string AsciiLower(std::string_view text);
 
+// ASCII lower case of one byte, without the C library's locale lookup (hot in command lookup).
+inline char AsciiToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
 // ASCII case-insensitive equality (command names, option tokens such as "EX" or "nx").
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiToLower(a[i]) != AsciiToLower(b[i])) return false;
+  }
+  return true;
+}
 
 }  // namespace strata
 

@@ -30,7 +30,7 @@ constexpr size_t kSlots = 1024;
 uint64_t CaseFoldedHash(std::string_view name) {
   uint64_t h = 1469598103934665603ULL;
   for (char c : name) {
-    h ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    h ^= static_cast<unsigned char>(AsciiToLower(c));
     h *= 1099511628211ULL;
   }
   return h;
