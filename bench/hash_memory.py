@@ -6,9 +6,10 @@ Starts both servers on free ports (or on --redis-port / --strata-port), loads th
 server's resident set (VmRSS) divided by N, and the ratio. Both servers are stopped at the end.
 
 Usage: bench/hash_memory.py --strata build/src/strata-server [--redis redis-server] [--hashes 100000]
+                             [--fields 10] [--value-size 8]
 
-The default shape is Redis's classic small-object case: keys "hash:000042", fields "field0".."field9",
-8-byte values ("v0000042").
+The default shape is the classic small-object case: keys "hash:000042", fields "field0".."field9",
+8-byte values ("v0000042"; --value-size pads them with leading zeros).
 """
 import argparse
 import os
@@ -68,7 +69,7 @@ def read_replies(sock, count, buf):
     return buf
 
 
-def load(port, hashes, fields, batch=1000):
+def load(port, hashes, fields, value_size, batch=1000):
     sock = socket.create_connection(("127.0.0.1", port))
     buf = b""
     for first in range(0, hashes, batch):
@@ -77,19 +78,19 @@ def load(port, hashes, fields, batch=1000):
         for i in range(first, last):
             args = [b"HSET", b"hash:%06d" % i]
             for j in range(fields):
-                args += [b"field%d" % j, b"v%07d" % (i * fields + j)]
+                args += [b"field%d" % j, b"v%0*d" % (value_size - 1, i * fields + j)]
             payload.append(encode(args))
         sock.sendall(b"".join(payload))
         buf = read_replies(sock, last - first, buf)
     sock.close()
 
 
-def measure(name, cmd, port, hashes, fields):
+def measure(name, cmd, port, hashes, fields, value_size):
     proc = start(cmd, port)
     try:
         time.sleep(0.5)
         before = rss_bytes(proc.pid)
-        load(port, hashes, fields)
+        load(port, hashes, fields, value_size)
         time.sleep(0.5)  # let background threads settle
         after = rss_bytes(proc.pid)
     finally:
@@ -106,16 +107,18 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("--hashes", type=int, default=100000)
     ap.add_argument("--fields", type=int, default=10)
+    ap.add_argument("--value-size", type=int, default=8)
     ap.add_argument("--redis-port", type=int, default=0)
     ap.add_argument("--strata-port", type=int, default=0)
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="strata-bench-")
     rport = args.redis_port or free_port()
     sport = args.strata_port or free_port()
-    print("%d hashes of %d fields (8-byte values)" % (args.hashes, args.fields))
+    print("%d hashes of %d fields (%d-byte values)" % (args.hashes, args.fields, args.value_size))
     redis = measure("redis", [args.redis, "--port", str(rport), "--save", "", "--appendonly", "no", "--dir", workdir],
-                    rport, args.hashes, args.fields)
-    strata = measure("strata", [args.strata, "--port", str(sport), "--dir", workdir], sport, args.hashes, args.fields)
+                    rport, args.hashes, args.fields, args.value_size)
+    strata = measure("strata", [args.strata, "--port", str(sport), "--dir", workdir], sport, args.hashes, args.fields,
+                     args.value_size)
     print("strata / redis: %.2f" % (strata / redis))
     os.rmdir(workdir)
 

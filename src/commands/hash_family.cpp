@@ -225,9 +225,8 @@ void CmdHincrbyfloat(CommandContext& ctx) {
 void CmdHrandfield(CommandContext& ctx) {
   store::Db db = ctx.db();
   if (ctx.argc() == 2) {
-    std::string_view field;
-    std::string_view value;
-    const OpStatus status = store::HashRandomField(db, ctx.arg(1), ThreadRng(), &field, &value);
+    std::string field;
+    const OpStatus status = store::HashRandomField(db, ctx.arg(1), ThreadRng(), &field);
     if (status == OpStatus::kOk) {
       ctx.reply.Bulk(field);
     } else if (status == OpStatus::kNoKey) {
@@ -295,7 +294,7 @@ void CmdHscan(CommandContext& ctx) {
       return;
     }
   }
-  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  std::vector<std::pair<std::string, std::string>> pairs;
   const uint64_t next = store::HashScan(*hash, cursor, static_cast<size_t>(count), pattern, &pairs);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));

@@ -19,13 +19,11 @@ HashValue* Keep(const EntryRef& ref, HashValue* current, HashValue* kept) {
   return kept;
 }
 
-// The hash of `key` for a write, created empty (compact, with room for `pairs` pairs of
-// `payload` bytes) when the key is absent.
-OpStatus FindOrCreate(Db& db, std::string_view key, size_t pairs, size_t payload, EntryRef* ref) {
+// The hash of `key` for a write, created empty when the key is absent.
+OpStatus FindOrCreate(Db& db, std::string_view key, EntryRef* ref) {
   const OpStatus status = db.FindForWriteAs(key, ValueType::kHash, ref);
   if (status != OpStatus::kNoKey) return status;
-  *ref = db.Insert(Entry::NewObject(key, ValueType::kHash, Encoding::kListpack, HashValue::NewCompact(pairs, payload),
-                                    kNoExpire));
+  *ref = db.Insert(Entry::NewObject(key, ValueType::kHash, Encoding::kListpack, HashValue::NewCompact(), kNoExpire));
   return OpStatus::kOk;
 }
 
@@ -48,10 +46,8 @@ bool ParseHashFloat(std::string_view text, long double* value) {
 }
 
 OpStatus HashSet(Db& db, std::string_view key, std::span<const std::string_view> field_values, size_t* added) {
-  size_t payload = 0;
-  for (std::string_view s : field_values) payload += s.size();
   EntryRef ref;
-  const OpStatus status = FindOrCreate(db, key, field_values.size() / 2, payload, &ref);
+  const OpStatus status = FindOrCreate(db, key, &ref);
   if (status != OpStatus::kOk) return status;
   const HashLimits limits = HashLimits::From(db.keyspace()->limits());
   HashValue* hash = HashOf(ref);
@@ -72,7 +68,7 @@ OpStatus HashSetIfAbsent(Db& db, std::string_view key, std::string_view field, s
   std::string_view ignored;
   *set = status == OpStatus::kNoKey || !HashOf(ref)->Get(field, &ignored);
   if (!*set) return OpStatus::kOk;
-  if (status == OpStatus::kNoKey) FindOrCreate(db, key, 1, field.size() + value.size(), &ref);
+  if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, value);
   db.MarkModified(key);
   return OpStatus::kOk;
@@ -168,7 +164,7 @@ OpStatus HashIncrBy(Db& db, std::string_view key, std::string_view field, int64_
   *result = current + increment;
   char digits[kMaxInt64Chars];
   const std::string_view sum(digits, FormatInt64(*result, digits));
-  if (status == OpStatus::kNoKey) FindOrCreate(db, key, 1, field.size() + sum.size(), &ref);
+  if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, sum);
   db.MarkModified(key);
   return OpStatus::kOk;
@@ -187,18 +183,17 @@ OpStatus HashIncrByFloat(Db& db, std::string_view key, std::string_view field, l
   const long double sum = current + increment;
   if (std::isnan(sum) || std::isinf(sum)) return OpStatus::kNanOrInfinity;
   *result = FormatLongDoubleHuman(sum);
-  if (status == OpStatus::kNoKey) FindOrCreate(db, key, 1, field.size() + result->size(), &ref);
+  if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, *result);
   db.MarkModified(key);
   return OpStatus::kOk;
 }
 
-OpStatus HashRandomField(Db& db, std::string_view key, HashRng& rng, std::string_view* field,
-                         std::string_view* value) {
+OpStatus HashRandomField(Db& db, std::string_view key, HashRng& rng, std::string* field) {
   EntryRef ref;
   const OpStatus status = db.FindForReadAs(key, ValueType::kHash, &ref);
   if (status != OpStatus::kOk) return status;
-  HashOf(ref)->RandomPair(rng, field, value);
+  HashOf(ref)->SampleWithRepeats(1, rng, [field](std::string_view f, std::string_view) { field->assign(f); });
   return OpStatus::kOk;
 }
 
@@ -234,7 +229,7 @@ OpStatus HashFindForRead(Db& db, std::string_view key, const HashValue** hash) {
 }
 
 uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::string_view pattern,
-                  std::vector<std::pair<std::string_view, std::string_view>>* pairs) {
+                  std::vector<std::pair<std::string, std::string>>* pairs) {
   pairs->clear();
   return hash.Scan(cursor, count, [&](std::string_view f, std::string_view v) {
     if (pattern.empty() || GlobMatch(pattern, f)) pairs->emplace_back(f, v);

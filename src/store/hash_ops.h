@@ -2,8 +2,9 @@
 //
 // Each returns kOk, kWrongType when the key holds another type, or the status named in its
 // comment. Writes call Db::MarkModified once when they change the hash; a write that empties a
-// hash deletes its key. Views handed out (values, visitor arguments) point into the hash and stay
-// valid while the stripe lock is held and the key is not written.
+// hash deletes its key. Values handed out as views point into the hash and stay valid while the
+// stripe lock is held and the key is not written; what a PairSink receives is valid only during
+// the call.
 #ifndef STRATA_STORE_HASH_OPS_H_
 #define STRATA_STORE_HASH_OPS_H_
 
@@ -75,9 +76,8 @@ OpStatus HashIncrByFloat(Db& db, std::string_view key, std::string_view field, l
 // string2ld): ParseLongDouble's rules, and texts of 5 KiB or more refused.
 bool ParseHashFloat(std::string_view text, long double* value);
 
-// HRANDFIELD key: one random pair. kNoKey for an absent key.
-OpStatus HashRandomField(Db& db, std::string_view key, HashRng& rng, std::string_view* field,
-                         std::string_view* value);
+// HRANDFIELD key: one random field. kNoKey for an absent key.
+OpStatus HashRandomField(Db& db, std::string_view key, HashRng& rng, std::string* field);
 
 // HRANDFIELD key count: Redis's selection rules. A negative count draws |count| pairs
 // independently (repeats allowed); a count at least the hash's size returns every pair in
@@ -91,7 +91,7 @@ OpStatus HashFindForRead(Db& db, std::string_view key, const HashValue** hash);
 // One HSCAN step over `hash` from `cursor`, visiting about `count` pairs (count >= 1) and keeping
 // those whose field matches the glob `pattern` (empty: all) in *pairs. Returns the next cursor.
 uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::string_view pattern,
-                  std::vector<std::pair<std::string_view, std::string_view>>* pairs);
+                  std::vector<std::pair<std::string, std::string>>* pairs);
 
 }  // namespace strata::store
 

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/hash.h"
@@ -15,37 +17,75 @@
 namespace strata::store {
 namespace {
 
-// Both forms store a string as [length][bytes]: one length byte below 255, otherwise 255 and
-// four little-endian bytes (fields and values are at most 512 MiB).
-constexpr unsigned char kLongLength = 0xff;
+// --- Encodings shared by both forms ---
+//
+// A pair body is [lengths][a][b]: one byte holding both lengths as nibbles, a nibble of 15
+// meaning "15 or more, as a varint after this byte". Fields and values under 15 bytes, the
+// common case, cost one byte of lengths per pair.
 
-size_t LengthBytes(size_t n) { return n < kLongLength ? 1 : 5; }
-size_t StringBytes(std::string_view s) { return LengthBytes(s.size()) + s.size(); }
-size_t PairBytes(std::string_view field, std::string_view value) { return StringBytes(field) + StringBytes(value); }
+constexpr size_t kNibbleEscape = 15;
 
-unsigned char* PutString(unsigned char* p, std::string_view s) {
-  if (s.size() < kLongLength) {
-    *p++ = static_cast<unsigned char>(s.size());
-  } else {
-    *p++ = kLongLength;
-    const auto n = static_cast<uint32_t>(s.size());
-    for (int i = 0; i < 4; ++i) *p++ = static_cast<unsigned char>(n >> (8 * i));
+size_t VarintBytes(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
   }
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
-  return p + s.size();
+  return n;
 }
 
-// Reads the string at *p and moves *p past it.
-std::string_view TakeString(const unsigned char** p) {
-  const unsigned char* q = *p;
-  size_t n = *q++;
-  if (n == kLongLength) {
-    n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<size_t>(q[i]) << (8 * i);
-    q += 4;
+unsigned char* PutVarint(unsigned char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<unsigned char>(v | 0x80);
+    v >>= 7;
   }
-  *p = q + n;
-  return std::string_view(reinterpret_cast<const char*>(q), n);
+  *p++ = static_cast<unsigned char>(v);
+  return p;
+}
+
+const unsigned char* GetVarint(const unsigned char* p, uint64_t* v) {
+  uint64_t result = 0;
+  int shift = 0;
+  while (*p & 0x80) {
+    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
+    shift += 7;
+  }
+  *v = result | (static_cast<uint64_t>(*p++) << shift);
+  return p;
+}
+
+size_t BodyBytes(size_t a, size_t b) {
+  return 1 + (a >= kNibbleEscape ? VarintBytes(a) : 0) + (b >= kNibbleEscape ? VarintBytes(b) : 0) + a + b;
+}
+
+unsigned char* PutBody(unsigned char* p, std::string_view a, std::string_view b) {
+  *p++ = static_cast<unsigned char>((std::min(a.size(), kNibbleEscape) << 4) | std::min(b.size(), kNibbleEscape));
+  if (a.size() >= kNibbleEscape) p = PutVarint(p, a.size());
+  if (b.size() >= kNibbleEscape) p = PutVarint(p, b.size());
+  if (!a.empty()) std::memcpy(p, a.data(), a.size());
+  p += a.size();
+  if (!b.empty()) std::memcpy(p, b.data(), b.size());
+  return p + b.size();
+}
+
+// Reads the body at `p` and returns its end.
+const unsigned char* TakeBody(const unsigned char* p, std::string_view* a, std::string_view* b) {
+  uint64_t na = *p >> 4;
+  uint64_t nb = *p & 0x0f;
+  ++p;
+  if (na == kNibbleEscape) p = GetVarint(p, &na);
+  if (nb == kNibbleEscape) p = GetVarint(p, &nb);
+  *a = std::string_view(reinterpret_cast<const char*>(p), na);
+  p += na;
+  *b = std::string_view(reinterpret_cast<const char*>(p), nb);
+  return p + nb;
+}
+
+size_t CommonPrefix(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
 }
 
 void* CheckedMalloc(size_t n) {
@@ -59,130 +99,6 @@ size_t UniformIndex(HashRng& rng, size_t n) { return std::uniform_int_distributi
 // Past this many bytes the compact form converts, as Redis converts a listpack nearing 1 GiB;
 // it also keeps the compact form's 32-bit offsets safe.
 constexpr size_t kMaxCompactBytes = size_t{1} << 30;
-
-class TableHash;
-
-// The compact form: this header, then `used_` bytes of pairs within the allocation's usable size.
-class CompactHash final : public HashValue {
- public:
-  // An empty compact hash with room for at least `capacity` bytes of pairs.
-  static CompactHash* Allocate(size_t capacity) {
-    return new (CheckedMalloc(sizeof(CompactHash) + capacity)) CompactHash();
-  }
-  // Allocated by Allocate: `delete` through the base must hand the block back to free().
-  static void operator delete(void* p) { std::free(p); }
-
-  ObjectValue* Clone() const override {
-    CompactHash* copy = Allocate(used_);
-    if (used_ > 0) std::memcpy(copy->data(), data(), used_);
-    copy->used_ = used_;
-    copy->count_ = count_;
-    return copy;
-  }
-  size_t MemoryUsage() const override { return malloc_usable_size(const_cast<CompactHash*>(this)); }
-
-  Encoding encoding() const override { return Encoding::kListpack; }
-  size_t size() const override { return count_; }
-
-  bool Get(std::string_view field, std::string_view* value) const override {
-    const unsigned char* p = Find(field);
-    if (p == nullptr) return false;
-    TakeString(&p);
-    *value = TakeString(&p);
-    return true;
-  }
-
-  HashValue* Set(std::string_view field, std::string_view value, const HashLimits& limits, bool* added) override;
-  HashValue* Delete(std::string_view field, bool* deleted) override;
-  HashValue* ToTable() override;
-
-  void ForEach(PairVisitor visit) const override {
-    const unsigned char* p = data();
-    for (uint32_t i = 0; i < count_; ++i) {
-      const std::string_view f = TakeString(&p);
-      const std::string_view v = TakeString(&p);
-      visit(f, v);
-    }
-  }
-
-  void RandomPair(HashRng& rng, std::string_view* field, std::string_view* value) const override {
-    const unsigned char* p = data();
-    for (size_t skip = UniformIndex(rng, count_); skip > 0; --skip) {
-      TakeString(&p);
-      TakeString(&p);
-    }
-    *field = TakeString(&p);
-    *value = TakeString(&p);
-  }
-
-  void SampleWithRepeats(size_t count, HashRng& rng, PairVisitor visit) const override {
-    // Index the pairs once so that each draw is O(1).
-    std::vector<uint32_t> offsets;
-    offsets.reserve(count_);
-    const unsigned char* p = data();
-    for (uint32_t i = 0; i < count_; ++i) {
-      offsets.push_back(static_cast<uint32_t>(p - data()));
-      TakeString(&p);
-      TakeString(&p);
-    }
-    for (size_t i = 0; i < count; ++i) {
-      const unsigned char* q = data() + offsets[UniformIndex(rng, count_)];
-      const std::string_view f = TakeString(&q);
-      visit(f, TakeString(&q));
-    }
-  }
-
-  void SampleDistinct(size_t count, HashRng& rng, PairVisitor visit) const override {
-    // Selection sampling: take each pair with probability needed / remaining, which yields a
-    // uniform subset in one pass, in insertion order (as Redis's listpack sampling does).
-    size_t needed = count;
-    size_t remaining = count_;
-    const unsigned char* p = data();
-    for (; needed > 0; --remaining) {
-      const std::string_view f = TakeString(&p);
-      const std::string_view v = TakeString(&p);
-      if (UniformIndex(rng, remaining) < needed) {
-        visit(f, v);
-        --needed;
-      }
-    }
-  }
-
-  uint64_t Scan(uint64_t, size_t, PairVisitor visit) const override {
-    ForEach(visit);
-    return 0;
-  }
-
- private:
-  CompactHash() = default;
-
-  unsigned char* data() { return reinterpret_cast<unsigned char*>(this + 1); }
-  const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(this + 1); }
-  size_t capacity() const { return malloc_usable_size(const_cast<CompactHash*>(this)) - sizeof(CompactHash); }
-
-  // The start of `field`'s pair, or nullptr.
-  const unsigned char* Find(std::string_view field) const {
-    const unsigned char* p = data();
-    for (uint32_t i = 0; i < count_; ++i) {
-      const unsigned char* pair = p;
-      const std::string_view f = TakeString(&p);
-      if (f == field) return pair;
-      TakeString(&p);
-    }
-    return nullptr;
-  }
-
-  // Replaces the `old_len` bytes at `at` by `new_len` bytes (left for the caller to write at
-  // *dst), moving the rest. Returns the hash holding the result: `this`, or a copy with a
-  // capacity that fits when `this` is too small or, with `may_shrink`, would leave more than
-  // half its block idle.
-  CompactHash* Splice(size_t at, size_t old_len, size_t new_len, bool may_shrink, unsigned char** dst);
-
-  uint32_t used_ = 0;
-  uint32_t count_ = 0;
-};
-
-static_assert(sizeof(CompactHash) == 16, "the compact header is the vtable pointer and two counters");
 
 // The table form.
 class TableHash final : public HashValue {
@@ -205,10 +121,8 @@ class TableHash final : public HashValue {
     for (size_t i = 0; i < n; ++i) {
       if (slots_[i] == 0) continue;
       const unsigned char* pair = PairAt(slots_[i]);
-      const unsigned char* end = pair;
-      TakeString(&end);
-      TakeString(&end);
-      const size_t len = static_cast<size_t>(end - pair);
+      std::string_view f, v;
+      const size_t len = static_cast<size_t>(TakeBody(pair, &f, &v) - pair);
       auto* dup = static_cast<unsigned char*>(CheckedMalloc(len));
       std::memcpy(dup, pair, len);
       copy->slots_[i] = (slots_[i] & ~kPointerMask) | reinterpret_cast<uint64_t>(dup);
@@ -228,9 +142,8 @@ class TableHash final : public HashValue {
   bool Get(std::string_view field, std::string_view* value) const override {
     const size_t i = Find(field, HashKey(field));
     if (i == kNotFound) return false;
-    const unsigned char* p = PairAt(slots_[i]);
-    TakeString(&p);
-    *value = TakeString(&p);
+    std::string_view f;
+    TakeBody(PairAt(slots_[i]), &f, value);
     return true;
   }
 
@@ -242,7 +155,7 @@ class TableHash final : public HashValue {
       Add(hash, field, value);
       return this;
     }
-    const size_t need = PairBytes(field, value);
+    const size_t need = BodyBytes(field.size(), value.size());
     unsigned char* pair = PairAt(slots_[i]);
     const size_t usable = malloc_usable_size(pair);
     // Reallocate when the value outgrows the block, or shrank so much that half of it idles.
@@ -253,7 +166,7 @@ class TableHash final : public HashValue {
       pair_bytes_ += malloc_usable_size(pair);
       slots_[i] = MakeSlot(hash, pair);
     }
-    PutString(pair + StringBytes(field), value);
+    PutBody(pair, field, value);
     return this;
   }
 
@@ -292,15 +205,6 @@ class TableHash final : public HashValue {
     for (size_t i = 0; i < n; ++i) {
       if (slots_[i] != 0) VisitSlot(i, visit);
     }
-  }
-
-  void RandomPair(HashRng& rng, std::string_view* field, std::string_view* value) const override {
-    // The load stays above 1/8 (or the table is minimal), so a few draws find a pair; every pair
-    // has one slot, so each is equally likely.
-    const size_t i = RandomOccupied(rng);
-    const unsigned char* p = PairAt(slots_[i]);
-    *field = TakeString(&p);
-    *value = TakeString(&p);
   }
 
   void SampleWithRepeats(size_t count, HashRng& rng, PairVisitor visit) const override {
@@ -372,7 +276,11 @@ class TableHash final : public HashValue {
     assert((address & ~kPointerMask) == 0);
     return address | ((hash & 0xffff) << kTagShift);
   }
-  static std::string_view FieldOf(const unsigned char* pair) { return TakeString(&pair); }
+  static std::string_view FieldOf(const unsigned char* pair) {
+    std::string_view f, v;
+    TakeBody(pair, &f, &v);
+    return f;
+  }
   static uint64_t SlotHash(uint64_t slot) { return HashKey(FieldOf(PairAt(slot))); }
   // The smallest table (in bits) holding `fields` at a load of at most 3/4.
   static int BitsFor(size_t fields) {
@@ -418,8 +326,8 @@ class TableHash final : public HashValue {
 
   // Adds a pair whose field (with hash `hash`) is absent.
   void Add(uint64_t hash, std::string_view field, std::string_view value) {
-    auto* pair = static_cast<unsigned char*>(CheckedMalloc(PairBytes(field, value)));
-    PutString(PutString(pair, field), value);
+    auto* pair = static_cast<unsigned char*>(CheckedMalloc(BodyBytes(field.size(), value.size())));
+    PutBody(pair, field, value);
     pair_bytes_ += malloc_usable_size(pair);
     if ((size_ + 1) * 4 > (size_t{3} << bits_)) Rebuild(bits_ + 1);
     while (!Place(slots_, slot_count(), HomeOf(hash), MakeSlot(hash, pair))) Rebuild(bits_ + 1);
@@ -442,6 +350,8 @@ class TableHash final : public HashValue {
     std::free(old);
   }
 
+  // A random occupied slot. The load stays above 1/8 (or the table is minimal), so a few draws
+  // find one; every pair has one slot, so each is equally likely.
   size_t RandomOccupied(HashRng& rng) const {
     const size_t n = slot_count();
     size_t i = UniformIndex(rng, n);
@@ -450,9 +360,9 @@ class TableHash final : public HashValue {
   }
 
   void VisitSlot(size_t i, PairVisitor visit) const {
-    const unsigned char* p = PairAt(slots_[i]);
-    const std::string_view f = TakeString(&p);
-    visit(f, TakeString(&p));
+    std::string_view f, v;
+    TakeBody(PairAt(slots_[i]), &f, &v);
+    visit(f, v);
   }
 
   uint64_t* slots_ = nullptr;
@@ -461,6 +371,190 @@ class TableHash final : public HashValue {
   size_t size_ = 0;
   size_t pair_bytes_ = 0;  // usable bytes of the pair allocations, for MemoryUsage
 };
+
+// The compact form: this header, then `used_` bytes of pairs within the allocation's usable size.
+//
+// A pair is [varint shared][body: field suffix, value]: its field is the first `shared` bytes of
+// the previous pair's field followed by the suffix, `shared` always being the longest common
+// prefix of the two (0 for the first pair). Fields of one hash often share prefixes ("field1",
+// "field2"; "addr:city", "addr:zip"), and then most of their bytes are not stored. A field is rebuilt by
+// walking from the first pair, which every operation of the compact form does anyway.
+class CompactHash final : public HashValue {
+ public:
+  // An empty compact hash with room for at least `capacity` bytes of pairs.
+  static CompactHash* Allocate(size_t capacity) {
+    return new (CheckedMalloc(sizeof(CompactHash) + capacity)) CompactHash();
+  }
+  // Allocated by Allocate: `delete` through the base must hand the block back to free().
+  static void operator delete(void* p) { std::free(p); }
+
+  ObjectValue* Clone() const override {
+    CompactHash* copy = Allocate(used_);
+    if (used_ > 0) std::memcpy(copy->data(), data(), used_);
+    copy->used_ = used_;
+    copy->count_ = count_;
+    return copy;
+  }
+  size_t MemoryUsage() const override { return malloc_usable_size(const_cast<CompactHash*>(this)); }
+
+  Encoding encoding() const override { return Encoding::kListpack; }
+  size_t size() const override { return count_; }
+
+  bool Get(std::string_view field, std::string_view* value) const override {
+    Location at;
+    if (!Locate(field, &at)) return false;
+    *value = at.pair.value;
+    return true;
+  }
+
+  HashValue* Set(std::string_view field, std::string_view value, const HashLimits& limits, bool* added) override;
+  HashValue* Delete(std::string_view field, bool* deleted) override;
+  HashValue* ToTable() override;
+
+  void ForEach(PairVisitor visit) const override {
+    Walker walker(data());
+    for (uint32_t i = 0; i < count_; ++i) {
+      walker.Next();
+      visit(walker.field(), walker.value());
+    }
+  }
+
+  void SampleWithRepeats(size_t count, HashRng& rng, PairVisitor visit) const override {
+    if (count == 1) {
+      Walker walker(data());
+      for (size_t skip = UniformIndex(rng, count_); skip > 0; --skip) walker.Next();
+      walker.Next();
+      visit(walker.field(), walker.value());
+      return;
+    }
+    // Rebuild the fields once so that each draw is O(1).
+    std::vector<std::pair<std::string, std::string_view>> pairs;
+    pairs.reserve(count_);
+    ForEach([&pairs](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
+    for (size_t i = 0; i < count; ++i) {
+      const auto& [f, v] = pairs[UniformIndex(rng, pairs.size())];
+      visit(f, v);
+    }
+  }
+
+  void SampleDistinct(size_t count, HashRng& rng, PairVisitor visit) const override {
+    // Selection sampling: take each pair with probability needed / remaining, which yields a
+    // uniform subset in one pass, in insertion order (as Redis's listpack sampling does).
+    size_t needed = count;
+    size_t remaining = count_;
+    Walker walker(data());
+    for (; needed > 0; --remaining) {
+      walker.Next();
+      if (UniformIndex(rng, remaining) < needed) {
+        visit(walker.field(), walker.value());
+        --needed;
+      }
+    }
+  }
+
+  uint64_t Scan(uint64_t, size_t, PairVisitor visit) const override {
+    ForEach(visit);
+    return 0;
+  }
+
+ private:
+  // A pair as stored.
+  struct Pair {
+    size_t shared = 0;
+    std::string_view suffix;
+    std::string_view value;
+  };
+
+  static const unsigned char* TakePair(const unsigned char* p, Pair* pair) {
+    uint64_t shared;
+    p = GetVarint(p, &shared);
+    pair->shared = shared;
+    return TakeBody(p, &pair->suffix, &pair->value);
+  }
+  static size_t PairBytes(size_t shared, size_t suffix, size_t value) {
+    return VarintBytes(shared) + BodyBytes(suffix, value);
+  }
+  static unsigned char* PutPair(unsigned char* p, size_t shared, std::string_view suffix, std::string_view value) {
+    return PutBody(PutVarint(p, shared), suffix, value);
+  }
+
+  // Walks the pairs in order, rebuilding each field.
+  class Walker {
+   public:
+    explicit Walker(const unsigned char* p) : p_(p) {}
+    void Next() {
+      start_ = p_;
+      p_ = TakePair(p_, &pair_);
+      field_.resize(pair_.shared);
+      field_.append(pair_.suffix);
+    }
+    std::string_view field() const { return field_; }
+    std::string_view value() const { return pair_.value; }
+    const Pair& pair() const { return pair_; }
+    const unsigned char* start() const { return start_; }
+    const unsigned char* end() const { return p_; }
+
+   private:
+    const unsigned char* p_;
+    const unsigned char* start_ = nullptr;
+    Pair pair_;
+    std::string field_;
+  };
+
+  // Where Locate found a field, or where it would be appended.
+  struct Location {
+    size_t start = 0;  // offset of the pair (used_ when absent)
+    size_t end = 0;
+    Pair pair;          // the pair, when found
+    size_t shared = 0;  // when absent: the longest prefix the field shares with the last field
+  };
+
+  // Finds `target` without rebuilding fields: m, the longest common prefix of the target and the
+  // previous field, carries over. A pair sharing fewer than m bytes with the previous field
+  // differs from the target right there; one sharing more differs where the previous field did;
+  // only a pair sharing exactly m bytes needs its suffix compared.
+  bool Locate(std::string_view target, Location* at) const {
+    size_t m = 0;
+    const unsigned char* p = data();
+    for (uint32_t i = 0; i < count_; ++i) {
+      const unsigned char* start = p;
+      Pair pair;
+      p = TakePair(p, &pair);
+      if (pair.shared < m) {
+        m = pair.shared;
+      } else if (pair.shared == m) {
+        const size_t k = CommonPrefix(target.substr(m), pair.suffix);
+        if (k == pair.suffix.size() && m + k == target.size()) {
+          at->start = static_cast<size_t>(start - data());
+          at->end = static_cast<size_t>(p - data());
+          at->pair = pair;
+          return true;
+        }
+        m += k;
+      }
+    }
+    at->start = at->end = used_;
+    at->shared = m;
+    return false;
+  }
+
+  CompactHash() = default;
+
+  unsigned char* data() { return reinterpret_cast<unsigned char*>(this + 1); }
+  const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+  size_t capacity() const { return malloc_usable_size(const_cast<CompactHash*>(this)) - sizeof(CompactHash); }
+
+  // Replaces the `old_len` bytes at `at` by `new_len` bytes (left for the caller to write at
+  // *dst), moving the rest. Returns the hash holding the result: `this`, or a copy with a
+  // capacity that fits when `this` is too small or, with `may_shrink`, would leave more than
+  // half its block idle.
+  CompactHash* Splice(size_t at, size_t old_len, size_t new_len, bool may_shrink, unsigned char** dst);
+
+  uint32_t used_ = 0;
+  uint32_t count_ = 0;
+};
+
+static_assert(sizeof(CompactHash) == 16, "the compact header is the vtable pointer and two counters");
 
 CompactHash* CompactHash::Splice(size_t at, size_t old_len, size_t new_len, bool may_shrink, unsigned char** dst) {
   const size_t new_used = used_ - old_len + new_len;
@@ -472,6 +566,8 @@ CompactHash* CompactHash::Splice(size_t at, size_t old_len, size_t new_len, bool
     *dst = data() + at;
     return this;
   }
+  // Growing allocates just what is needed: the allocator rounds up to its size class, and the
+  // next appends fill that slack before another copy.
   CompactHash* target = Allocate(new_used);
   std::memcpy(target->data(), data(), at);
   if (tail > 0) std::memcpy(target->data() + at + new_len, data() + at + old_len, tail);
@@ -482,20 +578,13 @@ CompactHash* CompactHash::Splice(size_t at, size_t old_len, size_t new_len, bool
 }
 
 HashValue* CompactHash::Set(std::string_view field, std::string_view value, const HashLimits& limits, bool* added) {
-  const unsigned char* pair = Find(field);
-  *added = pair == nullptr;
-  size_t at = used_;
-  size_t old_len = 0;
-  if (pair != nullptr) {
-    // The value is rewritten where it is: the pair keeps its position, as in a listpack.
-    const unsigned char* v = pair;
-    TakeString(&v);
-    const unsigned char* end = v;
-    TakeString(&end);
-    at = static_cast<size_t>(v - data());
-    old_len = static_cast<size_t>(end - v);
-  }
-  const size_t new_len = pair != nullptr ? StringBytes(value) : PairBytes(field, value);
+  Location at;
+  *added = !Locate(field, &at);
+  // An update keeps the pair where it is (as in a listpack) and its shared prefix; a new pair
+  // goes last, sharing what it can with the last field.
+  const size_t shared = *added ? at.shared : at.pair.shared;
+  const size_t new_len = PairBytes(shared, field.size() - shared, value.size());
+  const size_t old_len = at.end - at.start;
   // As in Redis, the entry limit is checked on every write, so a lowered limit converts a hash
   // at its next write even when that only updates a field.
   if (!limits.FitsCompact(field) || !limits.FitsCompact(value) ||
@@ -504,26 +593,40 @@ HashValue* CompactHash::Set(std::string_view field, std::string_view value, cons
     return table->Set(field, value, limits, added);
   }
   unsigned char* dst;
-  CompactHash* target = Splice(at, old_len, new_len, /*may_shrink=*/false, &dst);
-  if (pair != nullptr) {
-    PutString(dst, value);
-  } else {
-    PutString(PutString(dst, field), value);
-    ++target->count_;
-  }
+  CompactHash* target = Splice(at.start, old_len, new_len, /*may_shrink=*/false, &dst);
+  // The suffix is written from `field`, not from the old bytes, which the splice may have moved.
+  PutPair(dst, shared, field.substr(shared), value);
+  if (*added) ++target->count_;
   return target;
 }
 
 HashValue* CompactHash::Delete(std::string_view field, bool* deleted) {
-  const unsigned char* pair = Find(field);
-  *deleted = pair != nullptr;
-  if (pair == nullptr) return this;
-  const unsigned char* end = pair;
-  TakeString(&end);
-  TakeString(&end);
+  // Find the pair with the fields before and after it rebuilt: the next pair's shared prefix was
+  // relative to the deleted field and must be recomputed against the one before.
+  Walker walker(data());
+  std::string previous;
+  uint32_t i = 0;
+  for (; i < count_; ++i) {
+    walker.Next();
+    if (walker.field() == field) break;
+    previous.assign(walker.field());
+  }
+  *deleted = i < count_;
+  if (!*deleted) return this;
+  const size_t start = static_cast<size_t>(walker.start() - data());
+  size_t end = static_cast<size_t>(walker.end() - data());
+  std::string replacement;
+  if (i + 1 < count_) {
+    walker.Next();
+    end = static_cast<size_t>(walker.end() - data());
+    const std::string_view next = walker.field();
+    const size_t shared = CommonPrefix(previous, next);
+    replacement.resize(PairBytes(shared, next.size() - shared, walker.value().size()));
+    PutPair(reinterpret_cast<unsigned char*>(replacement.data()), shared, next.substr(shared), walker.value());
+  }
   unsigned char* dst;
-  CompactHash* target =
-      Splice(static_cast<size_t>(pair - data()), static_cast<size_t>(end - pair), 0, /*may_shrink=*/true, &dst);
+  CompactHash* target = Splice(start, end - start, replacement.size(), /*may_shrink=*/true, &dst);
+  if (!replacement.empty()) std::memcpy(dst, replacement.data(), replacement.size());
   --target->count_;
   return target;
 }
@@ -543,9 +646,6 @@ HashLimits HashLimits::From(const EncodingLimits& limits) {
   return out;
 }
 
-HashValue* HashValue::NewCompact(size_t pairs, size_t payload) {
-  // One length byte per string covers every string the default limits allow.
-  return CompactHash::Allocate(std::min(payload + 2 * pairs, kMaxCompactBytes));
-}
+HashValue* HashValue::NewCompact() { return CompactHash::Allocate(0); }
 
 }  // namespace strata::store

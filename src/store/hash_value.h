@@ -1,12 +1,13 @@
 // The value of a hash key: field/value pairs in one of two representations, as Redis keeps them.
 //
-// The compact form ("listpack" to OBJECT ENCODING) is one allocation: the object header followed
-// by the pairs, each as [length][field bytes][length][value bytes], in insertion order. A hash of
-// ten 8-byte fields and values takes one 192-byte allocator class, nothing per field. Lookups
-// scan it, which beats hashing for the few short fields the thresholds allow.
+// The compact form ("listpack" to OBJECT ENCODING) is one allocation: a 16-byte header followed
+// by the pairs in insertion order, each field stored as the prefix it shares with the previous
+// field plus the rest, lengths packed in nibbles. Ten fields "field0".."field9" with 8-byte values
+// take 131 bytes, one 160-byte allocator class (Redis's listpack: 187 bytes, plus its object and
+// dict entry). Lookups walk it, which beats hashing for the few short fields the thresholds allow.
 //
-// The table form ("hashtable") holds each pair in one allocation of the same [length][bytes]
-// layout, behind an open-addressed table of 8-byte slots (linear probing, no tombstones). A slot
+// The table form ("hashtable") holds each pair in one allocation ([lengths][field][value]),
+// behind an open-addressed table of 8-byte slots (linear probing, no tombstones). A slot
 // packs the pair's pointer with 16 bits of the field's hash, so probes rarely touch a pair that
 // does not match. A field's home slot is the top bits of its hash, a monotone function of the
 // hash, so a range of hashes maps to a run of slots: HSCAN walks hash ranges and stays exact
@@ -15,8 +16,9 @@
 // A hash leaves the compact form when it would hold more than `max_entries` fields or a field or
 // value longer than `max_value` bytes (hash-max-listpack-entries / -value); it never goes back.
 //
-// Not thread-safe: the lock of the owning key's stripe guards every call. Views returned by the
-// accessors stay valid until the next mutation.
+// Not thread-safe: the lock of the owning key's stripe guards every call. A value returned by Get
+// stays valid until the next mutation; the views a visitor receives only during its call (the
+// compact form rebuilds each field in a scratch buffer).
 #ifndef STRATA_STORE_HASH_VALUE_H_
 #define STRATA_STORE_HASH_VALUE_H_
 
@@ -48,9 +50,8 @@ class HashValue : public ObjectValue {
  public:
   using PairVisitor = FunctionRef<void(std::string_view field, std::string_view value)>;
 
-  // A new, empty hash in the compact form, with room for `pairs` pairs holding `payload` bytes of
-  // fields and values in total (a hint that spares reallocations; 0 is fine). The caller owns it.
-  static HashValue* NewCompact(size_t pairs = 0, size_t payload = 0);
+  // A new, empty hash in the compact form. The caller owns it.
+  static HashValue* NewCompact();
 
   // kListpack or kHashtable.
   virtual Encoding encoding() const = 0;
@@ -67,6 +68,7 @@ class HashValue : public ObjectValue {
 
   // Sets `field` to `value`, adding the field if absent (then *added is true). Converts to the
   // table form first when the field would exceed the limits.
+  // REQUIRES: `field` and `value` do not point into this hash.
   [[nodiscard]] virtual HashValue* Set(std::string_view field, std::string_view value, const HashLimits& limits,
                                        bool* added) = 0;
   // Removes `field`; *deleted tells whether it was there. Never changes the form.
@@ -77,8 +79,6 @@ class HashValue : public ObjectValue {
   // Visits every pair: insertion order in the compact form, slot order in the table form.
   virtual void ForEach(PairVisitor visit) const = 0;
 
-  // One pair, every pair equally likely. REQUIRES: size() > 0.
-  virtual void RandomPair(HashRng& rng, std::string_view* field, std::string_view* value) const = 0;
   // Visits `count` pairs drawn independently and uniformly (repeats allowed), in drawing order.
   // REQUIRES: size() > 0.
   virtual void SampleWithRepeats(size_t count, HashRng& rng, PairVisitor visit) const = 0;

@@ -56,6 +56,8 @@ class Hash {
 
 std::string Num(const char* prefix, int i) { return prefix + std::to_string(i); }
 
+size_t UniformInt(HashRng& rng, size_t lo, size_t hi) { return std::uniform_int_distribution<size_t>(lo, hi)(rng); }
+
 TEST(HashValue, CompactKeepsInsertionOrderThroughUpdatesAndDeletes) {
   Hash h;
   EXPECT_TRUE(h.Set("c", "1"));
@@ -214,18 +216,75 @@ TEST(HashValue, CloneIsDeepAndMemoryUsageTracksContent) {
     copy.Delete("f1");
     EXPECT_EQ(h.Get("f0"), "value");
     EXPECT_EQ(h.Get("f1"), "value");
-    // At least the bytes of the pairs, and not wildly more.
-    const size_t payload = fields * (2 + 3 + 5);
-    EXPECT_GE(h->MemoryUsage(), payload);
-    EXPECT_LT(h->MemoryUsage(), payload * 4 + 256);
+    // At least the values' bytes (fields may share prefixes), and not wildly more than the pairs.
+    EXPECT_GE(h->MemoryUsage(), fields * 5);
+    EXPECT_LT(h->MemoryUsage(), fields * (2 + 3 + 5) * 4 + 256);
   }
 }
 
 TEST(HashValue, SmallHashIsOneCompactAllocation) {
-  Hash h(HashValue::NewCompact(10, 140));
-  for (int i = 0; i < 10; ++i) h.Set(Num("field:", i), Num("val:", i * 1000));
-  // 16-byte header + 10 * (1 + 7 + 1 + 5..8) bytes: within one 192-byte class.
-  EXPECT_LE(h->MemoryUsage(), 192u);
+  // MemoryUsage is the one block's usable size: what the pairs need, rounded up to the
+  // allocator's size class (jemalloc in the server, glibc here).
+  constexpr size_t kRounding = 32;
+  Hash h;
+  for (int i = 0; i < 10; ++i) h.Set(Num("field", i), Num("v000000", i));
+  // 16-byte header, 16 bytes for the first pair, 11 for each next one (shared prefix length,
+  // lengths byte, one suffix byte, the value): 131 bytes, a 160-byte class under jemalloc.
+  EXPECT_GE(h->MemoryUsage(), 131u);
+  EXPECT_LT(h->MemoryUsage(), 131u + kRounding);
+  // Without shared prefixes, 2 bytes of overhead per pair: 16 + 10 * 2 + 37 + 80 = 153 bytes.
+  Hash g;
+  for (const char* n : {"name", "email", "age", "city", "zip", "phone", "url", "team", "role", "id"}) {
+    g.Set(n, "12345678");
+  }
+  EXPECT_GE(g->MemoryUsage(), 153u);
+  EXPECT_LT(g->MemoryUsage(), 153u + kRounding);
+}
+
+// Random writes against a model, on fields that share prefixes in every way (equal, one a prefix
+// of the other, diverging at every position), in both forms.
+TEST(HashValue, MatchesAModelUnderRandomWrites) {
+  HashRng rng(2024);
+  for (size_t max_entries : {size_t{1000}, size_t{8}}) {
+    Hash h;
+    h.limits.max_entries = max_entries;
+    h.limits.max_value = 1000;
+    std::vector<std::pair<std::string, std::string>> model;  // in insertion order
+    auto find = [&model](const std::string& f) {
+      return std::find_if(model.begin(), model.end(), [&f](const auto& p) { return p.first == f; });
+    };
+    for (int step = 0; step < 4000; ++step) {
+      std::string field;
+      const size_t len = UniformInt(rng, 0, 4);
+      for (size_t i = 0; i < len; ++i) field.push_back("ab"[UniformInt(rng, 0, 1)]);
+      if (UniformInt(rng, 0, 30) == 0) field.append(std::string(UniformInt(rng, 10, 40), 'c'));
+      const std::string value(UniformInt(rng, 0, 20), static_cast<char>('a' + step % 26));
+      auto it = find(field);
+      if (UniformInt(rng, 0, 2) == 0) {
+        EXPECT_EQ(h.Delete(field), it != model.end());
+        if (it != model.end()) model.erase(it);
+      } else {
+        EXPECT_EQ(h.Set(field, value), it == model.end());
+        if (it == model.end()) {
+          model.emplace_back(field, value);
+        } else {
+          it->second = value;
+        }
+      }
+      ASSERT_EQ(h->size(), model.size());
+      const std::string probe(UniformInt(rng, 0, 4), 'a');
+      auto pit = find(probe);
+      EXPECT_EQ(h.Get(probe), pit == model.end() ? "<absent>" : pit->second);
+      if (h->encoding() == Encoding::kListpack) {
+        std::vector<std::pair<std::string, std::string>> pairs;
+        h->ForEach([&pairs](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
+        ASSERT_EQ(pairs, model) << step;
+      }
+    }
+    std::map<std::string, std::string> expected(model.begin(), model.end());
+    EXPECT_EQ(h.Pairs(), expected);
+    EXPECT_EQ(h->encoding(), max_entries == 8 ? Encoding::kHashtable : Encoding::kListpack);
+  }
 }
 
 std::vector<std::string> ScanAll(const HashValue& h, size_t count, std::vector<uint64_t>* cursors = nullptr) {
@@ -281,7 +340,7 @@ TEST(HashValue, TableScanIsCompleteWhileTheTableGrowsAndShrinks) {
   EXPECT_GT(step, 10);
 }
 
-TEST(HashValue, RandomPairIsUniform) {
+TEST(HashValue, SingleDrawsAreUniform) {
   HashRng rng(42);
   for (int fields : {4, 200}) {
     Hash h;
@@ -289,10 +348,10 @@ TEST(HashValue, RandomPairIsUniform) {
     std::map<std::string, int> hits;
     const int draws = fields * 500;
     for (int i = 0; i < draws; ++i) {
-      std::string_view f, v;
-      h->RandomPair(rng, &f, &v);
-      EXPECT_EQ(h.Get(f), v);
-      ++hits[std::string(f)];
+      h->SampleWithRepeats(1, rng, [&](std::string_view f, std::string_view v) {
+        EXPECT_EQ(h.Get(f), v);
+        ++hits[std::string(f)];
+      });
     }
     EXPECT_EQ(hits.size(), static_cast<size_t>(fields));
     for (const auto& [f, n] : hits) {
