@@ -74,6 +74,14 @@ inline constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
 inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
 inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
 
+// Hashes.
+inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";
+inline constexpr char kHashValueNotFloat[] = "ERR hash value is not a float";
+inline constexpr char kIncrementNanOrInfinity[] = "ERR value is NaN or Infinity";
+inline constexpr char kHrandfieldCountRange[] =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
+
 }  // namespace strata::errors
 
 #endif  // STRATA_COMMON_ERROR_TEXTS_H_
