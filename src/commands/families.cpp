@@ -6,6 +6,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterConnectionFamily(table);
   RegisterStringFamily(table);
   RegisterHashFamily(table);
+  RegisterBitmapFamily(table);
 }
 
 }  // namespace strata::commands

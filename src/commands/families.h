@@ -9,6 +9,7 @@ namespace strata::commands {
 void RegisterConnectionFamily(server::CommandTable& table);
 void RegisterStringFamily(server::CommandTable& table);
 void RegisterHashFamily(server::CommandTable& table);
+void RegisterBitmapFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -62,6 +62,11 @@ inline constexpr char kBitfieldType[] =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 inline constexpr char kBitfieldOverflowType[] = "ERR Invalid OVERFLOW type specified";
 inline constexpr char kBitfieldRoOnlyGet[] = "ERR BITFIELD_RO only supports the GET subcommand";
+inline constexpr char kDecrementOverflow[] = "ERR decrement would overflow";
+inline constexpr char kLcsNotStrings[] = "ERR The specified keys must contain string values";
+inline constexpr char kLcsLenAndIdx[] = "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr char kLcsTooMuchMemory[] =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =

@@ -93,7 +93,11 @@ bool ParseDouble(std::string_view text, double* value) {
 }
 
 bool ParseLongDouble(std::string_view text, long double* value) {
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  // Redis copies the text into a 5 KiB buffer first and refuses what does not fit.
+  constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+  if (text.empty() || text.size() >= kMaxLongDoubleChars || std::isspace(static_cast<unsigned char>(text[0]))) {
+    return false;
+  }
   TerminatedCopy copy(text);
   char* end = nullptr;
   errno = 0;

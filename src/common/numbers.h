@@ -30,7 +30,7 @@ bool ParseCursor(std::string_view text, uint64_t* value);
 // no overflow to infinity from a finite spelling, NaN rejected. "inf", "+inf", "-inf" are accepted.
 bool ParseDouble(std::string_view text, double* value);
 
-// Same rules with long double precision (INCRBYFLOAT).
+// Same rules with long double precision (INCRBYFLOAT), and texts of 5 KiB or more refused.
 bool ParseLongDouble(std::string_view text, long double* value);
 
 // True when Redis would store `text` with the "int" encoding: it parses with ParseInt64.
