@@ -7,6 +7,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterStringFamily(table);
   RegisterHashFamily(table);
   RegisterBitmapFamily(table);
+  RegisterListFamily(table);
 }
 
 }  // namespace strata::commands

@@ -10,6 +10,7 @@ void RegisterConnectionFamily(server::CommandTable& table);
 void RegisterStringFamily(server::CommandTable& table);
 void RegisterHashFamily(server::CommandTable& table);
 void RegisterBitmapFamily(server::CommandTable& table);
+void RegisterListFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -68,6 +68,16 @@ inline constexpr char kLcsLenAndIdx[] = "ERR If you want both the length and ind
 inline constexpr char kLcsTooMuchMemory[] =
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 
+// Lists.
+inline constexpr char kIndexOutOfRange[] = "ERR index out of range";
+inline constexpr char kLposRankZero[] =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+    "or use negative to start from the end of the list";
+inline constexpr char kLposCountNegative[] = "ERR COUNT can't be negative";
+inline constexpr char kLposMaxlenNegative[] = "ERR MAXLEN can't be negative";
+inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
+
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =
     "ERR Client names cannot contain spaces, newlines or special characters.";

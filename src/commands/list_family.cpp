@@ -1,0 +1,393 @@
+// List commands: pushes, pops, indexes, ranges, searches and moves between lists. The blocking
+// variants (BLPOP ...) reuse ListPopFirst and ListMove from store/list_ops.h.
+#include <fmt/format.h>
+
+#include "commands/command_util.h"
+#include "commands/families.h"
+#include "common/error_texts.h"
+#include "store/list_ops.h"
+
+namespace strata::commands {
+namespace {
+
+using store::ListEnd;
+using store::OpStatus;
+
+// Parses LEFT or RIGHT (any case); anything else replies a syntax error.
+bool ParseEndArg(CommandContext& ctx, size_t i, ListEnd* end) {
+  if (ArgIs(ctx, i, "LEFT")) {
+    *end = ListEnd::kHead;
+  } else if (ArgIs(ctx, i, "RIGHT")) {
+    *end = ListEnd::kTail;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+void ReplyStrings(CommandContext& ctx, const std::vector<std::string>& values) {
+  ctx.reply.ArrayHeader(values.size());
+  for (const std::string& v : values) ctx.reply.Bulk(v);
+}
+
+void Push(CommandContext& ctx, ListEnd end, bool only_if_exists) {
+  store::Db db = ctx.db();
+  size_t length = 0;
+  const OpStatus status = store::ListPush(db, ctx.arg(1), end, ctx.args.subspan(2), only_if_exists, &length);
+  if (status == OpStatus::kOk) {
+    ctx.reply.Integer(static_cast<int64_t>(length));
+  } else if (status == OpStatus::kNoKey) {
+    ctx.reply.Integer(0);
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LPUSH key element [element ...]
+void CmdLPush(CommandContext& ctx) { Push(ctx, ListEnd::kHead, false); }
+
+// RPUSH key element [element ...]
+void CmdRPush(CommandContext& ctx) { Push(ctx, ListEnd::kTail, false); }
+
+// LPUSHX key element [element ...]
+void CmdLPushX(CommandContext& ctx) { Push(ctx, ListEnd::kHead, true); }
+
+// RPUSHX key element [element ...]
+void CmdRPushX(CommandContext& ctx) { Push(ctx, ListEnd::kTail, true); }
+
+void Pop(CommandContext& ctx, ListEnd end) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(fmt::format(errors::kFmtWrongArgs, ctx.command.name));
+    return;
+  }
+  const bool has_count = ctx.argc() == 3;
+  int64_t count = 1;
+  if (has_count && (!ParseInt64(ctx.arg(2), &count) || count < 0)) {
+    ctx.reply.Error(errors::kMustBePositive);
+    return;
+  }
+  store::Db db = ctx.db();
+  std::vector<std::string> values;
+  const OpStatus status = store::ListPop(db, ctx.arg(1), end, static_cast<size_t>(count), &values);
+  if (status == OpStatus::kNoKey) {
+    if (has_count) {
+      ctx.reply.NullArray();
+    } else {
+      ctx.reply.Null();
+    }
+  } else if (status != OpStatus::kOk) {
+    ReplyError(ctx, status);
+  } else if (has_count) {
+    ReplyStrings(ctx, values);
+  } else {
+    ctx.reply.Bulk(values[0]);
+  }
+}
+
+// LPOP key [count]
+void CmdLPop(CommandContext& ctx) { Pop(ctx, ListEnd::kHead); }
+
+// RPOP key [count]
+void CmdRPop(CommandContext& ctx) { Pop(ctx, ListEnd::kTail); }
+
+// LLEN key
+void CmdLLen(CommandContext& ctx) {
+  store::Db db = ctx.db();
+  size_t length = 0;
+  const OpStatus status = store::ListLength(db, ctx.arg(1), &length);
+  if (status == OpStatus::kOk || status == OpStatus::kNoKey) {
+    ctx.reply.Integer(static_cast<int64_t>(length));
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LRANGE key start stop
+void CmdLRange(CommandContext& ctx) {
+  int64_t start;
+  int64_t stop;
+  if (!ParseIntArg(ctx, 2, &start) || !ParseIntArg(ctx, 3, &stop)) return;
+  store::Db db = ctx.db();
+  const OpStatus status = store::ListRange(
+      db, ctx.arg(1), start, stop, [&ctx](size_t n) { ctx.reply.ArrayHeader(n); },
+      [&ctx](std::string_view element) { ctx.reply.Bulk(element); });
+  if (status == OpStatus::kNoKey) {
+    ctx.reply.ArrayHeader(0);
+  } else if (status != OpStatus::kOk) {
+    ReplyError(ctx, status);
+  }
+}
+
+// Replies for a key that failed the index parse: Redis looks the key up first, so a missing or
+// mistyped key wins over the bad index. `missing` is the reply for a missing key.
+void ReplyBadIndex(CommandContext& ctx, bool for_write, void (*missing)(CommandContext&)) {
+  store::Db db = ctx.db();
+  const OpStatus status = store::ListCheck(db, ctx.arg(1), for_write);
+  if (status == OpStatus::kNoKey) {
+    missing(ctx);
+  } else if (status == OpStatus::kWrongType) {
+    ReplyError(ctx, status);
+  } else {
+    ctx.reply.Error(errors::kNotInteger);
+  }
+}
+
+// LINDEX key index
+void CmdLIndex(CommandContext& ctx) {
+  int64_t index;
+  if (!ParseInt64(ctx.arg(2), &index)) {
+    ReplyBadIndex(ctx, false, [](CommandContext& c) { c.reply.Null(); });
+    return;
+  }
+  store::Db db = ctx.db();
+  std::string value;
+  const OpStatus status = store::ListIndex(db, ctx.arg(1), index, &value);
+  if (status == OpStatus::kOk) {
+    ctx.reply.Bulk(value);
+  } else if (status == OpStatus::kNoKey || status == OpStatus::kOutOfRange) {
+    ctx.reply.Null();
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LSET key index element
+void CmdLSet(CommandContext& ctx) {
+  int64_t index;
+  if (!ParseInt64(ctx.arg(2), &index)) {
+    ReplyBadIndex(ctx, true, [](CommandContext& c) { c.reply.Error(errors::kNoSuchKey); });
+    return;
+  }
+  store::Db db = ctx.db();
+  const OpStatus status = store::ListSet(db, ctx.arg(1), index, ctx.arg(3));
+  if (status == OpStatus::kOk) {
+    ctx.reply.Ok();
+  } else if (status == OpStatus::kOutOfRange) {
+    ctx.reply.Error(errors::kIndexOutOfRange);
+  } else {
+    ReplyError(ctx, status);  // kNoKey: "no such key"
+  }
+}
+
+// LINSERT key <BEFORE | AFTER> pivot element
+void CmdLInsert(CommandContext& ctx) {
+  bool after;
+  if (ArgIs(ctx, 2, "AFTER")) {
+    after = true;
+  } else if (ArgIs(ctx, 2, "BEFORE")) {
+    after = false;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  store::Db db = ctx.db();
+  size_t length = 0;
+  const OpStatus status = store::ListInsert(db, ctx.arg(1), after, ctx.arg(3), ctx.arg(4), &length);
+  if (status == OpStatus::kOk) {
+    ctx.reply.Integer(static_cast<int64_t>(length));
+  } else if (status == OpStatus::kNotDone) {
+    ctx.reply.Integer(-1);
+  } else if (status == OpStatus::kNoKey) {
+    ctx.reply.Integer(0);
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LREM key count element
+void CmdLRem(CommandContext& ctx) {
+  int64_t count;
+  if (!ParseIntArg(ctx, 2, &count)) return;
+  store::Db db = ctx.db();
+  size_t removed = 0;
+  const OpStatus status = store::ListRemove(db, ctx.arg(1), count, ctx.arg(3), &removed);
+  if (status == OpStatus::kOk || status == OpStatus::kNoKey) {
+    ctx.reply.Integer(static_cast<int64_t>(removed));
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LTRIM key start stop
+void CmdLTrim(CommandContext& ctx) {
+  int64_t start;
+  int64_t stop;
+  if (!ParseIntArg(ctx, 2, &start) || !ParseIntArg(ctx, 3, &stop)) return;
+  store::Db db = ctx.db();
+  const OpStatus status = store::ListTrim(db, ctx.arg(1), start, stop);
+  if (status == OpStatus::kOk || status == OpStatus::kNoKey) {
+    ctx.reply.Ok();
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+void CmdLPos(CommandContext& ctx) {
+  store::ListPosParams params;
+  bool has_count = false;
+  // Options may repeat (the last wins); each error is reported as its option is met.
+  for (size_t i = 3; i < ctx.argc(); ++i) {
+    const bool has_value = i + 1 < ctx.argc();
+    if (ArgIs(ctx, i, "RANK") && has_value) {
+      if (!ParseIntArg(ctx, ++i, &params.rank)) return;
+      if (params.rank == 0) {
+        ctx.reply.Error(errors::kLposRankZero);
+        return;
+      }
+    } else if (ArgIs(ctx, i, "COUNT") && has_value) {
+      if (!ParseInt64(ctx.arg(++i), &params.count) || params.count < 0) {
+        ctx.reply.Error(errors::kLposCountNegative);
+        return;
+      }
+      has_count = true;
+    } else if (ArgIs(ctx, i, "MAXLEN") && has_value) {
+      if (!ParseInt64(ctx.arg(++i), &params.maxlen) || params.maxlen < 0) {
+        ctx.reply.Error(errors::kLposMaxlenNegative);
+        return;
+      }
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  // Without COUNT the search stops at the first qualifying match.
+  if (!has_count) params.count = 1;
+  store::Db db = ctx.db();
+  std::vector<int64_t> positions;
+  const OpStatus status = store::ListPositions(db, ctx.arg(1), ctx.arg(2), params, &positions);
+  if (status != OpStatus::kOk && status != OpStatus::kNoKey) {
+    ReplyError(ctx, status);
+  } else if (has_count) {
+    ctx.reply.ArrayHeader(positions.size());
+    for (int64_t p : positions) ctx.reply.Integer(p);
+  } else if (positions.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Integer(positions[0]);
+  }
+}
+
+void Move(CommandContext& ctx, ListEnd from, ListEnd to) {
+  store::Db db = ctx.db();
+  std::string value;
+  const OpStatus status = store::ListMove(db, ctx.arg(1), ctx.arg(2), from, to, &value);
+  if (status == OpStatus::kOk) {
+    ctx.reply.Bulk(value);
+  } else if (status == OpStatus::kNoKey) {
+    ctx.reply.Null();
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
+// LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>
+void CmdLMove(CommandContext& ctx) {
+  ListEnd from;
+  ListEnd to;
+  if (!ParseEndArg(ctx, 3, &from) || !ParseEndArg(ctx, 4, &to)) return;
+  Move(ctx, from, to);
+}
+
+// RPOPLPUSH source destination
+void CmdRPopLPush(CommandContext& ctx) { Move(ctx, ListEnd::kTail, ListEnd::kHead); }
+
+// Reads the numkeys argument at `index`: the count of keys that follow it, when it is a positive
+// integer and that many arguments follow. For key finders (LMPOP's at index 1, BLMPOP's at 2).
+bool ReadNumkeys(std::span<const std::string_view> args, size_t index, size_t* numkeys) {
+  int64_t n;
+  if (index >= args.size() || !ParseInt64(args[index], &n) || n < 1) return false;
+  if (static_cast<uint64_t>(n) > args.size() - index - 1) return false;
+  *numkeys = static_cast<size_t>(n);
+  return true;
+}
+
+// LMPOP's keys: numkeys is argument 1, the keys follow it.
+void LMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
+  size_t numkeys;
+  if (!ReadNumkeys(args, 1, &numkeys)) return;
+  for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(2 + i));
+}
+
+// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+void CmdLMPop(CommandContext& ctx) {
+  int64_t numkeys;
+  if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
+    ctx.reply.Error(errors::kNumkeysNotPositive);
+    return;
+  }
+  // The direction must follow the keys.
+  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - 2) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  const size_t where = 2 + static_cast<size_t>(numkeys);
+  ListEnd end;
+  if (!ParseEndArg(ctx, where, &end)) return;
+  int64_t count = 0;  // 0: not given
+  for (size_t i = where + 1; i < ctx.argc(); ++i) {
+    if (count == 0 && ArgIs(ctx, i, "COUNT") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &count) || count < 1) {
+        ctx.reply.Error(errors::kCountNotPositive);
+        return;
+      }
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return;
+    }
+  }
+  if (count == 0) count = 1;
+  store::Db db = ctx.db();
+  size_t key_index = 0;
+  std::vector<std::string> values;
+  const OpStatus status =
+      store::ListPopFirst(db, ctx.args.subspan(2, static_cast<size_t>(numkeys)), end, static_cast<size_t>(count),
+                          &key_index, &values);
+  if (status == OpStatus::kNoKey) {
+    ctx.reply.NullArray();
+  } else if (status != OpStatus::kOk) {
+    ReplyError(ctx, status);
+  } else {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(ctx.arg(2 + key_index));
+    ReplyStrings(ctx, values);
+  }
+}
+
+}  // namespace
+
+void RegisterListFamily(server::CommandTable& table) {
+  table.SetGroup("list");
+  table.Add({"lpush", -3, "write denyoom fast", 1, 1, 1, "@list", CmdLPush,
+             "Prepend one or multiple elements to a list", "1.0.0"});
+  table.Add({"rpush", -3, "write denyoom fast", 1, 1, 1, "@list", CmdRPush,
+             "Append one or multiple elements to a list", "1.0.0"});
+  table.Add({"lpushx", -3, "write denyoom fast", 1, 1, 1, "@list", CmdLPushX,
+             "Prepend an element to a list, only if the list exists", "2.2.0"});
+  table.Add({"rpushx", -3, "write denyoom fast", 1, 1, 1, "@list", CmdRPushX,
+             "Append an element to a list, only if the list exists", "2.2.0"});
+  table.Add({"lpop", -2, "write fast", 1, 1, 1, "@list", CmdLPop, "Remove and get the first elements in a list",
+             "1.0.0"});
+  table.Add({"rpop", -2, "write fast", 1, 1, 1, "@list", CmdRPop, "Remove and get the last elements in a list",
+             "1.0.0"});
+  table.Add({"llen", 2, "readonly fast", 1, 1, 1, "@list", CmdLLen, "Get the length of a list", "1.0.0"});
+  table.Add({"lrange", 4, "readonly", 1, 1, 1, "@list", CmdLRange, "Get a range of elements from a list", "1.0.0"});
+  table.Add({"lindex", 3, "readonly", 1, 1, 1, "@list", CmdLIndex, "Get an element from a list by its index",
+             "1.0.0"});
+  table.Add({"lset", 4, "write denyoom", 1, 1, 1, "@list", CmdLSet,
+             "Set the value of an element in a list by its index", "1.0.0"});
+  table.Add({"linsert", 5, "write denyoom", 1, 1, 1, "@list", CmdLInsert,
+             "Insert an element before or after another element in a list", "2.2.0"});
+  table.Add({"lrem", 4, "write", 1, 1, 1, "@list", CmdLRem, "Remove elements from a list", "1.0.0"});
+  table.Add({"ltrim", 4, "write", 1, 1, 1, "@list", CmdLTrim, "Trim a list to the specified range", "1.0.0"});
+  table.Add({"lpos", -3, "readonly", 1, 1, 1, "@list", CmdLPos, "Return the index of matching elements on a list",
+             "6.0.6"});
+  table.Add({"lmove", 5, "write denyoom", 1, 2, 1, "@list", CmdLMove,
+             "Pop an element from a list, push it to another list and return it", "6.2.0"});
+  table.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, "@list", CmdRPopLPush,
+             "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
+  table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", LMPopKeys});
+}
+
+}  // namespace strata::commands
