@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -235,7 +236,12 @@ void InstallSetMemberReader(SetMemberReader reader) { set_member_reader.store(re
 bool ParseScoreBound(std::string_view text, ScoreBound* bound) {
   bound->exclusive = !text.empty() && text[0] == '(';
   if (bound->exclusive) text.remove_prefix(1);
-  return ParseDouble(text, &bound->value) && !std::isnan(bound->value);
+  // Redis reads range bounds with a bare strtod up to the first NUL byte: leading spaces, hex,
+  // overflow to infinity and even "" (as 0) pass; only trailing garbage and NaN fail.
+  const std::string copy(text);
+  char* end = nullptr;
+  bound->value = std::strtod(copy.c_str(), &end);
+  return *end == '\0' && !std::isnan(bound->value);
 }
 
 bool ParseLexBound(std::string_view text, LexBound* bound) {
@@ -477,7 +483,7 @@ OpStatus ZRandMember(Db& db, std::string_view key, int64_t count, std::vector<Sc
     // Repeats allowed: independent draws.
     std::uniform_int_distribution<size_t> pick(0, size - 1);
     const uint64_t n = static_cast<uint64_t>(-count);
-    out->reserve(n);
+    out->reserve(static_cast<size_t>(std::min<uint64_t>(n, 1 << 20)));
     for (uint64_t i = 0; i < n; ++i) add_rank(pick(Rng()));
     return status;
   }

@@ -31,8 +31,8 @@ struct ScoreBound {
   bool exclusive = false;
 };
 
-// Parses a score bound as Redis's zslParseRange does; false for text that is not a float or
-// is NaN.
+// Parses a score bound as Redis's zslParseRange does (strtod up to the first NUL byte, so
+// "", " 1" and "1e999" pass); false for trailing garbage or NaN.
 bool ParseScoreBound(std::string_view text, ScoreBound* bound);
 
 // One end of a lex range: "-", "+", "[member" (inclusive) or "(member" (exclusive).
