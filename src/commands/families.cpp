@@ -8,6 +8,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterHashFamily(table);
   RegisterBitmapFamily(table);
   RegisterListFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace strata::commands

@@ -11,6 +11,7 @@ void RegisterStringFamily(server::CommandTable& table);
 void RegisterHashFamily(server::CommandTable& table);
 void RegisterBitmapFamily(server::CommandTable& table);
 void RegisterListFamily(server::CommandTable& table);
+void RegisterZSetFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -78,6 +78,25 @@ inline constexpr char kLposMaxlenNegative[] = "ERR MAXLEN can't be negative";
 inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
 inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
 
+// Sorted sets.
+inline constexpr char kZAddXxAndNx[] = "ERR XX and NX options at the same time are not compatible";
+inline constexpr char kZAddGtLtNx[] = "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr char kZAddIncrPair[] = "ERR INCR option supports a single increment-element pair";
+inline constexpr char kZSetScoreNaN[] = "ERR resulting score is not a number (NaN)";
+inline constexpr char kMinMaxNotFloat[] = "ERR min or max is not a float";
+inline constexpr char kMinMaxNotLex[] = "ERR min or max not valid string range item";
+inline constexpr char kZRangeLimitNeedsBy[] =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr char kZRangeWithScoresByLex[] =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
+inline constexpr char kFmtAtLeastOneKey[] = "ERR at least 1 input key is needed for '{}' command";
+inline constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kCountPositive[] = "ERR count should be greater than 0";
+inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
+inline constexpr char kFmtValueOutOfRangeBetween[] = "ERR value is out of range, value must between {} and {}";
+
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =
     "ERR Client names cannot contain spaces, newlines or special characters.";
