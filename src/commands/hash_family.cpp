@@ -240,7 +240,7 @@ void CmdHrandfield(CommandContext& ctx) {
   if (!ParseIntArg(ctx, 2, &count)) return;
   // Redis takes the count as a long in [-LONG_MAX, LONG_MAX], so that it can be negated.
   if (count == INT64_MIN) {
-    ctx.reply.Error(errors::kHrandfieldCountRange);
+    ctx.reply.Error(fmt::format(errors::kFmtValueOutOfRangeBetween, -INT64_MAX, INT64_MAX));
     return;
   }
   const bool with_values = ctx.argc() == 4 && ArgIs(ctx, 3, "WITHVALUES");

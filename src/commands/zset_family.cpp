@@ -444,7 +444,7 @@ void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
 void CmdZMPop(CommandContext& ctx) {
   int64_t numkeys;
   if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
-    ctx.reply.Error(errors::kNumkeysPositive);
+    ctx.reply.Error(errors::kNumkeysNotPositive);
     return;
   }
   // numkeys keys, then MIN | MAX.
@@ -467,7 +467,7 @@ void CmdZMPop(CommandContext& ctx) {
   for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
     if (!has_count && ArgIs(ctx, j, "COUNT") && j + 1 < ctx.argc()) {
       if (!ParseInt64(ctx.arg(j + 1), &count) || count <= 0) {
-        ctx.reply.Error(errors::kCountPositive);
+        ctx.reply.Error(errors::kCountNotPositive);
         return;
       }
       has_count = true;

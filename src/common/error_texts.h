@@ -39,6 +39,10 @@ inline constexpr char kMustBePositive[] = "ERR value is out of range, must be po
 inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
 inline constexpr char kFmtInvalidExpireTime[] = "ERR invalid expire time in '{}' command";
 inline constexpr char kFmtNotAnInteger[] = "ERR {} is not an integer or out of range";
+inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
+inline constexpr char kFmtValueOutOfRangeBetween[] = "ERR value is out of range, value must between {} and {}";
+inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
 
 // Keyspace.
 inline constexpr char kWrongType[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -75,8 +79,6 @@ inline constexpr char kLposRankZero[] =
     "or use negative to start from the end of the list";
 inline constexpr char kLposCountNegative[] = "ERR COUNT can't be negative";
 inline constexpr char kLposMaxlenNegative[] = "ERR MAXLEN can't be negative";
-inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
-inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
 
 // Sorted sets.
 inline constexpr char kZAddXxAndNx[] = "ERR XX and NX options at the same time are not compatible";
@@ -91,11 +93,7 @@ inline constexpr char kZRangeWithScoresByLex[] =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
 inline constexpr char kFmtAtLeastOneKey[] = "ERR at least 1 input key is needed for '{}' command";
-inline constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
-inline constexpr char kCountPositive[] = "ERR count should be greater than 0";
 inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
-inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
-inline constexpr char kFmtValueOutOfRangeBetween[] = "ERR value is out of range, value must between {} and {}";
 
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =
@@ -112,9 +110,6 @@ inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly r
 inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";
 inline constexpr char kHashValueNotFloat[] = "ERR hash value is not a float";
 inline constexpr char kIncrementNanOrInfinity[] = "ERR value is NaN or Infinity";
-inline constexpr char kHrandfieldCountRange[] =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
 
 }  // namespace strata::errors
 
