@@ -42,20 +42,32 @@ bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms) {
     ctx.reply.Error(errors::kTimeoutNotFloat);
     return false;
   }
-  const long double ms = seconds * 1000.0L;
-  if (ms < 0) {
+  // Whole milliseconds, rounded up: 0.0001 s still times out. Redis converts with a plain cast,
+  // so values beyond the 64-bit range (inf, 1e30) come out negative; say so the same way.
+  const long double ms = std::ceil(seconds * 1000.0L);
+  if (!(ms < 9223372036854775807.0L) || ms < 0) {
     ctx.reply.Error(errors::kTimeoutNegative);
     return false;
   }
+  const auto whole = static_cast<int64_t>(ms);
   const int64_t now = ctx.db().NowMs();
-  if (!std::isfinite(ms) || ms >= static_cast<long double>(INT64_MAX - now)) {
+  if (whole > INT64_MAX - now) {
     ctx.reply.Error(errors::kTimeoutOutOfRange);
     return false;
   }
-  // Redis truncates to whole milliseconds; a timeout that truncates to 0 blocks forever.
-  const auto whole = static_cast<int64_t>(ms);
-  *deadline_ms = whole == 0 ? 0 : now + whole;
+  *deadline_ms = whole == 0 ? 0 : now + whole;  // 0 blocks forever
   return true;
+}
+
+void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms) {
+  if (!ctx.client.can_block()) {
+    ctx.reply.NullArray();
+    return;
+  }
+  server::BlockRequest request;
+  request.keys.assign(keys.begin(), keys.end());
+  request.deadline_ms = deadline_ms;
+  ctx.client.RequestBlock(std::move(request));
 }
 
 }  // namespace strata::commands

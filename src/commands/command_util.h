@@ -30,6 +30,11 @@ bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);
 // ("ERR timeout is not a float or out of range", "ERR timeout is negative") and returns false.
 bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms);
 
+// A blocking command found nothing on `keys`: blocks the client until one of them gets elements
+// or `deadline_ms` passes (0: forever); where the client may not block, replies the timeout reply
+// (a null array) at once.
+void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms);
+
 // Whether argument `i` equals `token`, ignoring case (option words such as "NX").
 inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view token) {
   return EqualsIgnoreCase(ctx.arg(i), token);

@@ -1,5 +1,5 @@
-// List commands: pushes, pops, indexes, ranges, searches and moves between lists. The blocking
-// variants (BLPOP ...) reuse ListPopFirst and ListMove from store/list_ops.h.
+// List commands: pushes, pops, indexes, ranges, searches and moves between lists, and their
+// blocking forms (BLPOP ...), which wait through BlockOnKeys when there is nothing to take.
 #include <fmt/format.h>
 
 #include "commands/command_util.h"
@@ -269,16 +269,20 @@ void CmdLPos(CommandContext& ctx) {
   }
 }
 
-void Move(CommandContext& ctx, ListEnd from, ListEnd to) {
+// LMOVE and friends. With a deadline (the blocking forms), a missing source blocks the client
+// instead of replying null.
+void Move(CommandContext& ctx, ListEnd from, ListEnd to, const int64_t* block_deadline = nullptr) {
   store::Db db = ctx.db();
   std::string value;
   const OpStatus status = store::ListMove(db, ctx.arg(1), ctx.arg(2), from, to, &value);
   if (status == OpStatus::kOk) {
     ctx.reply.Bulk(value);
-  } else if (status == OpStatus::kNoKey) {
-    ctx.reply.Null();
-  } else {
+  } else if (status != OpStatus::kNoKey) {
     ReplyError(ctx, status);
+  } else if (block_deadline != nullptr) {
+    BlockOnKeys(ctx, ctx.args.subspan(1, 1), *block_deadline);
+  } else {
+    ctx.reply.Null();
   }
 }
 
@@ -290,8 +294,63 @@ void CmdLMove(CommandContext& ctx) {
   Move(ctx, from, to);
 }
 
+// BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
+void CmdBLMove(CommandContext& ctx) {
+  ListEnd from;
+  ListEnd to;
+  int64_t deadline;
+  if (!ParseEndArg(ctx, 3, &from) || !ParseEndArg(ctx, 4, &to) || !ParseBlockTimeout(ctx, 5, &deadline)) return;
+  Move(ctx, from, to, &deadline);
+}
+
 // RPOPLPUSH source destination
 void CmdRPopLPush(CommandContext& ctx) { Move(ctx, ListEnd::kTail, ListEnd::kHead); }
+
+// BRPOPLPUSH source destination timeout
+void CmdBRPopLPush(CommandContext& ctx) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, 3, &deadline)) return;
+  Move(ctx, ListEnd::kTail, ListEnd::kHead, &deadline);
+}
+
+// Pops `count` elements from the first list among `keys` and replies as `nested` (LMPOP, BLMPOP:
+// [key, [elements]]) or flat (BLPOP, BRPOP: [key, element]). With a deadline, finding nothing
+// blocks the client; without one it replies a null array. A blocked client's re-run passes over
+// keys of another type: only a list can have woken it.
+void PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, ListEnd end, size_t count, bool nested,
+              const int64_t* block_deadline) {
+  store::Db db = ctx.db();
+  size_t key_index = 0;
+  std::vector<std::string> values;
+  const OpStatus status = store::ListPopFirst(db, keys, end, count, &key_index, &values, ctx.client.blocked());
+  if (status == OpStatus::kOk) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk(keys[key_index]);
+    if (nested) {
+      ReplyStrings(ctx, values);
+    } else {
+      ctx.reply.Bulk(values[0]);
+    }
+  } else if (status != OpStatus::kNoKey) {
+    ReplyError(ctx, status);
+  } else if (block_deadline != nullptr) {
+    BlockOnKeys(ctx, keys, *block_deadline);
+  } else {
+    ctx.reply.NullArray();
+  }
+}
+
+void BlockingPop(CommandContext& ctx, ListEnd end) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, ctx.argc() - 1, &deadline)) return;
+  PopFirst(ctx, ctx.args.subspan(1, ctx.argc() - 2), end, 1, /*nested=*/false, &deadline);
+}
+
+// BLPOP key [key ...] timeout
+void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kHead); }
+
+// BRPOP key [key ...] timeout
+void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kTail); }
 
 // Reads the numkeys argument at `index`: the count of keys that follow it, when it is a positive
 // integer and that many arguments follow. For key finders (LMPOP's at index 1, BLMPOP's at 2).
@@ -310,49 +369,62 @@ void LMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
   for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(2 + i));
 }
 
-// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
-void CmdLMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
+// BLMPOP's keys: numkeys is argument 2 (after the timeout).
+void BLMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
+  size_t numkeys;
+  if (!ReadNumkeys(args, 2, &numkeys)) return;
+  for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(3 + i));
+}
+
+// Parses "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" with numkeys at `numkeys_at`, in
+// Redis's order of checks, replying the first error.
+bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, size_t* numkeys, ListEnd* end, size_t* count) {
+  int64_t n;
+  if (!ParseInt64(ctx.arg(numkeys_at), &n) || n < 1) {
     ctx.reply.Error(errors::kNumkeysNotPositive);
-    return;
+    return false;
   }
   // The direction must follow the keys.
-  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - 2) {
+  if (static_cast<uint64_t>(n) >= ctx.argc() - numkeys_at - 1) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return false;
   }
-  const size_t where = 2 + static_cast<size_t>(numkeys);
-  ListEnd end;
-  if (!ParseEndArg(ctx, where, &end)) return;
-  int64_t count = 0;  // 0: not given
+  const size_t where = numkeys_at + 1 + static_cast<size_t>(n);
+  if (!ParseEndArg(ctx, where, end)) return false;
+  int64_t c = 0;  // 0: not given
   for (size_t i = where + 1; i < ctx.argc(); ++i) {
-    if (count == 0 && ArgIs(ctx, i, "COUNT") && i + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(++i), &count) || count < 1) {
+    if (c == 0 && ArgIs(ctx, i, "COUNT") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &c) || c < 1) {
         ctx.reply.Error(errors::kCountNotPositive);
-        return;
+        return false;
       }
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return false;
     }
   }
-  if (count == 0) count = 1;
-  store::Db db = ctx.db();
-  size_t key_index = 0;
-  std::vector<std::string> values;
-  const OpStatus status =
-      store::ListPopFirst(db, ctx.args.subspan(2, static_cast<size_t>(numkeys)), end, static_cast<size_t>(count),
-                          &key_index, &values);
-  if (status == OpStatus::kNoKey) {
-    ctx.reply.NullArray();
-  } else if (status != OpStatus::kOk) {
-    ReplyError(ctx, status);
-  } else {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(ctx.arg(2 + key_index));
-    ReplyStrings(ctx, values);
-  }
+  *numkeys = static_cast<size_t>(n);
+  *count = c == 0 ? 1 : static_cast<size_t>(c);
+  return true;
+}
+
+// LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+void CmdLMPop(CommandContext& ctx) {
+  size_t numkeys;
+  ListEnd end;
+  size_t count;
+  if (!ParseMPopArgs(ctx, 1, &numkeys, &end, &count)) return;
+  PopFirst(ctx, ctx.args.subspan(2, numkeys), end, count, /*nested=*/true, nullptr);
+}
+
+// BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
+void CmdBLMPop(CommandContext& ctx) {
+  size_t numkeys;
+  ListEnd end;
+  size_t count;
+  int64_t deadline;
+  if (!ParseMPopArgs(ctx, 2, &numkeys, &end, &count) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
+  PopFirst(ctx, ctx.args.subspan(3, numkeys), end, count, /*nested=*/true, &deadline);
 }
 
 }  // namespace
@@ -388,6 +460,18 @@ void RegisterListFamily(server::CommandTable& table) {
   table.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, "@list", CmdRPopLPush,
              "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
   table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", LMPopKeys});
+  table.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBLPop,
+             "Remove and get the first element in a list, or block until one is available", "2.0.0"});
+  table.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBRPop,
+             "Remove and get the last element in a list, or block until one is available", "2.0.0"});
+  table.Add({"blmove", 6, "write denyoom noscript blocking", 1, 2, 1, "@list", CmdBLMove,
+             "Pop an element from a list, push it to another list and return it; or block until one is available",
+             "6.2.0"});
+  table.Add({"brpoplpush", 4, "write denyoom noscript blocking", 1, 2, 1, "@list", CmdBRPopLPush,
+             "Pop an element from a list, push it to another list and return it; or block until one is available",
+             "2.2.0"});
+  table.Add({"blmpop", -5, "write blocking", 0, 0, 0, "@list", CmdBLMPop,
+             "Pop elements from a list, or block until one is available", "7.0.0", BLMPopKeys});
 }
 
 }  // namespace strata::commands

@@ -1,5 +1,5 @@
-// Sorted set commands: ZADD, ZRANGE and their relatives. (The blocking pops are registered
-// elsewhere; they reuse store::ZPopFirst.)
+// Sorted set commands: ZADD, ZRANGE and their relatives, and the blocking pops (BZPOPMIN ...),
+// which wait through BlockOnKeys when there is nothing to take.
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -33,6 +33,11 @@ void NumkeysKeys(std::span<const std::string_view> args, size_t at, std::vector<
 
 // ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys key [key ...] ...
 void FindNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) { NumkeysKeys(args, 1, keys); }
+
+// BZMPOP: timeout numkeys key [key ...] ...
+void FindBlockingNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
+  NumkeysKeys(args, 2, keys);
+}
 
 // ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination numkeys key [key ...] ...
 void FindStoreNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
@@ -440,53 +445,75 @@ void CmdZPopMin(CommandContext& ctx) { PopGeneric(ctx, false); }
 // ZPOPMAX key [count]
 void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
 
-// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-void CmdZMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
+// Parses "numkeys key [key ...] MIN | MAX [COUNT count]" with numkeys at `numkeys_at`, in Redis's
+// order of checks, replying the first error.
+bool ParseZMPopArgs(CommandContext& ctx, size_t numkeys_at, size_t* numkeys, bool* max, size_t* count) {
+  int64_t n;
+  if (!ParseInt64(ctx.arg(numkeys_at), &n) || n < 1) {
     ctx.reply.Error(errors::kNumkeysNotPositive);
-    return;
+    return false;
   }
   // numkeys keys, then MIN | MAX.
-  if (static_cast<uint64_t>(numkeys) > ctx.argc() - 3) {
+  if (static_cast<uint64_t>(n) >= ctx.argc() - numkeys_at - 1) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return false;
   }
-  const size_t where_at = 2 + static_cast<size_t>(numkeys);
-  bool max;
+  const size_t where_at = numkeys_at + 1 + static_cast<size_t>(n);
   if (ArgIs(ctx, where_at, "MIN")) {
-    max = false;
+    *max = false;
   } else if (ArgIs(ctx, where_at, "MAX")) {
-    max = true;
+    *max = true;
   } else {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return false;
   }
-  int64_t count = 1;
+  int64_t c = 1;
   bool has_count = false;
   for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
     if (!has_count && ArgIs(ctx, j, "COUNT") && j + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(j + 1), &count) || count <= 0) {
+      if (!ParseInt64(ctx.arg(j + 1), &c) || c <= 0) {
         ctx.reply.Error(errors::kCountNotPositive);
-        return;
+        return false;
       }
       has_count = true;
       ++j;
     } else {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return false;
     }
   }
+  *numkeys = static_cast<size_t>(n);
+  *count = static_cast<size_t>(c);
+  return true;
+}
+
+// Pops from the first sorted set among the keys starting at argument `keys_at` and replies as
+// ZMPOP ([key, [[member, score] ...]]) when `nested`, else as BZPOPMIN ([key, member, score]).
+// With a deadline, finding nothing blocks the client; without one it replies a null array. A
+// blocked client's re-run passes over keys of another type: only a sorted set can have woken it.
+void PopFirst(CommandContext& ctx, size_t keys_at, size_t numkeys, bool max, size_t count, bool nested,
+              const int64_t* block_deadline) {
   store::Db db = ctx.db();
-  const std::vector<std::string_view> keys = KeysAt(ctx, 2, static_cast<size_t>(numkeys));
+  const std::vector<std::string_view> keys = KeysAt(ctx, keys_at, numkeys);
   std::vector<ScoredMember> popped;
   size_t which = 0;
-  const OpStatus status = store::ZPopFirst(db, keys, max, static_cast<size_t>(count), &which, &popped);
+  const OpStatus status = store::ZPopFirst(db, keys, max, count, &which, &popped, ctx.client.blocked());
   if (status == OpStatus::kNoKey) {
-    ctx.reply.NullArray();
+    if (block_deadline != nullptr) {
+      BlockOnKeys(ctx, keys, *block_deadline);
+    } else {
+      ctx.reply.NullArray();
+    }
     return;
   }
   if (Failed(ctx, status)) return;
+  if (!nested) {
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk(keys[which]);
+    ctx.reply.Bulk(popped[0].member);
+    ctx.reply.Double(popped[0].score);
+    return;
+  }
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(keys[which]);
   ctx.reply.ArrayHeader(popped.size());
@@ -496,6 +523,37 @@ void CmdZMPop(CommandContext& ctx) {
     ctx.reply.Double(e.score);
   }
 }
+
+// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+void CmdZMPop(CommandContext& ctx) {
+  size_t numkeys;
+  bool max;
+  size_t count;
+  if (!ParseZMPopArgs(ctx, 1, &numkeys, &max, &count)) return;
+  PopFirst(ctx, 2, numkeys, max, count, /*nested=*/true, nullptr);
+}
+
+// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
+void CmdBZMPop(CommandContext& ctx) {
+  size_t numkeys;
+  bool max;
+  size_t count;
+  int64_t deadline;
+  if (!ParseZMPopArgs(ctx, 2, &numkeys, &max, &count) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
+  PopFirst(ctx, 3, numkeys, max, count, /*nested=*/true, &deadline);
+}
+
+void BlockingPop(CommandContext& ctx, bool max) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, ctx.argc() - 1, &deadline)) return;
+  PopFirst(ctx, 1, ctx.argc() - 2, max, 1, /*nested=*/false, &deadline);
+}
+
+// BZPOPMIN key [key ...] timeout
+void CmdBZPopMin(CommandContext& ctx) { BlockingPop(ctx, false); }
+
+// BZPOPMAX key [key ...] timeout
+void CmdBZPopMax(CommandContext& ctx) { BlockingPop(ctx, true); }
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 void CmdZRandMember(CommandContext& ctx) {
@@ -748,6 +806,17 @@ void RegisterZSetFamily(server::CommandTable& table) {
              "Remove and return members with the highest scores in a sorted set", "5.0.0"});
   table.Add({"zmpop", -4, "write", 0, 0, 0, "@sortedset", CmdZMPop,
              "Remove and return members with scores in a sorted set", "7.0.0", FindNumkeysKeys});
+  table.Add({"bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", CmdBZPopMin,
+             "Remove and return the member with the lowest score from one or more sorted sets, or block until one "
+             "is available",
+             "5.0.0"});
+  table.Add({"bzpopmax", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", CmdBZPopMax,
+             "Remove and return the member with the highest score from one or more sorted sets, or block until one "
+             "is available",
+             "5.0.0"});
+  table.Add({"bzmpop", -5, "write blocking", 0, 0, 0, "@sortedset", CmdBZMPop,
+             "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
+             FindBlockingNumkeysKeys});
   table.Add({"zrandmember", -2, "readonly", 1, 1, 1, "@sortedset", CmdZRandMember,
              "Get one or multiple random elements from a sorted set", "6.2.0"});
   table.Add({"zunion", -3, "readonly", 0, 0, 0, "@sortedset", CmdZUnion, "Add multiple sorted sets", "6.2.0",

@@ -32,8 +32,7 @@ class IoThread;
 // What a blocking command asks for when it finds nothing to take.
 struct BlockRequest {
   std::vector<std::string> keys;
-  int64_t deadline_ms = 0;   // Unix ms; 0 blocks forever
-  bool null_array = true;    // timeout reply: "*-1" (BLPOP, BZPOPMIN ...) or "$-1" (BLMOVE ...)
+  int64_t deadline_ms = 0;  // Unix ms; 0 blocks forever
 };
 
 // How a blocked client leaves without being served.

@@ -89,13 +89,11 @@ class Client {
   // True while the client waits, including while its command re-runs after a wake-up (handlers
   // use it to treat keys of another type as empty on a re-run, as Redis serves only ready keys).
   bool blocked() const { return blocked_; }
-  // The block's deadline (Unix ms, 0 = none) and timeout reply shape, kept from the first run.
+  // The block's deadline (Unix ms, 0 = none), kept from the first run.
   int64_t block_deadline_ms() const { return block_deadline_ms_; }
-  bool block_null_array() const { return block_null_array_; }
-  void SetBlocked(int64_t deadline_ms, bool null_array) {
+  void SetBlocked(int64_t deadline_ms) {
     blocked_ = true;
     block_deadline_ms_ = deadline_ms;
-    block_null_array_ = null_array;
   }
   void ClearBlocked() { blocked_ = false; }
   // Whether a blocking command may block now (not inside a transaction or script).
@@ -125,7 +123,6 @@ class Client {
   std::optional<BlockRequest> block_request_;
   bool blocked_ = false;
   int64_t block_deadline_ms_ = 0;
-  bool block_null_array_ = true;
 };
 
 }  // namespace strata::server

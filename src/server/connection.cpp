@@ -267,12 +267,11 @@ void Connection::EndBlock(UnblockReason reason) {
   if (closing_ || !client_.blocked()) return;
   thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
   client_.ClearBlocked();
+  // Redis 7.0 answers every blocking command's timeout with a null array.
   if (reason == UnblockReason::kError) {
     reply_.Error(errors::kUnblocked);
-  } else if (client_.block_null_array()) {
-    reply_.NullArray();
   } else {
-    reply_.Null();
+    reply_.NullArray();
   }
   LeaveBlocked();
 }

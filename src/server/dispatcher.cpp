@@ -105,7 +105,7 @@ void Dispatcher::SettleBlocking(Client& client) {
   BlockingRegistry& registry = server_->blocking();
   if (request) {
     registry.Block(client.id(), thread_, client.db(), *request);
-    if (!client.blocked()) client.SetBlocked(request->deadline_ms, request->null_array);
+    if (!client.blocked()) client.SetBlocked(request->deadline_ms);
   } else if (client.blocked()) {
     // The re-run was served: leave the line and let the next client try the key.
     registry.Unblock(client.id(), /*pass_on=*/true);

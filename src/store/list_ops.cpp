@@ -83,12 +83,12 @@ OpStatus ListPop(Db& db, std::string_view key, ListEnd end, size_t count, std::v
 }
 
 OpStatus ListPopFirst(Db& db, std::span<const std::string_view> keys, ListEnd end, size_t count,
-                      size_t* key_index, std::vector<std::string>* values) {
+                      size_t* key_index, std::vector<std::string>* values, bool skip_other_types) {
   values->clear();
   for (size_t i = 0; i < keys.size(); ++i) {
     EntryRef ref;
     const OpStatus status = db.FindForWriteAs(keys[i], ValueType::kList, &ref);
-    if (status == OpStatus::kNoKey) continue;
+    if (status == OpStatus::kNoKey || (status == OpStatus::kWrongType && skip_other_types)) continue;
     if (status != OpStatus::kOk) return status;
     *key_index = i;
     PopFrom(db, &ref, keys[i], end, count, values);

@@ -35,8 +35,10 @@ OpStatus ListPop(Db& db, std::string_view key, ListEnd end, size_t count, std::v
 // (LMPOP, BLPOP, BRPOP, BLMPOP). Returns kOk with *key_index (into `keys`) and *values set;
 // kNoKey when no key holds a list: nothing to pop yet; kWrongType when a key of another type comes
 // before the first list (Redis checks the keys in order).
+// With `skip_other_types`, keys of another type are passed over instead (a blocked client's
+// re-run takes only from lists).
 OpStatus ListPopFirst(Db& db, std::span<const std::string_view> keys, ListEnd end, size_t count,
-                      size_t* key_index, std::vector<std::string>* values);
+                      size_t* key_index, std::vector<std::string>* values, bool skip_other_types = false);
 
 // Moves one element from `from` of list `source` to `to` of list `destination`, creating it as
 // needed (LMOVE, RPOPLPUSH, BLMOVE, BRPOPLPUSH). source == destination rotates the list. Returns

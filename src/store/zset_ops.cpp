@@ -367,12 +367,12 @@ OpStatus ZPop(Db& db, std::string_view key, bool max, size_t count, std::vector<
 }
 
 OpStatus ZPopFirst(Db& db, std::span<const std::string_view> keys, bool max, size_t count, size_t* which,
-                   std::vector<ScoredMember>* out) {
+                   std::vector<ScoredMember>* out, bool skip_other_types) {
   out->clear();
   for (size_t i = 0; i < keys.size(); ++i) {
     EntryRef ref;
     const OpStatus status = db.FindForWriteAs(keys[i], ValueType::kZSet, &ref);
-    if (status == OpStatus::kNoKey) continue;
+    if (status == OpStatus::kNoKey || (status == OpStatus::kWrongType && skip_other_types)) continue;
     if (status != OpStatus::kOk) return status;
     *which = i;
     ZSetValue* zs = ZSetOf(ref);

@@ -106,8 +106,10 @@ OpStatus ZPop(Db& db, std::string_view key, bool max, size_t count, std::vector<
 // ZMPOP, and the blocking pops once a key is ready: pops from the first key of `keys` that
 // holds a sorted set, setting *which to its index. kNoKey when none does; kWrongType as soon as
 // a key before the first sorted set holds another type.
+// With `skip_other_types`, keys of another type are passed over instead (a blocked client's
+// re-run takes only from sorted sets).
 OpStatus ZPopFirst(Db& db, std::span<const std::string_view> keys, bool max, size_t count, size_t* which,
-                   std::vector<ScoredMember>* out);
+                   std::vector<ScoredMember>* out, bool skip_other_types = false);
 
 // ZRANGESTORE: stores what `spec` selects from `src` at `dst` (replacing any value there, or
 // deleting `dst` when the selection is empty) and sets *stored to its size. A missing `src` is
