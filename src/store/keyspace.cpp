@@ -186,7 +186,8 @@ uint64_t Keyspace::ScanStripe(int db, uint64_t unit, size_t want, size_t* visite
   // Cover enough home slots to yield about `want` keys, then widen the range to whole units.
   const size_t capacity = t.capacity();
   const size_t start_slot = t.HomeOf(unit << kUnitShift);
-  size_t cover = want * capacity / t.size();
+  // (want < size <= capacity keeps the product far from overflowing for any COUNT.)
+  size_t cover = want >= t.size() ? capacity : want * capacity / t.size();
   if (cover == 0) cover = 1;
   const size_t end_slot = start_slot + cover < capacity ? start_slot + cover : capacity;
   const uint64_t end_offset = t.FirstOffsetAtOrAfter(end_slot);

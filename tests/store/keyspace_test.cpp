@@ -154,6 +154,15 @@ TEST_F(KeyspaceTest, ScanCountBoundsTheBatches) {
   }
 }
 
+TEST_F(KeyspaceTest, ScanWithAHugeCountTakesEverythingInOneStep) {
+  for (int i = 0; i < 5000; ++i) PutString(ks_, 0, "k" + std::to_string(i), "v");
+  for (size_t count : {size_t{1} << 62, SIZE_MAX}) {
+    size_t visited = 0;
+    EXPECT_EQ(ks_.Scan(0, 0, count, [&](const Entry&) { ++visited; }), 0u);
+    EXPECT_EQ(visited, 5000u);
+  }
+}
+
 TEST_F(KeyspaceTest, ScanSkipsAndReclaimsExpiredKeys) {
   for (int i = 0; i < 100; ++i) PutString(ks_, 0, "gone" + std::to_string(i), "v", clock_.NowMs() + 10);
   for (int i = 0; i < 100; ++i) PutString(ks_, 0, "kept" + std::to_string(i), "v", clock_.NowMs() + 100000);
