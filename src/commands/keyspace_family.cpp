@@ -48,55 +48,41 @@ IntParse ParseInt32(std::string_view text, int* value) {
   return IntParse::kOk;
 }
 
-// Parses argument `i` as a database index that must exist. Replies Redis's error and returns
-// false otherwise: `bad_integer` (or the generic texts when null) for a non-int, then
-// "DB index is out of range".
-bool ParseDbIndexArg(CommandContext& ctx, size_t i, const char* bad_integer, int* db) {
-  switch (ParseInt32(ctx.arg(i), db)) {
-    case IntParse::kNotInteger:
-      ctx.reply.Error(bad_integer != nullptr ? bad_integer : errors::kNotInteger);
-      return false;
-    case IntParse::kOutOfRange:
-      ctx.reply.Error(bad_integer != nullptr ? bad_integer : errors::kIntOutOfRange);
-      return false;
-    case IntParse::kOk:
-      break;
+// Reads `text` as the index of a database below `databases`, as MOVE and COPY ... DB do.
+// Returns nullptr, or the error text to reply.
+const char* ParseDbIndex(std::string_view text, int databases, int* db) {
+  switch (ParseInt32(text, db)) {
+    case IntParse::kNotInteger: return errors::kNotInteger;
+    case IntParse::kOutOfRange: return errors::kIntOutOfRange;
+    case IntParse::kOk: break;
   }
-  if (*db < 0 || *db >= ctx.server.keyspace().databases()) {
-    ctx.reply.Error(errors::kDbIndexOutOfRange);
-    return false;
-  }
-  return true;
+  return *db < 0 || *db >= databases ? errors::kDbIndexOutOfRange : nullptr;
 }
 
-// COPY's options after the two keys. Shared by the handler and its lock declaration so both
-// see the same target database.
-struct CopyOptions {
-  bool replace = false;
-  std::optional<size_t> db_arg;  // the index of the last "DB n" value, if any
-  bool syntax_error = false;
-};
-
-CopyOptions ParseCopyOptions(std::span<const std::string_view> args) {
-  CopyOptions opts;
+// Reads COPY's options (args[3] on) in order, as Redis does, so the first bad one decides the
+// error. On success returns nullptr and sets *replace and *db (the last DB given, or -1);
+// otherwise returns the error text. `databases` bounds the DB option.
+const char* ParseCopyOptions(std::span<const std::string_view> args, int databases, bool* replace, int* db) {
+  *replace = false;
+  *db = -1;
   for (size_t j = 3; j < args.size(); ++j) {
     if (EqualsIgnoreCase(args[j], "REPLACE")) {
-      opts.replace = true;
+      *replace = true;
     } else if (EqualsIgnoreCase(args[j], "DB") && j + 1 < args.size()) {
-      opts.db_arg = ++j;
+      if (const char* error = ParseDbIndex(args[++j], databases, db)) return error;
     } else {
-      opts.syntax_error = true;
-      return opts;
+      return errors::kSyntax;
     }
   }
-  return opts;
+  return nullptr;
 }
 
-// Lock declaration of COPY: the destination key's stripe in the DB-option database.
+// Lock declaration of COPY: the destination key's stripe in the DB-option database. (The
+// handler rejects a database the keyspace lacks; LockSet ignores it.)
 void CopyExtraLocks(std::span<const std::string_view> args, store::LockSet* locks) {
-  const CopyOptions opts = ParseCopyOptions(args);
+  bool replace;
   int db;
-  if (opts.db_arg && ParseInt32(args[*opts.db_arg], &db) == IntParse::kOk) locks->Add(db, args[2]);
+  if (ParseCopyOptions(args, INT_MAX, &replace, &db) == nullptr && db >= 0) locks->Add(db, args[2]);
 }
 
 // Lock declaration of MOVE: the key's stripe in the target database.
@@ -167,20 +153,21 @@ void CmdRenamenx(CommandContext& ctx) { Rename(ctx, true); }
 
 // COPY source destination [DB destination-db] [REPLACE]
 void CmdCopy(CommandContext& ctx) {
-  const CopyOptions opts = ParseCopyOptions(ctx.args);
-  if (opts.syntax_error) {
-    ctx.reply.Error(errors::kSyntax);
+  store::Db src = ctx.db();
+  bool replace;
+  int target;
+  const char* error = ParseCopyOptions(ctx.args, ctx.server.keyspace().databases(), &replace, &target);
+  if (error != nullptr) {
+    ctx.reply.Error(error);
     return;
   }
-  store::Db src = ctx.db();
-  int target = src.index();
-  if (opts.db_arg && !ParseDbIndexArg(ctx, *opts.db_arg, nullptr, &target)) return;
+  if (target < 0) target = src.index();
   if (target == src.index() && ctx.arg(1) == ctx.arg(2)) {
     ctx.reply.Error(errors::kSameObject);
     return;
   }
   store::Db dst(src.keyspace(), target);
-  const OpStatus status = store::CopyKey(src, ctx.arg(1), dst, ctx.arg(2), opts.replace);
+  const OpStatus status = store::CopyKey(src, ctx.arg(1), dst, ctx.arg(2), replace);
   ctx.reply.Integer(status == OpStatus::kOk ? 1 : 0);
 }
 
@@ -188,7 +175,10 @@ void CmdCopy(CommandContext& ctx) {
 void CmdMove(CommandContext& ctx) {
   store::Db src = ctx.db();
   int target;
-  if (!ParseDbIndexArg(ctx, 2, nullptr, &target)) return;
+  if (const char* error = ParseDbIndex(ctx.arg(2), ctx.server.keyspace().databases(), &target)) {
+    ctx.reply.Error(error);
+    return;
+  }
   if (target == src.index()) {
     ctx.reply.Error(errors::kSameObject);
     return;
