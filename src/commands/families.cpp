@@ -9,6 +9,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterBitmapFamily(table);
   RegisterListFamily(table);
   RegisterZSetFamily(table);
+  RegisterKeyspaceFamily(table);
 }
 
 }  // namespace strata::commands

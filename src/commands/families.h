@@ -12,6 +12,7 @@ void RegisterHashFamily(server::CommandTable& table);
 void RegisterBitmapFamily(server::CommandTable& table);
 void RegisterListFamily(server::CommandTable& table);
 void RegisterZSetFamily(server::CommandTable& table);
+void RegisterKeyspaceFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

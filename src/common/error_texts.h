@@ -43,6 +43,8 @@ inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
 inline constexpr char kFmtValueOutOfRangeBetween[] = "ERR value is out of range, value must between {} and {}";
 inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
 inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
+inline constexpr char kIntOutOfRange[] = "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr char kFmtUnsupportedOption[] = "ERR Unsupported option {}";
 
 // Keyspace.
 inline constexpr char kWrongType[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -54,6 +56,11 @@ inline constexpr char kExpireOptionsNxXxGtLt[] =
     "ERR NX and XX, GT or LT options at the same time are not compatible";
 inline constexpr char kExpireOptionsGtLt[] =
     "ERR GT and LT options at the same time are not compatible";
+inline constexpr char kInvalidFirstDbIndex[] = "ERR invalid first DB index";
+inline constexpr char kInvalidSecondDbIndex[] = "ERR invalid second DB index";
+inline constexpr char kLfuNotSelected[] =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching "
+    "between policies at runtime LRU and LFU data will take some time to adjust.";
 
 // Strings and bitmaps.
 inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

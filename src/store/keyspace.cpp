@@ -7,6 +7,22 @@
 #include "common/hash.h"
 #include "store/store_counters.h"
 
+// ThreadSanitizer's deadlock detector can track only 64 mutexes held by one thread and aborts
+// beyond that, while Flush and SwapDb hold every stripe lock of their databases at once (which
+// is what makes them atomic). Builds with TSan therefore start with lock-order checking off;
+// race detection is unaffected, and TSAN_OPTIONS=detect_deadlocks=1 turns it back on for runs
+// that never flush or swap.
+#if defined(__SANITIZE_THREAD__)
+#define STRATA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define STRATA_TSAN 1
+#endif
+#endif
+#ifdef STRATA_TSAN
+extern "C" const char* __tsan_default_options() { return "detect_deadlocks=0"; }
+#endif
+
 namespace strata::store {
 namespace {
 
@@ -89,6 +105,9 @@ void Keyspace::Flush(int db, bool async) {
     }
   }
   locks.clear();
+  size_t removed = 0;
+  for (const auto& t : *detached) removed += t->size();
+  LocalCounters().dirty.Add(removed);
   auto destroy = [detached] {
     for (auto& t : *detached) t->DestroyAll();
   };
@@ -113,6 +132,34 @@ void Keyspace::SwapDb(int a, int b) {
     x.table.Swap(&y.table);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
+  locks.clear();
+  if (observer_ != nullptr) observer_->OnDatabasesSwapped(a, b);
+}
+
+int64_t Keyspace::AvgTtlMs(int db) {
+  constexpr size_t kMaxSamples = 512;
+  constexpr size_t kPerStripe = 4;
+  if (VolatileCount(db) == 0) return 0;
+  const int64_t now = clock_->NowMs();
+  int64_t sum = 0;
+  size_t samples = 0;
+  for (size_t s = 0; s < kStripes && samples < kMaxSamples; ++s) {
+    Stripe& st = stripe(db, s);
+    if (st.table.volatile_count() == 0) continue;
+    std::lock_guard<std::mutex> lock(st.mu);
+    const KeyTable& t = st.table;
+    size_t taken = 0;
+    for (size_t i = 0; i < t.capacity() && taken < kPerStripe; ++i) {
+      if (!t.IsVolatile(i)) continue;
+      ++taken;
+      // Keys past their deadline but not reclaimed yet say nothing about the others, as in Redis.
+      const int64_t ttl = t.At(i)->expire_ms() - now;
+      if (ttl <= 0) continue;
+      sum += ttl;
+      ++samples;
+    }
+  }
+  return samples == 0 ? 0 : sum / static_cast<int64_t>(samples);
 }
 
 uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit) {
@@ -139,7 +186,8 @@ uint64_t Keyspace::ScanStripe(int db, uint64_t unit, size_t want, size_t* visite
   // Cover enough home slots to yield about `want` keys, then widen the range to whole units.
   const size_t capacity = t.capacity();
   const size_t start_slot = t.HomeOf(unit << kUnitShift);
-  size_t cover = want * capacity / t.size();
+  // (want < size <= capacity keeps the product far from overflowing for any COUNT.)
+  size_t cover = want >= t.size() ? capacity : want * capacity / t.size();
   if (cover == 0) cover = 1;
   const size_t end_slot = start_slot + cover < capacity ? start_slot + cover : capacity;
   const uint64_t end_offset = t.FirstOffsetAtOrAfter(end_slot);
@@ -196,7 +244,8 @@ void Keyspace::ForEach(int db, FunctionRef<void(const Entry&)> visit) {
 std::optional<std::string> Keyspace::RandomKey(int db) {
   // Stripes hold about equal shares of the keys, so a random non-empty stripe and then a random
   // occupied slot in it is close to uniform. Expired keys found on the way are reclaimed.
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  constexpr int kRandomTries = 100;
+  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
     if (DbSize(db) == 0) return std::nullopt;
     const size_t first = static_cast<size_t>(RandomU64() % kStripes);
     for (size_t k = 0; k < kStripes; ++k) {
@@ -214,6 +263,20 @@ std::optional<std::string> Keyspace::RandomKey(int db) {
         break;  // try again from a fresh random stripe
       }
       return std::string(e->key());
+    }
+  }
+  // Almost every key sampled had expired: walk the stripes from a random one, so that a
+  // database holding any live key never answers nothing.
+  const size_t first = static_cast<size_t>(RandomU64() % kStripes);
+  const int64_t now = clock_->NowMs();
+  for (size_t k = 0; k < kStripes; ++k) {
+    Stripe& st = stripe(db, (first + k) % kStripes);
+    if (st.table.size() == 0) continue;
+    std::lock_guard<std::mutex> lock(st.mu);
+    const KeyTable& t = st.table;
+    for (size_t i = 0; i < t.capacity(); ++i) {
+      const Entry* e = t.At(i);
+      if (e != nullptr && !Expired(*e, now)) return std::string(e->key());
     }
   }
   return std::nullopt;

@@ -52,6 +52,9 @@ class KeyspaceObserver {
   // a list, an add to a sorted set). Called under the key's stripe lock: it must not take stripe
   // locks or block.
   virtual void OnKeyReady(int db, std::string_view key) = 0;
+  // Databases `a` and `b` exchanged their contents (SWAPDB): clients blocked on keys of either
+  // may now be served. Called with no stripe lock held; it may lock stripes.
+  virtual void OnDatabasesSwapped([[maybe_unused]] int a, [[maybe_unused]] int b) {}
 };
 
 // A found key: the entry and where it sits. Valid until the next insert or removal in its stripe.
@@ -98,11 +101,16 @@ class Keyspace {
   size_t VolatileCount(int db) const;
 
   // Empties database `db` (or all of them for db == -1). With `async`, the entries are freed on
-  // the background thread after the call returns.
+  // the background thread after the call returns. Counts each removed key as a write (dirty).
   void Flush(int db, bool async);
 
-  // Exchanges the contents of databases a and b atomically.
+  // Exchanges the contents of databases a and b atomically, then tells the observer.
   void SwapDb(int a, int b);
+
+  // An estimate of the mean remaining time to live, in ms, of the keys of `db` that have one
+  // (INFO keyspace's avg_ttl): the mean over a sample of up to a few hundred such keys spread
+  // over the stripes; 0 when no key has a TTL. Thread-safe.
+  int64_t AvgTtlMs(int db);
 
   // One SCAN step: visits the live keys whose hashes fall in the range that starts at `cursor`,
   // about `count` of them, and returns the cursor of the next range (0 when the scan is over).
@@ -113,7 +121,8 @@ class Keyspace {
   // Visits every live key of `db`, stripe by stripe, under each stripe's lock.
   void ForEach(int db, FunctionRef<void(const Entry&)> visit);
 
-  // A random live key of `db`, or nothing when it is empty.
+  // A random live key of `db`, or nothing when it has none. Expired keys met on the way are
+  // reclaimed.
   std::optional<std::string> RandomKey(int db);
 
   // One active-expiry cycle for the stripes that worker `worker` of `workers` owns (stripe index

@@ -14,6 +14,11 @@ script. Lines may start with a marker:
   @sleep SECONDS     pause both sides (expiry)
   @raw BYTES         send BYTES (escapes decoded) as they are and compare the reply; a connection the
                      server closes is compared as "<closed>" and reopened for the next line
+  @scanall SCAN ...  run a whole SCAN on each server (SCAN 0 [MATCH p] [COUNT n] [TYPE t]: the cursor is
+                     the second word), following the returned cursors until 0, and compare the sorted sets
+                     of distinct keys found: cursor values, batch sizes and order differ from Redis by
+                     design, the keys a full scan finds must not. A reply that is not a [cursor, keys]
+                     pair (an error) is compared byte for byte
 
 Prints one line per mismatch and ends with "differential: N passed, N failed".
 """
@@ -187,6 +192,23 @@ def start(cmd, port):
     raise RuntimeError("server did not start: %s" % " ".join(cmd))
 
 
+def scan_all(conn, args):
+    """Runs a whole SCAN from the cursor in args[1]. Returns (raw, keys): keys is the sorted list of the
+    distinct keys found, or None when a reply is not a [cursor, keys] pair (raw is then that reply)."""
+    raw, tree = exchange(conn, encode_command(args))
+    keys = set()
+    for _ in range(1000000):
+        t, children = tree
+        if t != "*" or children is None or len(children) != 2 or children[1][1][0] != "*":
+            return raw, None
+        cursor = children[0][1][1]
+        keys.update(element[1][1] for element in children[1][1][1])
+        if cursor == b"0":
+            return raw, sorted(keys)
+        raw, tree = exchange(conn, encode_command([args[0], cursor] + args[2:]))
+    raise RuntimeError("SCAN did not reach cursor 0")
+
+
 def run_script(path, redis_port, strata_port, report):
     passed = failed = 0
     ref, sut = Conn(redis_port), Conn(strata_port)
@@ -206,6 +228,21 @@ def run_script(path, redis_port, strata_port, report):
             mode, text = "shape", text[2:]
         elif text.startswith("@sort "):
             mode, text = "sort", text[6:]
+        elif text.startswith("@scanall "):
+            mode, text = "scanall", text[9:]
+        if mode == "scanall":
+            args = split_args(text)
+            exp_raw, exp_keys = scan_all(ref, args)
+            got_raw, got_keys = scan_all(sut, args)
+            ok = exp_keys == got_keys if exp_keys is not None else exp_raw == got_raw
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                report("%s:%d: %s\n    redis:  %r\n    strata: %r" % (os.path.basename(path), number, text,
+                       exp_keys if exp_keys is not None else exp_raw[:400],
+                       got_keys if got_keys is not None else got_raw[:400]))
+            continue
         if text.startswith("@raw "):
             payload = text[5:].encode().decode("unicode_escape").encode("latin1")
         else:

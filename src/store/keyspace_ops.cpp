@@ -1,0 +1,183 @@
+#include "store/keyspace_ops.h"
+
+#include <cassert>
+#include <climits>
+
+#include "common/glob.h"
+#include "common/numbers.h"
+#include "store/store_counters.h"
+
+namespace strata::store {
+namespace {
+
+// Redis keeps one shared object for each integer below this.
+constexpr int64_t kSharedIntegers = 10000;
+
+// A lookup that counts a hit or miss but leaves the access time alone (Redis's LOOKUP_NOTOUCH).
+EntryRef FindNoTouch(Db& db, std::string_view key) {
+  EntryRef ref = db.Find(key);
+  StoreCounters& counters = LocalCounters();
+  if (ref) {
+    counters.keyspace_hits.Add();
+  } else {
+    counters.keyspace_misses.Add();
+  }
+  return ref;
+}
+
+// Clients block only on lists, sorted sets and streams; a key of those types appearing under a
+// name (RENAME, COPY, MOVE) may be what one of them waits for.
+void SignalIfBlockable(Db& db, std::string_view key, ValueType type) {
+  if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream) db.SignalKeyReady(key);
+}
+
+bool IsSharedInteger(const Entry& e) {
+  if (e.type() != ValueType::kString || e.encoding() != Encoding::kInt) return false;
+  int64_t v;
+  return ParseInt64(e.string_value(), &v) && v >= 0 && v < kSharedIntegers;
+}
+
+}  // namespace
+
+bool DeleteKey(Db& db, std::string_view key, bool lazy) {
+  EntryRef ref = db.Find(key);
+  if (!ref) return false;
+  Entry* entry = db.Detach(&ref);
+  if (lazy && entry->type() != ValueType::kString) {
+    db.keyspace()->FreeLater(entry);
+  } else {
+    Entry::Destroy(entry);
+  }
+  db.MarkModified(key);
+  return true;
+}
+
+bool KeyExists(Db& db, std::string_view key) { return static_cast<bool>(FindNoTouch(db, key)); }
+
+bool TouchKey(Db& db, std::string_view key) { return static_cast<bool>(db.FindForRead(key)); }
+
+OpStatus GetKeyType(Db& db, std::string_view key, ValueType* type) {
+  EntryRef ref = FindNoTouch(db, key);
+  if (!ref) return OpStatus::kNoKey;
+  *type = ref->type();
+  return OpStatus::kOk;
+}
+
+OpStatus RenameKey(Db& db, std::string_view from, std::string_view to, bool only_if_absent) {
+  EntryRef src = db.FindForWrite(from);
+  if (!src) return OpStatus::kNoKey;
+  if (from == to) return only_if_absent ? OpStatus::kNotDone : OpStatus::kOk;
+  if (db.FindForWrite(to) && only_if_absent) return OpStatus::kNotDone;
+  // Looking `to` up may have reclaimed an expired key in src's stripe and shifted src's slot;
+  // find it again. It can only be gone if its deadline passed in between, as if the command
+  // had run a moment later.
+  src = db.Find(from);
+  if (!src) return OpStatus::kNoKey;
+  const int64_t deadline = src->expire_ms();
+  const ValueType type = src->type();
+  db.Upsert(Entry::MoveTo(db.Detach(&src), to, deadline));
+  db.MarkModified(from);
+  db.MarkModified(to);
+  SignalIfBlockable(db, to, type);
+  return OpStatus::kOk;
+}
+
+OpStatus CopyKey(Db& src, std::string_view from, Db& dst, std::string_view to, bool replace) {
+  assert(src.index() != dst.index() || from != to);
+  EntryRef ref = src.FindForRead(from);
+  if (!ref) return OpStatus::kNoKey;
+  // The entry itself stays put while the lookup below reclaims or shifts other slots.
+  const Entry* source = ref.entry;
+  if (dst.FindForWrite(to) && !replace) return OpStatus::kNotDone;
+  dst.Upsert(Entry::CopyTo(source, to, source->expire_ms()));
+  dst.MarkModified(to);
+  SignalIfBlockable(dst, to, source->type());
+  return OpStatus::kOk;
+}
+
+OpStatus MoveKey(Db& src, Db& dst, std::string_view key) {
+  assert(src.index() != dst.index());
+  EntryRef ref = src.FindForWrite(key);
+  if (!ref) return OpStatus::kNoKey;
+  // Another database is another table: this lookup cannot disturb ref.
+  if (dst.FindForWrite(key)) return OpStatus::kNotDone;
+  Entry* entry = src.Detach(&ref);
+  const ValueType type = entry->type();
+  dst.Insert(entry);
+  src.MarkModified(key);
+  dst.MarkModified(key);
+  SignalIfBlockable(dst, key, type);
+  return OpStatus::kOk;
+}
+
+OpStatus SetExpiry(Db& db, std::string_view key, int64_t deadline_ms, unsigned conditions) {
+  EntryRef ref = db.FindForWrite(key);
+  if (!ref) return OpStatus::kNoKey;
+  const int64_t current = ref->expire_ms();
+  const bool has_current = current != kNoExpire;
+  if ((conditions & kExpireNx) && has_current) return OpStatus::kNotDone;
+  if ((conditions & kExpireXx) && !has_current) return OpStatus::kNotDone;
+  // No deadline is an infinite one: nothing is greater, everything is less.
+  if ((conditions & kExpireGt) && (!has_current || deadline_ms <= current)) return OpStatus::kNotDone;
+  if ((conditions & kExpireLt) && has_current && deadline_ms >= current) return OpStatus::kNotDone;
+  if (deadline_ms <= db.NowMs()) {
+    db.Erase(&ref);
+  } else {
+    db.Replace(&ref, Entry::MoveTo(ref.entry, key, deadline_ms));
+  }
+  db.MarkModified(key);
+  return OpStatus::kOk;
+}
+
+OpStatus ClearExpiry(Db& db, std::string_view key) {
+  EntryRef ref = db.FindForWrite(key);
+  if (!ref) return OpStatus::kNoKey;
+  if (!ref->has_expire()) return OpStatus::kNotDone;
+  db.Replace(&ref, Entry::MoveTo(ref.entry, key, kNoExpire));
+  db.MarkModified(key);
+  return OpStatus::kOk;
+}
+
+OpStatus GetExpiry(Db& db, std::string_view key, int64_t* deadline_ms) {
+  EntryRef ref = FindNoTouch(db, key);
+  if (!ref) return OpStatus::kNoKey;
+  *deadline_ms = ref->expire_ms();
+  return OpStatus::kOk;
+}
+
+OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
+  EntryRef ref = FindNoTouch(db, key);
+  if (!ref) return OpStatus::kNoKey;
+  info->encoding = ref->encoding();
+  info->refcount = IsSharedInteger(*ref.entry) ? INT_MAX : 1;
+  const uint32_t now = db.keyspace()->lru_clock();
+  const uint32_t access = ref->access();
+  info->idle_seconds = now > access ? now - access : 0;
+  return OpStatus::kOk;
+}
+
+void MatchKeys(Keyspace& keyspace, int db, std::string_view pattern, FunctionRef<void(std::string_view)> emit) {
+  const bool all = pattern == "*";
+  keyspace.ForEach(db, [&](const Entry& e) {
+    if (all || GlobMatch(pattern, e.key())) emit(e.key());
+  });
+}
+
+uint64_t ScanKeys(Keyspace& keyspace, int db, uint64_t cursor, size_t count, const ScanFilter& filter,
+                  FunctionRef<void(std::string_view)> emit) {
+  // Redis looks each candidate up to learn its type, which counts a hit; counting in bulk
+  // afterwards keeps the visitor free of thread-local lookups.
+  size_t type_checks = 0;
+  const uint64_t next = keyspace.Scan(db, cursor, count, [&](const Entry& e) {
+    if (filter.has_pattern && !GlobMatch(filter.pattern, e.key())) return;
+    if (filter.has_type) {
+      ++type_checks;
+      if (!EqualsIgnoreCase(filter.type_name, TypeName(e.type()))) return;
+    }
+    emit(e.key());
+  });
+  if (type_checks > 0) LocalCounters().keyspace_hits.Add(type_checks);
+  return next;
+}
+
+}  // namespace strata::store

@@ -1,0 +1,122 @@
+#include "store/lock_set.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/hash.h"
+
+namespace strata::store {
+namespace {
+
+class LockSetTest : public ::testing::Test {
+ protected:
+  // Whether another thread could take the stripe lock of `key` in `db` right now.
+  bool LockableElsewhere(int db, const std::string& key) {
+    bool got = false;
+    std::thread probe([&] {
+      std::mutex& mu = keyspace_.stripe(db, StripeOf(HashKey(key))).mu;
+      got = mu.try_lock();
+      if (got) mu.unlock();
+    });
+    probe.join();
+    return got;
+  }
+
+  // Two distinct keys that fall in the same stripe.
+  std::pair<std::string, std::string> SameStripeKeys() {
+    const size_t want = StripeOf(HashKey("anchor"));
+    for (int i = 0;; ++i) {
+      std::string key = "same" + std::to_string(i);
+      if (StripeOf(HashKey(key)) == want) return {"anchor", key};
+    }
+  }
+
+  FakeClock clock_;
+  Keyspace keyspace_{4, &clock_};
+};
+
+TEST_F(LockSetTest, LocksTheStripesOfItsKeysUntilUnlock) {
+  LockSet locks(&keyspace_);
+  EXPECT_TRUE(locks.empty());
+  locks.Add(0, "a");
+  locks.Add(2, "b");
+  EXPECT_FALSE(locks.empty());
+  EXPECT_TRUE(LockableElsewhere(0, "a")) << "Add alone takes nothing";
+  locks.Lock();
+  EXPECT_FALSE(LockableElsewhere(0, "a"));
+  EXPECT_FALSE(LockableElsewhere(2, "b"));
+  EXPECT_TRUE(LockableElsewhere(1, "a")) << "only the named database's stripe";
+  locks.Unlock();
+  EXPECT_TRUE(LockableElsewhere(0, "a"));
+  EXPECT_TRUE(LockableElsewhere(2, "b"));
+  EXPECT_TRUE(locks.empty()) << "Unlock forgets the keys, so the set can be reused";
+}
+
+TEST_F(LockSetTest, RepeatedKeysAndSharedStripesLockOnce) {
+  // std::mutex is not recursive: a second lock of the same stripe would deadlock.
+  const auto [a, b] = SameStripeKeys();
+  LockSet locks(&keyspace_);
+  locks.Add(1, a);
+  locks.Add(1, b);
+  locks.Add(1, a);
+  locks.Lock();
+  EXPECT_FALSE(LockableElsewhere(1, a));
+  locks.Unlock();
+  EXPECT_TRUE(LockableElsewhere(1, b));
+}
+
+TEST_F(LockSetTest, DatabasesOutsideTheKeyspaceAreIgnored) {
+  LockSet locks(&keyspace_);
+  locks.Add(-1, "x");
+  locks.Add(4, "x");
+  locks.Add(1000, "x");
+  EXPECT_TRUE(locks.empty());
+  locks.Lock();
+  locks.Unlock();
+}
+
+TEST_F(LockSetTest, DestructorReleases) {
+  {
+    LockSet locks(&keyspace_);
+    locks.Add(3, "k");
+    locks.Lock();
+    EXPECT_FALSE(LockableElsewhere(3, "k"));
+  }
+  EXPECT_TRUE(LockableElsewhere(3, "k"));
+}
+
+// Threads naming overlapping keys in opposite orders, across databases, would deadlock without
+// the global lock order; the counters they bump under the locks must add up.
+TEST_F(LockSetTest, OppositeOrdersDoNotDeadlock) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 5000;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 8; ++i) keys.push_back("key" + std::to_string(i));
+  int64_t shared_counter = 0;  // guarded by the stripe of keys[0] in db 0
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      LockSet locks(&keyspace_);
+      for (int r = 0; r < kRounds; ++r) {
+        for (int k = 0; k < 8; ++k) {
+          const int index = (t % 2 == 0) ? k : 7 - k;
+          locks.Add((r + index) % 2, keys[static_cast<size_t>(index)]);
+        }
+        locks.Add(0, keys[0]);
+        locks.Lock();
+        ++shared_counter;
+        locks.Unlock();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(shared_counter, int64_t{kThreads} * kRounds);
+}
+
+}  // namespace
+}  // namespace strata::store
