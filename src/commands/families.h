@@ -8,6 +8,7 @@ namespace strata::commands {
 
 void RegisterConnectionFamily(server::CommandTable& table);
 void RegisterStringFamily(server::CommandTable& table);
+void RegisterSetFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

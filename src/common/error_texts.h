@@ -63,6 +63,13 @@ inline constexpr char kBitfieldType[] =
 inline constexpr char kBitfieldOverflowType[] = "ERR Invalid OVERFLOW type specified";
 inline constexpr char kBitfieldRoOnlyGet[] = "ERR BITFIELD_RO only supports the GET subcommand";
 
+// Sets.
+inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kNumkeysExceedArgs[] = "ERR Number of keys can't be greater than number of args";
+inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+inline constexpr char kSrandmemberCountRange[] =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =
     "ERR Client names cannot contain spaces, newlines or special characters.";
