@@ -10,6 +10,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterListFamily(table);
   RegisterZSetFamily(table);
   RegisterKeyspaceFamily(table);
+  RegisterSetFamily(table);
 }
 
 }  // namespace strata::commands

@@ -13,6 +13,7 @@ void RegisterBitmapFamily(server::CommandTable& table);
 void RegisterListFamily(server::CommandTable& table);
 void RegisterZSetFamily(server::CommandTable& table);
 void RegisterKeyspaceFamily(server::CommandTable& table);
+void RegisterSetFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

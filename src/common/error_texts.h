@@ -43,6 +43,7 @@ inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
 inline constexpr char kFmtValueOutOfRangeBetween[] = "ERR value is out of range, value must between {} and {}";
 inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
 inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
+inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
 inline constexpr char kIntOutOfRange[] = "ERR value is out of range, value must between -2147483648 and 2147483647";
 inline constexpr char kFmtUnsupportedOption[] = "ERR Unsupported option {}";
 
@@ -100,7 +101,9 @@ inline constexpr char kZRangeWithScoresByLex[] =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 inline constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
 inline constexpr char kFmtAtLeastOneKey[] = "ERR at least 1 input key is needed for '{}' command";
-inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+
+// Sets.
+inline constexpr char kNumkeysExceedArgs[] = "ERR Number of keys can't be greater than number of args";
 
 // Server and connection.
 inline constexpr char kClientNameInvalid[] =

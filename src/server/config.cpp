@@ -56,8 +56,9 @@ const Directive kDirectives[] = {
     {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
      INT64_MAX},
     {ConfigId::kDir, "dir", "", Kind::kText, false, ""},
+    // 512, not redis.conf's 128: redis-server 7.0's built-in default, what it runs with no config file.
     {ConfigId::kHashMaxListpackEntries, "hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::kInt, false,
-     "128", 0, INT64_MAX},
+     "512", 0, INT64_MAX},
     {ConfigId::kHashMaxListpackValue, "hash-max-listpack-value", "hash-max-ziplist-value", Kind::kInt, false, "64", 0,
      INT64_MAX},
     {ConfigId::kSetMaxIntsetEntries, "set-max-intset-entries", "", Kind::kInt, false, "512", 0, INT64_MAX},

@@ -1,7 +1,6 @@
 #include "store/zset_ops.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <random>
@@ -11,11 +10,11 @@
 #include "common/glob.h"
 #include "common/numbers.h"
 #include "store/entry.h"
+#include "store/set_value.h"
 
 namespace strata::store {
 namespace {
 
-std::atomic<SetMemberReader> set_member_reader{nullptr};
 
 ZSetValue* ZSetOf(const EntryRef& ref) { return static_cast<ZSetValue*>(ref->object()); }
 
@@ -177,9 +176,8 @@ OpStatus LoadInputs(Db& db, std::span<const std::string_view> keys, std::vector<
       in.zset = ZSetOf(ref);
       continue;
     }
-    const SetMemberReader reader = set_member_reader.load(std::memory_order_acquire);
-    if (ref->type() != ValueType::kSet || reader == nullptr) return OpStatus::kWrongType;
-    reader(*ref->object(), [&](std::string_view m) { in.set_members.emplace(m); });
+    if (ref->type() != ValueType::kSet) return OpStatus::kWrongType;
+    static_cast<const SetValue*>(ref->object())->ForEach([&](std::string_view m) { in.set_members.emplace(m); });
   }
   return OpStatus::kOk;
 }
@@ -231,7 +229,6 @@ void Intersect(const std::vector<Input>& inputs, ZSetOpParams::Aggregate how,
 
 }  // namespace
 
-void InstallSetMemberReader(SetMemberReader reader) { set_member_reader.store(reader, std::memory_order_release); }
 
 bool ParseScoreBound(std::string_view text, ScoreBound* bound) {
   bound->exclusive = !text.empty() && text[0] == '(';

@@ -177,12 +177,6 @@ OpStatus ZSetOperationStore(Db& db, std::string_view dst, std::span<const std::s
 OpStatus ZInterCard(Db& db, std::span<const std::string_view> keys, FunctionRef<bool(size_t* limit)> options,
                     size_t* card);
 
-// Reads the members of a set value (the set type's own representation), for the set algebra
-// above. The set family installs it at start-up; until one is installed, set keys are
-// WRONGTYPE inputs.
-using SetMemberReader = void (*)(const ObjectValue& set, FunctionRef<void(std::string_view member)> visit);
-void InstallSetMemberReader(SetMemberReader reader);
-
 }  // namespace strata::store
 
 #endif  // STRATA_STORE_ZSET_OPS_H_
