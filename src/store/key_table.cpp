@@ -182,19 +182,27 @@ void KeyTable::DestroyAll() {
   slots_ = nullptr;
   capacity_ = 0;
   size_.store(0, std::memory_order_relaxed);
-  volatile_count_.store(0, std::memory_order_relaxed);
+  SetVolatile(0);
+}
+
+void KeyTable::SetVolatile(size_t count) {
+  const size_t before = volatile_count_.exchange(count, std::memory_order_relaxed);
+  if (volatile_tracker_ != nullptr && (before == 0) != (count == 0)) {
+    volatile_tracker_->fetch_add(count == 0 ? -1 : 1, std::memory_order_relaxed);
+  }
 }
 
 void KeyTable::Swap(KeyTable* other) {
   assert(other->shift_ == shift_);
   std::swap(slots_, other->slots_);
   std::swap(capacity_, other->capacity_);
+  // Contents move; each table's tracker stays with the table and sees the change.
   const size_t size = this->size();
   const size_t volatile_count = this->volatile_count();
   size_.store(other->size(), std::memory_order_relaxed);
-  volatile_count_.store(other->volatile_count(), std::memory_order_relaxed);
+  SetVolatile(other->volatile_count());
   other->size_.store(size, std::memory_order_relaxed);
-  other->volatile_count_.store(volatile_count, std::memory_order_relaxed);
+  other->SetVolatile(volatile_count);
 }
 
 }  // namespace strata::store

@@ -40,6 +40,11 @@ class KeyTable {
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t capacity() const { return capacity_; }
   size_t volatile_count() const { return volatile_count_.load(std::memory_order_relaxed); }
+
+  // Points the table at a counter of "tables with keys that have a TTL" that it keeps current
+  // (+1 when its first such key arrives, -1 when its last one leaves), so whole databases without
+  // TTLs can be skipped by the expiry sweep. Not owned; the counter outlives the table.
+  void set_volatile_tracker(std::atomic<int64_t>* tracker) { volatile_tracker_ = tracker; }
   // Bytes of the slot array.
   size_t SlotBytes() const { return capacity_ * sizeof(uint64_t); }
 
@@ -101,14 +106,14 @@ class KeyTable {
 
   // Changed only under the stripe lock; atomic so that DBSIZE may read them without it.
   void AddSize(ptrdiff_t delta) { size_.store(size_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed); }
-  void AddVolatile(ptrdiff_t delta) {
-    volatile_count_.store(volatile_count_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-  }
+  void AddVolatile(ptrdiff_t delta) { SetVolatile(volatile_count() + delta); }
+  void SetVolatile(size_t count);
 
   uint64_t* slots_ = nullptr;
   size_t capacity_ = 0;
   std::atomic<size_t> size_{0};
   std::atomic<size_t> volatile_count_{0};
+  std::atomic<int64_t>* volatile_tracker_ = nullptr;
   int shift_;
 };
 

@@ -58,7 +58,11 @@ Keyspace::Keyspace(int databases, const Clock* clock)
     : databases_(databases),
       clock_(clock),
       stripes_(new Stripe[static_cast<size_t>(databases) * kStripes]),
+      volatile_stripes_(new std::atomic<int64_t>[static_cast<size_t>(databases)]()),
       expire_resume_(kMaxExpireWorkers, 0) {
+  for (int db = 0; db < databases; ++db) {
+    for (size_t s = 0; s < kStripes; ++s) stripe(db, s).table.set_volatile_tracker(&volatile_stripes_[db]);
+  }
   Tick();
 }
 
@@ -90,7 +94,7 @@ void Keyspace::Flush(int db, bool async) {
   const int last = db < 0 ? databases_ - 1 : db;
   // Detach every table under all the locks (in lock order), free outside them.
   auto detached = std::make_shared<std::vector<std::unique_ptr<KeyTable>>>();
-  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<std::unique_lock<SpinLock>> locks;
   locks.reserve(static_cast<size_t>(last - first + 1) * kStripes);
   for (int d = first; d <= last; ++d) {
     for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(d, s).mu);
@@ -122,7 +126,7 @@ void Keyspace::SwapDb(int a, int b) {
   if (a == b) return;
   const int lo = a < b ? a : b;
   const int hi = a < b ? b : a;
-  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<std::unique_lock<SpinLock>> locks;
   locks.reserve(2 * kStripes);
   for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(lo, s).mu);
   for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(hi, s).mu);
@@ -146,7 +150,7 @@ int64_t Keyspace::AvgTtlMs(int db) {
   for (size_t s = 0; s < kStripes && samples < kMaxSamples; ++s) {
     Stripe& st = stripe(db, s);
     if (st.table.volatile_count() == 0) continue;
-    std::lock_guard<std::mutex> lock(st.mu);
+    std::lock_guard<SpinLock> lock(st.mu);
     const KeyTable& t = st.table;
     size_t taken = 0;
     for (size_t i = 0; i < t.capacity() && taken < kPerStripe; ++i) {
@@ -179,7 +183,7 @@ uint64_t Keyspace::ScanStripe(int db, uint64_t unit, size_t want, size_t* visite
   const uint64_t stripe_first_unit = static_cast<uint64_t>(s) << kUnitsPerStripeBits;
   const uint64_t stripe_end_unit = stripe_first_unit + (uint64_t{1} << kUnitsPerStripeBits);
   Stripe& st = stripe(db, s);
-  std::lock_guard<std::mutex> lock(st.mu);
+  std::lock_guard<SpinLock> lock(st.mu);
   KeyTable& t = st.table;
   if (t.size() == 0) return stripe_end_unit;
 
@@ -232,7 +236,7 @@ void Keyspace::ForEach(int db, FunctionRef<void(const Entry&)> visit) {
   for (size_t s = 0; s < kStripes; ++s) {
     Stripe& st = stripe(db, s);
     if (st.table.size() == 0) continue;
-    std::lock_guard<std::mutex> lock(st.mu);
+    std::lock_guard<SpinLock> lock(st.mu);
     const KeyTable& t = st.table;
     for (size_t i = 0; i < t.capacity(); ++i) {
       const Entry* e = t.At(i);
@@ -251,7 +255,7 @@ std::optional<std::string> Keyspace::RandomKey(int db) {
     for (size_t k = 0; k < kStripes; ++k) {
       Stripe& st = stripe(db, (first + k) % kStripes);
       if (st.table.size() == 0) continue;
-      std::lock_guard<std::mutex> lock(st.mu);
+      std::lock_guard<SpinLock> lock(st.mu);
       KeyTable& t = st.table;
       if (t.size() == 0) continue;
       size_t i = static_cast<size_t>(RandomU64() % t.capacity());
@@ -272,7 +276,7 @@ std::optional<std::string> Keyspace::RandomKey(int db) {
   for (size_t k = 0; k < kStripes; ++k) {
     Stripe& st = stripe(db, (first + k) % kStripes);
     if (st.table.size() == 0) continue;
-    std::lock_guard<std::mutex> lock(st.mu);
+    std::lock_guard<SpinLock> lock(st.mu);
     const KeyTable& t = st.table;
     for (size_t i = 0; i < t.capacity(); ++i) {
       const Entry* e = t.At(i);
@@ -326,10 +330,17 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
   for (size_t step = 0; step < total && !out_of_time; ++step) {
     const size_t p = pos;
     pos = pos + 1 == total ? 0 : pos + 1;
+    if (volatile_stripes_[p / kStripes].load(std::memory_order_relaxed) == 0) {
+      // No TTL anywhere in this database: jump to the next one.
+      const size_t rest = kStripes - 1 - p % kStripes;
+      step += rest;
+      pos = (p + rest + 1) % total;
+      continue;
+    }
     if (static_cast<int>((p % kStripes) % static_cast<size_t>(workers)) != worker) continue;
     Stripe& st = stripes_[p];
     if (st.table.volatile_count() == 0) continue;
-    std::lock_guard<std::mutex> lock(st.mu);
+    std::lock_guard<SpinLock> lock(st.mu);
     while (true) {
       const auto [sampled, expired] = ExpireSample(st, kSample, now_ms);
       deleted += expired;

@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/function_ref.h"
+#include "common/spin_lock.h"
 #include "store/encoding_limits.h"
 #include "store/entry.h"
 #include "store/key_table.h"
@@ -39,7 +40,7 @@ inline constexpr int kMaxExpireWorkers = 64;
 inline size_t StripeOf(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kStripeBits)); }
 
 struct alignas(64) Stripe {
-  std::mutex mu;
+  SpinLock mu;
   KeyTable table{kStripeBits};
   size_t expire_cursor = 0;  // where the active expiry sweep resumes
 };
@@ -149,6 +150,8 @@ class Keyspace {
   const int databases_;
   const Clock* clock_;
   std::unique_ptr<Stripe[]> stripes_;
+  // Per database: how many of its stripes hold keys with a TTL (see KeyTable::set_volatile_tracker).
+  std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
   EncodingLimits limits_;
   KeyspaceObserver* observer_ = nullptr;

@@ -227,6 +227,33 @@ TEST_F(TableTest, SwapExchangesEverything) {
   other.DestroyAll();
 }
 
+TEST_F(TableTest, TrackerCountsTablesHoldingTtlKeys) {
+  std::atomic<int64_t> tracker{0};
+  table_.set_volatile_tracker(&tracker);
+  Add("plain");
+  EXPECT_EQ(tracker.load(), 0);
+  Add("ttl1", 100);
+  Add("ttl2", 100);
+  EXPECT_EQ(tracker.load(), 1);  // one table, however many TTL keys
+  Drop("ttl1");
+  EXPECT_EQ(tracker.load(), 1);
+  Drop("ttl2");
+  EXPECT_EQ(tracker.load(), 0);
+
+  // Swapping moves contents, not trackers: each tracker follows what its own table now holds.
+  KeyTable other(kStripeBits);
+  std::atomic<int64_t> other_tracker{0};
+  other.set_volatile_tracker(&other_tracker);
+  other.Insert(HashKey("theirs"), NewStringEntry("theirs", "t", 100));
+  EXPECT_EQ(other_tracker.load(), 1);
+  table_.Swap(&other);
+  EXPECT_EQ(tracker.load(), 1);
+  EXPECT_EQ(other_tracker.load(), 0);
+  table_.DestroyAll();
+  EXPECT_EQ(tracker.load(), 0);
+  other.DestroyAll();
+}
+
 TEST_F(TableTest, DestroyAllEmptiesTheTable) {
   for (int i = 0; i < 50; ++i) Add("d" + std::to_string(i), 100);
   table_.DestroyAll();

@@ -1,0 +1,35 @@
+#include "common/spin_lock.h"
+
+#include <sched.h>
+
+namespace strata {
+namespace {
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins this many times before yielding: a holder on another core usually finishes by then; a
+// holder that was preempted needs the CPU back.
+constexpr int kSpinsBeforeYield = 128;
+
+}  // namespace
+
+void SpinLock::LockContended() {
+  int spins = 0;
+  do {
+    while (locked_.load(std::memory_order_relaxed)) {
+      if (++spins < kSpinsBeforeYield) {
+        CpuRelax();
+      } else {
+        sched_yield();
+      }
+    }
+  } while (locked_.exchange(true, std::memory_order_acquire));
+}
+
+}  // namespace strata
