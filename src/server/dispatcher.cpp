@@ -38,7 +38,8 @@ const Command* Dispatcher::Resolve(std::span<const std::string_view> args, resp:
     reply.Error(UnknownCommandText(args));
     return nullptr;
   }
-  if (cmd->is_container()) {
+  // A container needs its subcommand; a command that also runs alone (COMMAND) takes one if given.
+  if (cmd->is_container() || (!cmd->subcommands.empty() && args.size() >= 2)) {
     if (args.size() < 2) {
       reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
       return nullptr;
