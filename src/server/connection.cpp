@@ -157,7 +157,12 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       client_.set_close_after_reply();
       return size;  // nothing after a protocol error is read
     }
-    if (!parser_.args().empty()) thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+    if (!parser_.args().empty()) {
+      const size_t reply_start = output_.size();
+      thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+      if (client_.suppress_reply()) output_.Truncate(reply_start);  // CLIENT REPLY OFF / SKIP
+      client_.AfterCommand();
+    }
     used += parser_.consumed();
   }
   return used;
