@@ -94,9 +94,10 @@ class Client {
     }
   }
 
-  // Set by any thread (CLIENT KILL); the owning thread closes the connection.
+  // Set by any thread (CLIENT KILL); the owning thread closes the connection. A request to the
+  // owner rather than client state, so it may be made through the const views ForEachClient gives.
   bool kill_requested() const { return kill_requested_.load(std::memory_order_acquire); }
-  void request_kill() { kill_requested_.store(true, std::memory_order_release); }
+  void request_kill() const { kill_requested_.store(true, std::memory_order_release); }
 
  private:
   const uint64_t id_;
@@ -114,7 +115,7 @@ class Client {
   std::atomic<const Command*> last_command_{nullptr};
   Buffers buffers_;
   bool close_after_reply_ = false;
-  std::atomic<bool> kill_requested_{false};
+  mutable std::atomic<bool> kill_requested_{false};
   std::atomic<bool> no_evict_{false};
   ReplyMode reply_mode_ = ReplyMode::kOn;
 };
