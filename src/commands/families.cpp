@@ -5,6 +5,9 @@ namespace strata::commands {
 void RegisterAllFamilies(server::CommandTable& table) {
   RegisterConnectionFamily(table);
   RegisterStringFamily(table);
+  RegisterServerFamily(table);
+  RegisterClientFamily(table);
+  RegisterCommandFamily(table);
 }
 
 }  // namespace strata::commands

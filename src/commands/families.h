@@ -8,6 +8,9 @@ namespace strata::commands {
 
 void RegisterConnectionFamily(server::CommandTable& table);
 void RegisterStringFamily(server::CommandTable& table);
+void RegisterServerFamily(server::CommandTable& table);
+void RegisterClientFamily(server::CommandTable& table);
+void RegisterCommandFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);
