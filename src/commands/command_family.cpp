@@ -425,6 +425,33 @@ std::vector<int> SpecPositions(const DocKeySpec& spec, std::span<const std::stri
   return out;
 }
 
+// For the key specs whose flags depend on the arguments ("variable_flags"), the flags these
+// arguments give, as Redis's SET and BITFIELD report them; empty for other commands.
+std::string_view VariableKeyFlags(const Command& cmd, std::span<const std::string_view> args) {
+  if (cmd.name == "set") {
+    // SET ... GET reads the old value.
+    for (size_t i = 3; i < args.size(); ++i) {
+      if (EqualsIgnoreCase(args[i], "GET")) return "RW access update";
+    }
+    return "OW update";
+  }
+  if (cmd.name == "bitfield") {
+    // Read-only while every operation is a complete GET (or OVERFLOW); anything else may write.
+    for (size_t i = 2; i < args.size(); ++i) {
+      const size_t more = args.size() - i - 1;
+      if (EqualsIgnoreCase(args[i], "GET") && more >= 2) {
+        i += 2;
+      } else if (EqualsIgnoreCase(args[i], "OVERFLOW") && more >= 1) {
+        i += 1;
+      } else {
+        return "RW access update";
+      }
+    }
+    return "RO access";
+  }
+  return {};
+}
+
 // COMMAND GETKEYS command [arg [arg ...]]
 // COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
 void GetKeys(CommandContext& ctx, bool with_flags) {
@@ -445,9 +472,10 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   // A key's flags are those of the key spec that finds it.
   const CommandDoc* doc = server::FindCommandDoc(cmd->name);
   const DocKeySpec derived = DerivedKeySpec(*cmd);
+  const std::string_view variable = VariableKeyFlags(*cmd, full);
   for (int i : keys) {
-    std::string_view flags = derived.flags;
-    if (doc != nullptr) {
+    std::string_view flags = variable.empty() ? derived.flags : variable;
+    if (doc != nullptr && variable.empty()) {
       for (const DocKeySpec& spec : doc->key_specs()) {
         const std::vector<int> found = SpecPositions(spec, full);
         if (std::find(found.begin(), found.end(), i) != found.end()) {
