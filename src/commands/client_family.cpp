@@ -40,13 +40,12 @@ bool ParseClientType(std::string_view name, ClientType* type) {
 
 ClientType TypeOf(const Client&) { return ClientType::kNormal; }
 
-// The CLIENT LIST line of `c` (without the newline). `self` is the client running the command:
-// only for it are the current command, its arguments and the owner-only flags known.
+// The CLIENT LIST line of `c` (without the newline). The current command, its arguments and the
+// flags only the owning thread may read are known for the calling client alone.
 std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_ms) {
   const bool self = &c == &ctx.client;
   std::string flags;
   if (self && c.close_after_reply()) flags += 'c';
-  if (c.kill_requested()) flags += 'A';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict()) flags += 'e';
   if (flags.empty()) flags += 'N';
@@ -130,6 +129,7 @@ void CmdClientList(CommandContext& ctx) {
   const int64_t now = ctx.server.clock().NowMs();
   std::vector<std::pair<uint64_t, std::string>> lines;
   ctx.server.ForEachClient([&](const Client& c) {
+    if (c.kill_requested()) return;  // killed: Redis would have freed it already
     if (by_type && TypeOf(c) != type) return;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id()) == ids.end()) return;
     lines.emplace_back(c.id(), ClientLine(ctx, c, now));
@@ -219,6 +219,7 @@ void CmdClientKill(CommandContext& ctx) {
   int64_t killed = 0;
   bool kill_self = false;
   ctx.server.ForEachClient([&](const Client& c) {
+    if (c.kill_requested()) return;  // already killed, waiting for its thread to close it
     if (by_addr && c.addr() != addr) return;
     if (by_laddr && c.laddr() != laddr) return;
     if (by_type && TypeOf(c) != type) return;

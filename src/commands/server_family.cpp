@@ -287,7 +287,15 @@ void CmdMemoryDoctor(CommandContext& ctx) {
 }
 
 // MEMORY MALLOC-STATS
-void CmdMemoryMallocStats(CommandContext& ctx) { ctx.reply.Verbatim(server::AllocatorReport()); }
+void CmdMemoryMallocStats(CommandContext& ctx) {
+  // Redis sends jemalloc's report as verbatim text, and its apology for other allocators as a
+  // plain string.
+  if (server::AllocatorName() == "libc") {
+    ctx.reply.Bulk(server::AllocatorReport());
+  } else {
+    ctx.reply.Verbatim(server::AllocatorReport());
+  }
+}
 
 // MEMORY PURGE
 void CmdMemoryPurge(CommandContext& ctx) {
