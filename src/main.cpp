@@ -69,6 +69,14 @@ int main(int argc, char** argv) {
     rest.erase(rest.begin());
   }
 
+  // The config file's absolute path, as Redis keeps it: CONFIG REWRITE must find it after `dir`
+  // changes the working directory (which loading the file itself may do).
+  std::string config_file = config_path;
+  char cwd[4096];
+  if (!config_file.empty() && config_file[0] != '/' && getcwd(cwd, sizeof(cwd)) != nullptr) {
+    config_file = std::string(cwd) + "/" + config_file;
+  }
+
   strata::server::Config config;
   std::string error;
   if (!strata::server::LoadConfig(&config, config_path, rest, &error)) {
@@ -100,7 +108,7 @@ int main(int argc, char** argv) {
   char exe[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   strata::server::LaunchInfo launch{n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]),
-                                    config_path};
+                                    config_file};
   int code;
   {
     strata::server::Server server(&config, &commands, launch);

@@ -1,6 +1,7 @@
 #include "commands/command_util.h"
 
 #include <cmath>
+#include <string>
 
 #include "common/error_texts.h"
 #include "common/numbers.h"
@@ -68,6 +69,23 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, in
   request.keys.assign(keys.begin(), keys.end());
   request.deadline_ms = deadline_ms;
   ctx.client.RequestBlock(std::move(request));
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+void ReplyHelp(CommandContext& ctx, std::string_view container, std::span<const std::string_view> lines) {
+  ctx.reply.ArrayHeader(lines.size() + 3);
+  std::string header(container);
+  header += " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:";
+  ctx.reply.Simple(header);
+  for (std::string_view line : lines) ctx.reply.Simple(line);
+  ctx.reply.Simple("HELP");
+  ctx.reply.Simple("    Prints this help.");
 }
 
 }  // namespace strata::commands

@@ -4,6 +4,7 @@
 #define STRATA_COMMANDS_COMMAND_UTIL_H_
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "common/numbers.h"
@@ -39,6 +40,15 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, in
 inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view token) {
   return EqualsIgnoreCase(ctx.arg(i), token);
 }
+
+// Whether `name` may be a client name (CLIENT SETNAME, HELLO SETNAME): printable ASCII without
+// spaces.
+bool ValidClientName(std::string_view name);
+
+// Replies with a container's HELP text as Redis writes it: an array of simple strings, the
+// header "<CONTAINER> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", then `lines`,
+// then the entry for HELP itself. `container` is upper case ("CONFIG").
+void ReplyHelp(CommandContext& ctx, std::string_view container, std::span<const std::string_view> lines);
 
 }  // namespace strata::commands
 

@@ -28,14 +28,6 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
   return true;
 }
 
-// Client names may not contain spaces, newlines or other non-printable bytes.
-bool ValidClientName(std::string_view name) {
-  for (char c : name) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
-
 // PING [message]
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
@@ -164,16 +156,16 @@ void CmdReset(CommandContext& ctx) {
 void RegisterConnectionFamily(server::CommandTable& table) {
   table.SetGroup("connection");
   table.Add({"ping", -1, "fast", 0, 0, 0, "@connection", CmdPing, "Ping the server", "1.0.0"});
-  table.Add({"echo", 2, "fast", 0, 0, 0, "@connection", CmdEcho, "Echo the given string", "1.0.0"});
-  table.Add({"quit", -1, "allow_busy no_auth fast", 0, 0, 0, "@connection", CmdQuit, "Close the connection",
-             "1.0.0"});
+  table.Add({"echo", 2, "loading stale fast", 0, 0, 0, "@connection", CmdEcho, "Echo the given string", "1.0.0"});
+  table.Add({"quit", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", CmdQuit,
+             "Close the connection", "1.0.0"});
   table.Add({"select", 2, "loading stale fast", 0, 0, 0, "@connection", CmdSelect,
              "Change the selected database for the current connection", "1.0.0"});
-  table.Add({"auth", -2, "noscript loading stale skip_monitor skip_slowlog no_auth fast", 0, 0, 0, "@connection",
+  table.Add({"auth", -2, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection",
              CmdAuth, "Authenticate to the server", "1.0.0"});
-  table.Add({"hello", -1, "noscript loading stale skip_monitor skip_slowlog no_auth fast", 0, 0, 0, "@connection",
+  table.Add({"hello", -1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection",
              CmdHello, "Handshake with Redis", "6.0.0"});
-  table.Add({"reset", 1, "noscript loading stale no_auth fast", 0, 0, 0, "@connection", CmdReset,
+  table.Add({"reset", 1, "noscript loading stale fast no_auth allow_busy", 0, 0, 0, "@connection", CmdReset,
              "Reset the connection", "6.2.0"});
 }
 

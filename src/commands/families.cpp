@@ -11,6 +11,9 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterZSetFamily(table);
   RegisterKeyspaceFamily(table);
   RegisterSetFamily(table);
+  RegisterServerFamily(table);
+  RegisterClientFamily(table);
+  RegisterCommandFamily(table);
 }
 
 }  // namespace strata::commands

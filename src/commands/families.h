@@ -14,6 +14,9 @@ void RegisterListFamily(server::CommandTable& table);
 void RegisterZSetFamily(server::CommandTable& table);
 void RegisterKeyspaceFamily(server::CommandTable& table);
 void RegisterSetFamily(server::CommandTable& table);
+void RegisterServerFamily(server::CommandTable& table);
+void RegisterClientFamily(server::CommandTable& table);
+void RegisterCommandFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

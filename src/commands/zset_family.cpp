@@ -41,8 +41,10 @@ void FindBlockingNumkeysKeys(std::span<const std::string_view> args, std::vector
 
 // ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination numkeys key [key ...] ...
 void FindStoreNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  keys->push_back(1);
+  // All or nothing, as Redis: a bad numkeys means the command names no keys at all.
+  const size_t before = keys->size();
   NumkeysKeys(args, 2, keys);
+  if (keys->size() > before) keys->insert(keys->begin() + static_cast<std::ptrdiff_t>(before), 1);
 }
 
 // ---- Replies.

@@ -115,6 +115,18 @@ inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of
 inline constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
 inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
 inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
+inline constexpr char kNoConfigFile[] = "ERR The server is running without a config file";
+inline constexpr char kFmtConfigRewriteFailed[] = "ERR Rewriting config file: {}";
+inline constexpr char kNoShutdownInProgress[] = "ERR No shutdown in progress.";
+inline constexpr char kShutdownFailed[] = "ERR Errors trying to SHUTDOWN. Check logs.";
+inline constexpr char kClientIdNotPositive[] = "ERR client-id should be greater than 0";
+inline constexpr char kInvalidClientId[] = "ERR Invalid client ID";
+inline constexpr char kFmtUnknownClientType[] = "ERR Unknown client type '{}'";
+inline constexpr char kFmtNoSuchUser[] = "ERR No such user '{}'";
+inline constexpr char kInvalidCommandSpecified[] = "ERR Invalid command specified";
+inline constexpr char kCommandHasNoKeys[] = "ERR The command has no key arguments";
+inline constexpr char kInvalidCommandArgCount[] = "ERR Invalid number of arguments specified for command";
+inline constexpr char kInvalidCommandArgs[] = "ERR Invalid arguments specified for command";
 
 // Hashes.
 inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/error_stats.h"
 #include "common/numbers.h"
 
 namespace strata::resp {
@@ -37,6 +38,7 @@ void ReplyBuilder::Simple(std::string_view text) {
 
 void ReplyBuilder::Error(std::string_view text) {
   ++errors_;
+  CountErrorReply(text);
   char* p = out_->PrepareAppend(text.size() + 3);
   p[0] = '-';
   for (size_t i = 0; i < text.size(); ++i) {

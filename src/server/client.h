@@ -77,6 +77,26 @@ class Client {
   bool close_after_reply() const { return close_after_reply_; }
   void set_close_after_reply() { close_after_reply_ = true; }
 
+  // CLIENT NO-EVICT: exempt from client eviction (shown as flag 'e' in CLIENT LIST).
+  bool no_evict() const { return no_evict_.load(std::memory_order_relaxed); }
+  void set_no_evict(bool v) { no_evict_.store(v, std::memory_order_relaxed); }
+
+  // CLIENT REPLY: whether replies are sent. kSkipNext drops the reply of the next command only.
+  // Owned by the owning thread: the connection drops the reply of each command run while
+  // suppress_reply() holds, then calls AfterCommand().
+  enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
+  ReplyMode reply_mode() const { return reply_mode_; }
+  void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
+  bool suppress_reply() const { return reply_mode_ == ReplyMode::kOff || reply_mode_ == ReplyMode::kSkipThis; }
+  // Advances SKIP: the command after CLIENT REPLY SKIP loses its reply, later ones do not.
+  void AfterCommand() {
+    if (reply_mode_ == ReplyMode::kSkipThis) {
+      reply_mode_ = ReplyMode::kOn;
+    } else if (reply_mode_ == ReplyMode::kSkipNext) {
+      reply_mode_ = ReplyMode::kSkipThis;
+    }
+  }
+
   // --- Blocking commands (owning thread only) ---
   // Called by a blocking command's handler that found nothing to take; the dispatcher registers
   // the block once the handler returns. Handlers call it only when can_block().
@@ -99,9 +119,10 @@ class Client {
   // Whether a blocking command may block now (not inside a transaction or script).
   bool can_block() const { return true; }
 
-  // Set by any thread (CLIENT KILL); the owning thread closes the connection.
+  // Set by any thread (CLIENT KILL); the owning thread closes the connection. A request to the
+  // owner rather than client state, so it may be made through the const views ForEachClient gives.
   bool kill_requested() const { return kill_requested_.load(std::memory_order_acquire); }
-  void request_kill() { kill_requested_.store(true, std::memory_order_release); }
+  void request_kill() const { kill_requested_.store(true, std::memory_order_release); }
 
  private:
   const uint64_t id_;
@@ -119,7 +140,9 @@ class Client {
   std::atomic<const Command*> last_command_{nullptr};
   Buffers buffers_;
   bool close_after_reply_ = false;
-  std::atomic<bool> kill_requested_{false};
+  mutable std::atomic<bool> kill_requested_{false};
+  std::atomic<bool> no_evict_{false};
+  ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
   bool blocked_ = false;
   int64_t block_deadline_ms_ = 0;

@@ -137,7 +137,7 @@ void CommandTable::Add(const CommandSpec& spec) {
   const size_t bar = name.find('|');
   if (bar != std::string_view::npos) {
     const Command* parent = Find(name.substr(0, bar));
-    if (parent == nullptr || !parent->is_container()) Die(name, "subcommand registered before its container");
+    if (parent == nullptr) Die(name, "subcommand registered before its container");
     auto* container = const_cast<Command*>(parent);
     if (FindSubcommand(*container, name.substr(bar + 1)) != nullptr) Die(name, "registered twice");
     cmd->container = container;

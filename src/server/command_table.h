@@ -3,7 +3,8 @@
 // Command families register their rows at start-up (RegisterStringFamily(table) ...); the table
 // then answers lookups from every io-thread without locks or allocation, and feeds COMMAND,
 // COMMAND INFO/DOCS/LIST and the per-command statistics. Containers such as CONFIG hold
-// subcommands registered as "config|get".
+// subcommands registered as "config|get"; a command with a handler may hold subcommands too
+// (COMMAND runs alone, COMMAND INFO runs its subcommand).
 #ifndef STRATA_SERVER_COMMAND_TABLE_H_
 #define STRATA_SERVER_COMMAND_TABLE_H_
 

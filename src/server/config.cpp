@@ -71,6 +71,10 @@ const Directive kDirectives[] = {
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
+// Directives CONFIG SET refuses to change, as Redis refuses its PROTECTED_CONFIG ones while
+// enable-protected-configs is off (its default): changing them at run time is a security hazard.
+bool IsProtected(const Directive& d) { return d.id == ConfigId::kDir; }
+
 const Directive* FindDirective(std::string_view name) {
   for (const Directive& d : kDirectives) {
     if (EqualsIgnoreCase(d.name, name) || (!d.alias.empty() && EqualsIgnoreCase(d.alias, name))) return &d;
@@ -92,6 +96,47 @@ std::string Join(std::span<const std::string> parts) {
     out += p;
   }
   return out;
+}
+
+// Quotes `text` as Redis's sdscatrepr does, so the config loader reads it back unchanged.
+std::string QuoteForFile(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// A byte count in the largest unit that divides it, as Redis rewrites memory directives.
+std::string MemoryForFile(int64_t bytes) {
+  constexpr int64_t kKb = 1024;
+  constexpr int64_t kMb = 1024 * kKb;
+  constexpr int64_t kGb = 1024 * kMb;
+  if (bytes != 0 && bytes % kGb == 0) return fmt::format("{}gb", bytes / kGb);
+  if (bytes != 0 && bytes % kMb == 0) return fmt::format("{}mb", bytes / kMb);
+  if (bytes != 0 && bytes % kKb == 0) return fmt::format("{}kb", bytes / kKb);
+  return std::to_string(bytes);
+}
+
+// A configuration holding every default, to tell which directives were changed.
+const Config& Defaults() {
+  static const Config defaults;
+  return defaults;
 }
 
 }  // namespace
@@ -191,10 +236,7 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         i = end + 1;
       }
     }
-    if (words.empty()) {
-      *error = "wrong number of arguments";
-      return false;
-    }
+    // An empty list is valid: `bind` with no address listens on no TCP socket.
     std::lock_guard<std::mutex> lock(text_mu_);
     texts_[static_cast<int>(d->id)] = Join(words);
     return true;
@@ -279,6 +321,8 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
 }
 
 bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error) {
+  // One CONFIG SET at a time, so a rollback never undoes another client's change.
+  std::lock_guard<std::mutex> set_lock(set_mu_);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const Directive* d = FindDirective(pairs[i].first);
     if (d == nullptr) {
@@ -287,6 +331,10 @@ bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs,
     }
     if (d->immutable) {
       *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set immutable config");
+      return false;
+    }
+    if (IsProtected(*d)) {
+      *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set protected config");
       return false;
     }
     for (size_t j = 0; j < i; ++j) {
@@ -336,16 +384,50 @@ std::string Config::Show(int index) const {
 
 std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std::string_view> patterns) const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (size_t i = 0; i < std::size(kDirectives); ++i) {
-    for (std::string_view name : {kDirectives[i].name, kDirectives[i].alias}) {
-      if (name.empty()) continue;
-      for (std::string_view pattern : patterns) {
-        if (GlobMatch(pattern, name, /*nocase=*/true)) {
-          out.emplace_back(std::string(name), Show(static_cast<int>(i)));
-          break;
-        }
+  // Names are reported once, whatever their letter case; a directive and its alias are two names.
+  const auto add = [&out, this](std::string_view name, const Directive& d) {
+    for (const auto& [seen, value] : out) {
+      if (EqualsIgnoreCase(seen, name)) return;
+    }
+    out.emplace_back(std::string(name), Show(static_cast<int>(&d - kDirectives)));
+  };
+  for (std::string_view pattern : patterns) {
+    // A plain name is looked up and reported as the client spelled it, as Redis does.
+    if (pattern.find_first_of("[*?") == std::string_view::npos) {
+      if (const Directive* d = FindDirective(pattern)) add(pattern, *d);
+      continue;
+    }
+    for (const Directive& d : kDirectives) {
+      for (std::string_view name : {d.name, d.alias}) {
+        if (!name.empty() && GlobMatch(pattern, name, /*nocase=*/true)) add(name, d);
       }
     }
+  }
+  return out;
+}
+
+std::string_view Config::CanonicalName(std::string_view name) {
+  const Directive* d = FindDirective(name);
+  return d == nullptr ? std::string_view() : d->name;
+}
+
+std::vector<Config::FileLine> Config::FileLines() const {
+  std::vector<FileLine> out;
+  const Config& defaults = Defaults();
+  for (size_t i = 0; i < std::size(kDirectives); ++i) {
+    const Directive& d = kDirectives[i];
+    const int index = static_cast<int>(i);
+    std::string value;
+    switch (d.kind) {
+      case Kind::kMemory: value = MemoryForFile(ints_[i].load(std::memory_order_relaxed)); break;
+      case Kind::kText: value = QuoteForFile(Text(d.id)); break;
+      default: value = Show(index); break;
+    }
+    std::string line(d.name);
+    if (!value.empty()) line += " " + value;
+    // The working directory is always written: a relative default would move with the process.
+    const bool is_default = d.id != ConfigId::kDir && Show(index) == defaults.Show(index);
+    out.push_back({d.name, std::move(line), is_default});
   }
   return out;
 }

@@ -74,7 +74,8 @@ class Config {
   bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error);
 
   // CONFIG GET: every (name, value) whose name (or old alias, such as hash-max-ziplist-entries)
-  // matches one of the glob `patterns`, each once.
+  // matches one of the glob `patterns`, each once. A pattern without glob characters is looked
+  // up as a name and reported as spelled in the pattern ("PORT"), as Redis does.
   std::vector<std::pair<std::string, std::string>> Get(std::span<const std::string_view> patterns) const;
 
   // Called after a directive changes at run time (CONFIG SET). Set once at start-up.
@@ -82,6 +83,17 @@ class Config {
 
   // True when `name` (any case) is a directive.
   static bool Known(std::string_view name);
+  // The directive's name for `name` (any case, or a pre-7.0 alias), or empty when unknown.
+  static std::string_view CanonicalName(std::string_view name);
+
+  // One directive as CONFIG REWRITE writes it into the config file.
+  struct FileLine {
+    std::string_view name;  // the directive's name
+    std::string line;       // "maxclients 100", "logfile \"/var/log/strata.log\""
+    bool is_default;        // the value is the built-in default (dir never is)
+  };
+  // Every directive in table order, with its current value.
+  std::vector<FileLine> FileLines() const;
 
  private:
   std::string Show(int index) const;
@@ -90,6 +102,7 @@ class Config {
   mutable std::mutex text_mu_;
   std::string texts_[static_cast<int>(ConfigId::kCount)];
   std::function<void(ConfigId)> on_change_;
+  std::mutex set_mu_;  // serializes SetMany
 };
 
 // Parses a memory amount as redis.conf writes it: "100", "1k" (1000), "1kb" (1024), "5mb", "2gb",

@@ -1,5 +1,8 @@
 #include "server/config_loader.h"
 
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -14,7 +17,8 @@
 namespace strata::server {
 namespace {
 
-constexpr int kMaxIncludeDepth = 16;
+// Files being read, outermost first, by their canonical path (to refuse include loops).
+using IncludeStack = std::vector<std::string>;
 
 std::string FatalHeader() { return fmt::format("\n*** FATAL CONFIG FILE ERROR (Strata {}) ***\n", STRATA_VERSION); }
 
@@ -24,17 +28,28 @@ bool ApplyDirective(Config* config, const std::vector<std::string>& words, std::
   std::span<const std::string> args(words.data() + 1, words.size() - 1);
   std::string error;
   if (config->Set(name, args, /*at_startup=*/true, &error)) return true;
-  *reason = (error == "unknown" || error == "wrong number of arguments") ? "Bad directive or wrong number of arguments"
-                                                                         : error;
+  *reason = error == "unknown" ? "Bad directive or wrong number of arguments" : error;
   return false;
 }
 
-bool LoadFile(Config* config, const std::string& path, int depth, std::string* error) {
+// Whether `path` names a file on `stack` (an include that would read itself again).
+bool IncludesItself(const IncludeStack& stack, const std::string& path) {
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) == nullptr) return false;  // opening it reports the error
+  for (const std::string& p : stack) {
+    if (p == resolved) return true;
+  }
+  return false;
+}
+
+bool LoadFile(Config* config, const std::string& path, IncludeStack* stack, std::string* error) {
   std::ifstream in(path);
   if (!in) {
     *error = fmt::format("Fatal error, can't open config file '{}': {}", path, std::strerror(errno));
     return false;
   }
+  char resolved[PATH_MAX];
+  stack->push_back(realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path);
   std::string line;
   int number = 0;
   while (std::getline(in, line)) {
@@ -58,9 +73,9 @@ bool LoadFile(Config* config, const std::string& path, int depth, std::string* e
       if (EqualsIgnoreCase(words[0], "include")) {
         if (words.size() != 2) {
           reason = "Bad directive or wrong number of arguments";
-        } else if (depth >= kMaxIncludeDepth) {
-          reason = "Too many nested includes";
-        } else if (!LoadFile(config, words[1], depth + 1, error)) {
+        } else if (IncludesItself(*stack, words[1])) {
+          reason = fmt::format("Include loop: '{}' is already being read", words[1]);
+        } else if (!LoadFile(config, words[1], stack, error)) {
           return false;
         } else {
           continue;
@@ -73,13 +88,15 @@ bool LoadFile(Config* config, const std::string& path, int depth, std::string* e
                          trimmed, reason);
     return false;
   }
+  stack->pop_back();
   return true;
 }
 
 }  // namespace
 
 bool LoadConfig(Config* config, const std::string& path, std::span<const std::string> overrides, std::string* error) {
-  if (!path.empty() && !LoadFile(config, path, 0, error)) return false;
+  IncludeStack stack;
+  if (!path.empty() && !LoadFile(config, path, &stack, error)) return false;
   size_t i = 0;
   while (i < overrides.size()) {
     const std::string& option = overrides[i];

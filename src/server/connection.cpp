@@ -159,7 +159,10 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       return size;  // nothing after a protocol error is read
     }
     if (!parser_.args().empty()) {
+      const size_t reply_start = output_.size();
       thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+      if (client_.suppress_reply()) output_.Truncate(reply_start);  // CLIENT REPLY OFF / SKIP
+      client_.AfterCommand();
       if (client_.blocked()) EnterBlocked(parser_.args());
     }
     used += parser_.consumed();

@@ -38,7 +38,8 @@ const Command* Dispatcher::Resolve(std::span<const std::string_view> args, resp:
     reply.Error(UnknownCommandText(args));
     return nullptr;
   }
-  if (cmd->is_container()) {
+  // A container needs its subcommand; a command that also runs alone (COMMAND) takes one if given.
+  if (cmd->is_container() || (!cmd->subcommands.empty() && args.size() >= 2)) {
     if (args.size() < 2) {
       reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
       return nullptr;
@@ -61,7 +62,6 @@ const Command* Dispatcher::Resolve(std::span<const std::string_view> args, resp:
 void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
                          store::LockSet* locks) {
   RequestCounters& counters = LocalRequestCounters();
-  counters.commands_processed.Add();
   const size_t errors_before = reply.errors();
   const Command* cmd = Resolve(args, reply);
   if (cmd == nullptr) {
@@ -90,6 +90,8 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   const int64_t elapsed = MonotonicUs() - start;
 
   client.set_last_command(cmd);
+  // As in Redis, only commands that ran count as processed (not those refused before running).
+  counters.commands_processed.Add();
   CommandCounters& per = counters.per_command[cmd->id];
   per.calls.Add();
   per.usec.Add(static_cast<uint64_t>(elapsed));

@@ -7,11 +7,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "server/command_stats.h"
 #include "server/io_thread.h"
 
 namespace strata::server {
 namespace {
 
+// How often the per-second rates and the memory peak are sampled (Redis samples every 100 ms).
+constexpr uint64_t kMetricsPeriodMs = 100;
+
+// 40 random hex digits (run ids, replication ids).
 std::string RandomRunId() {
   std::random_device rd;
   std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
@@ -31,7 +36,8 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       blocking_(&IoThread::WakeBlockedClient, &IoThread::UnblockClient),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
-      run_id_(RandomRunId()) {
+      run_id_(RandomRunId()),
+      master_replid_(RandomRunId()) {
   keyspace_->set_observer(&blocking_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
@@ -47,6 +53,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
     uv_close(reinterpret_cast<uv_handle_t*>(&self->shutdown_async_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->metrics_timer_), nullptr);
   });
   shutdown_async_.data = this;
   auto on_signal = [](uv_signal_t* h, int signum) {
@@ -60,6 +67,12 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   uv_signal_init(&main_loop_, &sigint_);
   sigint_.data = this;
   uv_signal_start(&sigint_, on_signal, SIGINT);
+  uv_timer_init(&main_loop_, &metrics_timer_);
+  metrics_timer_.data = this;
+  uv_timer_start(
+      &metrics_timer_, [](uv_timer_t* t) { static_cast<Server*>(t->data)->SampleMetrics(); }, kMetricsPeriodMs,
+      kMetricsPeriodMs);
+  used_memory_startup_ = SampleUsedMemory();
 }
 
 Server::~Server() {
@@ -88,7 +101,38 @@ int Server::Run() {
   return 0;
 }
 
-void Server::RequestShutdown() { uv_async_send(&shutdown_async_); }
+void Server::RequestShutdown() {
+  shutdown_requested_.store(true, std::memory_order_relaxed);
+  uv_async_send(&shutdown_async_);
+}
+
+void Server::ResetStats() {
+  stats_.Reset(commands_->size());
+  ops_per_sec_.Reset();
+  input_per_sec_.Reset();
+  output_per_sec_.Reset();
+}
+
+size_t Server::SampleUsedMemory() {
+  const size_t used = UsedMemory();
+  memory_peak_.Update(used);
+  return used;
+}
+
+void Server::SampleMetrics() {
+  const RequestTotals totals = SumRequestCounters(0);
+  const int64_t now = MonotonicUs() / 1000;
+  ops_per_sec_.Sample(totals.commands_processed, now);
+  input_per_sec_.Sample(totals.net_input_bytes, now);
+  output_per_sec_.Sample(totals.net_output_bytes, now);
+  SampleUsedMemory();
+}
+
+std::vector<size_t> Server::ClientsPerThread() const {
+  std::vector<size_t> out;
+  for (const auto& t : threads_) out.push_back(t->client_count());
+  return out;
+}
 
 bool Server::ReserveClientSlot() {
   const auto max = static_cast<size_t>(config_->Int(ConfigId::kMaxClients));

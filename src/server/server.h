@@ -21,6 +21,8 @@
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/memory_stats.h"
+#include "server/stats.h"
 #include "store/keyspace.h"
 
 namespace strata::server {
@@ -47,6 +49,8 @@ class Server {
 
   // Asks the server to shut down: stop accepting, flush replies, exit. Thread-safe.
   void RequestShutdown();
+  // Whether RequestShutdown() was called (or a signal asked for it).
+  bool shutdown_requested() const { return shutdown_requested_.load(std::memory_order_relaxed); }
 
   Config& config() { return *config_; }
   const Config& config() const { return *config_; }
@@ -63,6 +67,28 @@ class Server {
   const std::string& run_id() const { return run_id_; }
   // The TCP port actually listened on.
   int port() const { return static_cast<int>(config_->Int(ConfigId::kPort)); }
+  // The replication id INFO replication shows (random, as a master that never replicated has).
+  const std::string& master_replid() const { return master_replid_; }
+
+  // --- Statistics ---
+  // Counters since start or the last CONFIG RESETSTAT. Thread-safe.
+  StatsSnapshot ReadStats() const { return stats_.Read(commands_->size()); }
+  // CONFIG RESETSTAT: zeroes the statistics INFO reports. Thread-safe.
+  void ResetStats();
+  // Sampled rates: commands, input bytes and output bytes per second. Thread-safe.
+  double ops_per_sec() const { return ops_per_sec_.PerSecond(); }
+  double input_bytes_per_sec() const { return input_per_sec_.PerSecond(); }
+  double output_bytes_per_sec() const { return output_per_sec_.PerSecond(); }
+
+  // --- Memory ---
+  // Reads the allocator's used memory and records it as a peak if it is one. Thread-safe.
+  size_t SampleUsedMemory();
+  size_t used_memory_peak() const { return memory_peak_.peak(); }
+  // Used memory once the server was set up, before any client: the baseline of the dataset.
+  size_t used_memory_startup() const { return used_memory_startup_; }
+
+  // Connected clients per io-thread, by thread index. Thread-safe.
+  std::vector<size_t> ClientsPerThread() const;
 
   // --- Clients ---
   // Takes a client slot if maxclients allows; false when full.
@@ -92,6 +118,8 @@ class Server {
   void ApplyLogLevel();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
+  // Every 100 ms on the main loop: samples the per-second rates and the memory peak.
+  void SampleMetrics();
 
   Config* config_;
   const CommandTable* commands_;
@@ -106,11 +134,20 @@ class Server {
   std::atomic<size_t> connected_clients_{0};
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<bool> requires_auth_{false};
+  std::atomic<bool> shutdown_requested_{false};
+  std::string master_replid_;
+  StatsBaseline stats_;
+  InstantaneousMetric ops_per_sec_;
+  InstantaneousMetric input_per_sec_;
+  InstantaneousMetric output_per_sec_;
+  MemoryPeak memory_peak_;
+  size_t used_memory_startup_ = 0;
 
   uv_loop_t main_loop_;
   uv_async_t shutdown_async_;
   uv_signal_t sigterm_;
   uv_signal_t sigint_;
+  uv_timer_t metrics_timer_;
 };
 
 }  // namespace strata::server

@@ -1,0 +1,438 @@
+#include "server/info.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "common/hash.h"
+#include "common/numbers.h"
+#include "server/io_thread.h"
+#include "server/server.h"
+
+namespace strata::server {
+namespace {
+
+constexpr uint32_t kDefaultSections = kInfoServer | kInfoClients | kInfoMemory | kInfoPersistence | kInfoStats |
+                                      kInfoReplication | kInfoCpu | kInfoModules | kInfoErrorStats | kInfoCluster |
+                                      kInfoKeyspace;
+constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats;
+
+struct SectionName {
+  std::string_view name;
+  InfoSection section;
+};
+constexpr SectionName kSectionNames[] = {
+    {"server", kInfoServer},           {"clients", kInfoClients},           {"memory", kInfoMemory},
+    {"persistence", kInfoPersistence}, {"stats", kInfoStats},               {"replication", kInfoReplication},
+    {"cpu", kInfoCpu},                 {"modules", kInfoModules},           {"commandstats", kInfoCommandStats},
+    {"errorstats", kInfoErrorStats},   {"cluster", kInfoCluster},           {"keyspace", kInfoKeyspace},
+};
+
+// How many TTL-bearing keys the avg_ttl estimate looks at, and how many stripes it may visit
+// looking for them.
+constexpr size_t kTtlSamples = 32;
+constexpr size_t kTtlStripeVisits = 16;
+
+// Appends "name:value\r\n".
+class Section {
+ public:
+  Section(std::string* out, std::string_view title) : out_(out) {
+    out_->append("# ");
+    out_->append(title);
+    out_->append("\r\n");
+  }
+  template <typename T>
+  void Field(std::string_view name, const T& value) {
+    fmt::format_to(std::back_inserter(*out_), "{}:{}\r\n", name, value);
+  }
+  void Line(std::string_view line) {
+    out_->append(line);
+    out_->append("\r\n");
+  }
+
+ private:
+  std::string* out_;
+};
+
+std::string OsName() {
+  utsname u{};
+  if (uname(&u) != 0) return "Linux";
+  return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+}
+
+std::string CompilerVersion() {
+#if defined(__GNUC__)
+  return fmt::format("{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "0.0.0";
+#endif
+}
+
+// A stable id for this build, as Redis's redis_build_id identifies its build.
+std::string BuildId() {
+  return fmt::format("{:016x}", HashStable(std::string("strata-") + STRATA_VERSION + "-" + CompilerVersion()));
+}
+
+std::string TimevalSeconds(const timeval& tv) {
+  return fmt::format("{}.{:06}", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+}
+
+void AddServer(Server& server, std::string* out) {
+  Section s(out, "Server");
+  const int64_t now_us = server.clock().NowUs();
+  const int64_t uptime_s = (now_us / 1000 - server.start_time_ms()) / 1000;
+  s.Field("redis_version", "7.0.15");
+  s.Field("strata_version", STRATA_VERSION);
+  s.Field("redis_git_sha1", "00000000");
+  s.Field("redis_git_dirty", 0);
+  s.Field("redis_build_id", BuildId());
+  s.Field("redis_mode", "standalone");
+  s.Field("os", OsName());
+  s.Field("arch_bits", sizeof(void*) * 8);
+  s.Field("monotonic_clock", "POSIX clock_gettime");
+  s.Field("multiplexing_api", "epoll");
+  s.Field("atomicvar_api", "c11-builtin");
+  s.Field("gcc_version", CompilerVersion());
+  s.Field("process_id", getpid());
+  s.Field("process_supervised", "no");
+  s.Field("run_id", server.run_id());
+  s.Field("tcp_port", server.port());
+  s.Field("server_time_usec", now_us);
+  s.Field("uptime_in_seconds", uptime_s);
+  s.Field("uptime_in_days", uptime_s / 86400);
+  s.Field("hz", server.config().Int(ConfigId::kHz));
+  s.Field("configured_hz", server.config().Int(ConfigId::kHz));
+  // Redis's LRU clock is 24 bits of seconds.
+  s.Field("lru_clock", server.keyspace().lru_clock() & 0xFFFFFF);
+  s.Field("executable", server.launch().executable);
+  s.Field("config_file", server.launch().config_file);
+  s.Field("io_threads_active", server.io_thread_count() > 1 ? 1 : 0);
+  s.Field("strata_io_threads", server.io_thread_count());
+}
+
+void AddClients(Server& server, std::string* out) {
+  size_t max_input = 0;
+  size_t max_output = 0;
+  server.ForEachClient([&](const Client& c) {
+    max_input = std::max(max_input, c.buffers().query.load(std::memory_order_relaxed));
+    max_output = std::max(max_output, c.buffers().reply.load(std::memory_order_relaxed));
+  });
+  std::string per_thread;
+  for (size_t n : server.ClientsPerThread()) {
+    if (!per_thread.empty()) per_thread += ',';
+    per_thread += std::to_string(n);
+  }
+  Section s(out, "Clients");
+  s.Field("connected_clients", server.connected_clients());
+  s.Field("cluster_connections", 0);
+  s.Field("maxclients", server.config().Int(ConfigId::kMaxClients));
+  s.Field("client_recent_max_input_buffer", max_input);
+  s.Field("client_recent_max_output_buffer", max_output);
+  s.Field("blocked_clients", 0);
+  s.Field("tracking_clients", 0);
+  s.Field("clients_in_timeout_table", 0);
+  s.Field("strata_clients_per_io_thread", per_thread);
+}
+
+void AddMemory(Server& server, std::string* out) {
+  const MemoryOverview m = CollectMemoryOverview(server);
+  const auto ratio = [](size_t a, size_t b) { return FormatRatio(static_cast<double>(a), static_cast<double>(b)); };
+  const auto diff = [](size_t a, size_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); };
+  const size_t net = m.used > m.startup ? m.used - m.startup : 1;
+  Section s(out, "Memory");
+  s.Field("used_memory", m.used);
+  s.Field("used_memory_human", BytesToHuman(m.used));
+  s.Field("used_memory_rss", m.rss);
+  s.Field("used_memory_rss_human", BytesToHuman(m.rss));
+  s.Field("used_memory_peak", m.peak);
+  s.Field("used_memory_peak_human", BytesToHuman(m.peak));
+  s.Field("used_memory_peak_perc", ratio(m.used * 100, m.peak) + "%");
+  s.Field("used_memory_overhead", m.overhead);
+  s.Field("used_memory_startup", m.startup);
+  s.Field("used_memory_dataset", m.dataset);
+  s.Field("used_memory_dataset_perc", ratio(m.dataset * 100, net) + "%");
+  s.Field("allocator_allocated", m.allocator.allocated);
+  s.Field("allocator_active", m.allocator.active);
+  s.Field("allocator_resident", m.allocator.resident);
+  s.Field("total_system_memory", m.total_system);
+  s.Field("total_system_memory_human", BytesToHuman(m.total_system));
+  // No scripting engine: its memory is zero.
+  s.Field("used_memory_lua", 0);
+  s.Field("used_memory_vm_eval", 0);
+  s.Field("used_memory_lua_human", BytesToHuman(0));
+  s.Field("used_memory_scripts_eval", 0);
+  s.Field("number_of_cached_scripts", 0);
+  s.Field("number_of_functions", 0);
+  s.Field("number_of_libraries", 0);
+  s.Field("used_memory_vm_functions", 0);
+  s.Field("used_memory_vm_total", 0);
+  s.Field("used_memory_vm_total_human", BytesToHuman(0));
+  s.Field("used_memory_functions", 0);
+  s.Field("used_memory_scripts", 0);
+  s.Field("used_memory_scripts_human", BytesToHuman(0));
+  s.Field("maxmemory", 0);
+  s.Field("maxmemory_human", BytesToHuman(0));
+  s.Field("maxmemory_policy", "noeviction");
+  s.Field("allocator_frag_ratio", ratio(m.allocator.active, m.allocator.allocated));
+  s.Field("allocator_frag_bytes", diff(m.allocator.active, m.allocator.allocated));
+  s.Field("allocator_rss_ratio", ratio(m.allocator.resident, m.allocator.active));
+  s.Field("allocator_rss_bytes", diff(m.allocator.resident, m.allocator.active));
+  s.Field("rss_overhead_ratio", ratio(m.rss, m.allocator.resident));
+  s.Field("rss_overhead_bytes", diff(m.rss, m.allocator.resident));
+  s.Field("mem_fragmentation_ratio", ratio(m.rss, m.used));
+  s.Field("mem_fragmentation_bytes", diff(m.rss, m.used));
+  s.Field("mem_not_counted_for_evict", 0);
+  s.Field("mem_replication_backlog", 0);
+  s.Field("mem_total_replication_buffers", 0);
+  s.Field("mem_clients_slaves", 0);
+  s.Field("mem_clients_normal", m.clients_normal);
+  s.Field("mem_cluster_links", 0);
+  s.Field("mem_aof_buffer", 0);
+  s.Field("mem_allocator", AllocatorName());
+  s.Field("active_defrag_running", 0);
+  s.Field("lazyfree_pending_objects", server.keyspace().PendingLazyFree());
+}
+
+void AddPersistence(Server& server, const StatsSnapshot& stats, std::string* out) {
+  // Nothing has been saved or loaded: the values of a server that never saved since it started.
+  Section s(out, "Persistence");
+  s.Field("loading", 0);
+  s.Field("async_loading", 0);
+  s.Field("current_cow_peak", 0);
+  s.Field("current_cow_size", 0);
+  s.Field("current_cow_size_age", 0);
+  s.Field("current_fork_perc", "0.00");
+  s.Field("current_save_keys_processed", 0);
+  s.Field("current_save_keys_total", 0);
+  s.Field("rdb_changes_since_last_save", stats.store.dirty);
+  s.Field("rdb_bgsave_in_progress", 0);
+  s.Field("rdb_last_save_time", server.start_time_ms() / 1000);
+  s.Field("rdb_last_bgsave_status", "ok");
+  s.Field("rdb_last_bgsave_time_sec", -1);
+  s.Field("rdb_current_bgsave_time_sec", -1);
+  s.Field("rdb_saves", 0);
+  s.Field("rdb_last_cow_size", 0);
+  s.Field("rdb_last_load_keys_expired", 0);
+  s.Field("rdb_last_load_keys_loaded", 0);
+  s.Field("aof_enabled", 0);
+  s.Field("aof_rewrite_in_progress", 0);
+  s.Field("aof_rewrite_scheduled", 0);
+  s.Field("aof_last_rewrite_time_sec", -1);
+  s.Field("aof_current_rewrite_time_sec", -1);
+  s.Field("aof_last_bgrewrite_status", "ok");
+  s.Field("aof_rewrites", 0);
+  s.Field("aof_rewrites_consecutive_failures", 0);
+  s.Field("aof_last_write_status", "ok");
+  s.Field("aof_last_cow_size", 0);
+  s.Field("module_fork_in_progress", 0);
+  s.Field("module_fork_last_cow_size", 0);
+}
+
+void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
+  const RequestTotals& r = stats.requests;
+  const store::StoreCounterTotals& k = stats.store;
+  const auto kbps = [](double bytes_per_sec) { return fmt::format("{:.2f}", bytes_per_sec / 1024); };
+  Section s(out, "Stats");
+  s.Field("total_connections_received", r.connections_received);
+  s.Field("total_commands_processed", r.commands_processed);
+  s.Field("instantaneous_ops_per_sec", static_cast<int64_t>(server.ops_per_sec()));
+  s.Field("total_net_input_bytes", r.net_input_bytes);
+  s.Field("total_net_output_bytes", r.net_output_bytes);
+  s.Field("total_net_repl_input_bytes", 0);
+  s.Field("total_net_repl_output_bytes", 0);
+  s.Field("instantaneous_input_kbps", kbps(server.input_bytes_per_sec()));
+  s.Field("instantaneous_output_kbps", kbps(server.output_bytes_per_sec()));
+  s.Field("instantaneous_input_repl_kbps", "0.00");
+  s.Field("instantaneous_output_repl_kbps", "0.00");
+  s.Field("rejected_connections", r.rejected_connections);
+  s.Field("sync_full", 0);
+  s.Field("sync_partial_ok", 0);
+  s.Field("sync_partial_err", 0);
+  s.Field("expired_keys", k.expired_keys);
+  s.Field("evicted_keys", k.evicted_keys);
+  s.Field("evicted_clients", 0);
+  s.Field("total_eviction_exceeded_time", 0);
+  s.Field("current_eviction_exceeded_time", 0);
+  s.Field("keyspace_hits", k.keyspace_hits);
+  s.Field("keyspace_misses", k.keyspace_misses);
+  s.Field("pubsub_channels", 0);
+  s.Field("pubsub_patterns", 0);
+  s.Field("pubsubshard_channels", 0);
+  s.Field("latest_fork_usec", 0);
+  s.Field("total_forks", 0);
+  s.Field("migrate_cached_sockets", 0);
+  s.Field("slave_expires_tracked_keys", 0);
+  s.Field("active_defrag_hits", 0);
+  s.Field("active_defrag_misses", 0);
+  s.Field("active_defrag_key_hits", 0);
+  s.Field("active_defrag_key_misses", 0);
+  s.Field("total_active_defrag_time", 0);
+  s.Field("current_active_defrag_time", 0);
+  s.Field("tracking_total_keys", 0);
+  s.Field("tracking_total_items", 0);
+  s.Field("tracking_total_prefixes", 0);
+  s.Field("unexpected_error_replies", 0);
+  s.Field("total_error_replies", r.error_replies);
+  s.Field("dump_payload_sanitizations", 0);
+}
+
+void AddReplication(Server& server, std::string* out) {
+  Section s(out, "Replication");
+  s.Field("role", "master");
+  s.Field("connected_slaves", 0);
+  s.Field("master_failover_state", "no-failover");
+  s.Field("master_replid", server.master_replid());
+  s.Field("master_replid2", std::string(40, '0'));
+  s.Field("master_repl_offset", 0);
+  s.Field("second_repl_offset", -1);
+  s.Field("repl_backlog_active", 0);
+  s.Field("repl_backlog_size", 1048576);
+  s.Field("repl_backlog_first_byte_offset", 0);
+  s.Field("repl_backlog_histlen", 0);
+}
+
+void AddCpu(std::string* out) {
+  rusage self{};
+  rusage children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  Section s(out, "CPU");
+  s.Field("used_cpu_sys", TimevalSeconds(self.ru_stime));
+  s.Field("used_cpu_user", TimevalSeconds(self.ru_utime));
+  s.Field("used_cpu_sys_children", TimevalSeconds(children.ru_stime));
+  s.Field("used_cpu_user_children", TimevalSeconds(children.ru_utime));
+}
+
+void AddCommandStats(Server& server, const StatsSnapshot& stats, std::string* out) {
+  Section s(out, "Commandstats");
+  const CommandTable& table = server.commands();
+  for (size_t id = 0; id < table.size() && id < stats.requests.per_command.size(); ++id) {
+    const CommandTotals& t = stats.requests.per_command[id];
+    if (t.calls == 0 && t.failed_calls == 0 && t.rejected_calls == 0) continue;
+    s.Line(CommandStatLine(table.at(static_cast<int>(id)).name, t.calls, t.usec, t.rejected_calls, t.failed_calls));
+  }
+}
+
+void AddErrorStats(const StatsSnapshot& stats, std::string* out) {
+  Section s(out, "Errorstats");
+  for (const auto& [code, count] : stats.errors) s.Line(fmt::format("errorstat_{}:count={}", code, count));
+}
+
+void AddKeyspace(Server& server, std::string* out) {
+  Section s(out, "Keyspace");
+  store::Keyspace& ks = server.keyspace();
+  for (int db = 0; db < ks.databases(); ++db) {
+    const size_t keys = ks.DbSize(db);
+    if (keys == 0) continue;
+    s.Line(fmt::format("db{}:keys={},expires={},avg_ttl={}", db, keys, ks.VolatileCount(db),
+                       server.keyspace().AvgTtlMs(db)));
+  }
+}
+
+}  // namespace
+
+uint32_t SelectInfoSections(std::span<const std::string_view> args) {
+  if (args.empty()) return kDefaultSections;
+  uint32_t sections = 0;
+  for (std::string_view arg : args) {
+    if (EqualsIgnoreCase(arg, "default")) {
+      sections |= kDefaultSections;
+    } else if (EqualsIgnoreCase(arg, "all") || EqualsIgnoreCase(arg, "everything")) {
+      sections |= kAllSections;
+    } else {
+      for (const SectionName& s : kSectionNames) {
+        if (EqualsIgnoreCase(arg, s.name)) sections |= s.section;
+      }
+    }
+  }
+  return sections;
+}
+
+std::string BuildInfo(Server& server, uint32_t sections) {
+  std::string out;
+  const bool need_stats = (sections & (kInfoPersistence | kInfoStats | kInfoCommandStats | kInfoErrorStats)) != 0;
+  const StatsSnapshot stats = need_stats ? server.ReadStats() : StatsSnapshot();
+  for (const SectionName& name : kSectionNames) {
+    if ((sections & name.section) == 0) continue;
+    if (!out.empty()) out += "\r\n";
+    switch (name.section) {
+      case kInfoServer: AddServer(server, &out); break;
+      case kInfoClients: AddClients(server, &out); break;
+      case kInfoMemory: AddMemory(server, &out); break;
+      case kInfoPersistence: AddPersistence(server, stats, &out); break;
+      case kInfoStats: AddStats(server, stats, &out); break;
+      case kInfoReplication: AddReplication(server, &out); break;
+      case kInfoCpu: AddCpu(&out); break;
+      case kInfoModules: Section(&out, "Modules"); break;
+      case kInfoCommandStats: AddCommandStats(server, stats, &out); break;
+      case kInfoErrorStats: AddErrorStats(stats, &out); break;
+      case kInfoCluster: Section(&out, "Cluster").Field("cluster_enabled", 0); break;
+      case kInfoKeyspace: AddKeyspace(server, &out); break;
+    }
+  }
+  return out;
+}
+
+std::string BytesToHuman(uint64_t bytes) {
+  const double n = static_cast<double>(bytes);
+  constexpr double kK = 1024.0;
+  if (bytes < 1024) return fmt::format("{}B", bytes);
+  if (n < kK * kK) return fmt::format("{:.2f}K", n / kK);
+  if (n < kK * kK * kK) return fmt::format("{:.2f}M", n / (kK * kK));
+  if (n < kK * kK * kK * kK) return fmt::format("{:.2f}G", n / (kK * kK * kK));
+  if (n < kK * kK * kK * kK * kK) return fmt::format("{:.2f}T", n / (kK * kK * kK * kK));
+  if (n < kK * kK * kK * kK * kK * kK) return fmt::format("{:.2f}P", n / (kK * kK * kK * kK * kK));
+  return fmt::format("{}B", bytes);
+}
+
+std::string FormatRatio(double numerator, double denominator) {
+  if (denominator == 0) return "0.00";
+  return fmt::format("{:.2f}", numerator / denominator);
+}
+
+std::string CommandStatLine(std::string_view name, uint64_t calls, uint64_t usec, uint64_t rejected,
+                            uint64_t failed) {
+  const double per_call = calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(calls);
+  return fmt::format("cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}", name, calls,
+                     usec, per_call, rejected, failed);
+}
+
+MemoryOverview CollectMemoryOverview(Server& server) {
+  MemoryOverview m;
+  m.allocator = ReadAllocator();
+  m.used = m.allocator.allocated;
+  server.SampleUsedMemory();
+  m.peak = std::max(server.used_memory_peak(), m.used);
+  m.startup = server.used_memory_startup();
+  m.rss = ResidentSetSize();
+  m.total_system = TotalSystemMemory();
+  server.ForEachClient([&](const Client& c) {
+    m.clients_normal += c.buffers().query.load(std::memory_order_relaxed) +
+                        c.buffers().query_free.load(std::memory_order_relaxed) +
+                        c.buffers().reply_capacity.load(std::memory_order_relaxed);
+  });
+  store::Keyspace& ks = server.keyspace();
+  for (int db = 0; db < ks.databases(); ++db) {
+    const size_t keys = ks.DbSize(db);
+    if (keys == 0) continue;
+    m.keys += keys;
+    size_t bytes = 0;
+    for (size_t i = 0; i < store::kStripes; ++i) {
+      store::Stripe& st = ks.stripe(db, i);
+      std::lock_guard<SpinLock> lock(st.mu);
+      bytes += st.table.SlotBytes();
+    }
+    m.db_hashtables.emplace_back(db, bytes);
+    m.hashtables += bytes;
+  }
+  m.overhead = m.startup + m.clients_normal + m.hashtables;
+  m.dataset = m.used > m.overhead ? m.used - m.overhead : 0;
+  return m;
+}
+
+}  // namespace strata::server
