@@ -1,4 +1,4 @@
-// CLIENT and its subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY, HELP.
+// CLIENT and its subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY, UNBLOCK, HELP.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -46,6 +46,7 @@ std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_m
   const bool self = &c == &ctx.client;
   std::string flags;
   if (self && c.close_after_reply()) flags += 'c';
+  if (c.blocked()) flags += 'b';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict()) flags += 'e';
   if (flags.empty()) flags += 'N';
@@ -275,10 +276,30 @@ void CmdClientReply(CommandContext& ctx) {
   }
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+void CmdClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, ctx.arg(1), "CLIENT"));
+    return;
+  }
+  int64_t id;
+  if (!ParseIntArg(ctx, 2, &id)) return;
+  server::UnblockReason reason = server::UnblockReason::kTimeout;
+  if (ctx.argc() == 4) {
+    if (ArgIs(ctx, 3, "ERROR")) {
+      reason = server::UnblockReason::kError;
+    } else if (!ArgIs(ctx, 3, "TIMEOUT")) {
+      ctx.reply.Error(errors::kUnblockReason);
+      return;
+    }
+  }
+  ctx.reply.Integer(ctx.server.blocking().RequestUnblock(static_cast<uint64_t>(id), reason) ? 1 : 0);
+}
+
 // CLIENT HELP
 void CmdClientHelp(CommandContext& ctx) {
   // Redis's text, less the subcommands Strata does not have (CACHING, GETREDIR, PAUSE, UNPAUSE,
-  // UNBLOCK, TRACKING, TRACKINGINFO).
+  // TRACKING, TRACKINGINFO).
   static constexpr std::string_view kLines[] = {
       "GETNAME",
       "    Return the name of the current connection.",
@@ -308,6 +329,8 @@ void CmdClientHelp(CommandContext& ctx) {
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
   };
@@ -335,6 +358,8 @@ void RegisterClientFamily(server::CommandTable& table) {
              "Set client eviction mode for the current connection", "7.0.0"});
   table.Add({"client|reply", 3, "noscript loading stale", 0, 0, 0, "@connection", CmdClientReply,
              "Instruct the server whether to reply to commands", "3.2.0"});
+  table.Add({"client|unblock", -3, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientUnblock,
+             "Unblock a client blocked in a blocking command from a different connection", "5.0.0"});
   table.Add({"client|help", 2, "loading stale", 0, 0, 0, "@connection", CmdClientHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
 }

@@ -20,6 +20,8 @@ inline constexpr char kFmtProtoExpectedDollar[] = "ERR Protocol error: expected 
 inline constexpr char kFmtUnknownCommand[] = "ERR unknown command '{}', with args beginning with: {}";
 inline constexpr char kFmtWrongArgs[] = "ERR wrong number of arguments for '{}' command";
 inline constexpr char kFmtUnknownSubcommand[] = "ERR unknown subcommand '{}'. Try {} HELP.";
+inline constexpr char kFmtSubcommandSyntax[] =
+    "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.";
 inline constexpr char kMaxClients[] = "ERR max number of clients reached";
 inline constexpr char kNoAuth[] = "NOAUTH Authentication required.";
 inline constexpr char kWrongPass[] = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -110,6 +112,7 @@ inline constexpr char kClientNameInvalid[] =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 inline constexpr char kNoSuchClient[] = "ERR No such client";
 inline constexpr char kUnblocked[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+inline constexpr char kUnblockReason[] = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
 inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
 inline constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";

@@ -23,6 +23,7 @@ void BlockingRegistry::Block(uint64_t client_id, IoThread* thread, int db, const
     std::deque<Waiter*>& line = by_key_[SlotName(db, key)];
     if (std::find(line.begin(), line.end(), waiter.get()) == line.end()) line.push_back(waiter.get());
   }
+  if (waiter->deadline_ms != 0) timed_.fetch_add(1, std::memory_order_relaxed);
   waiters_.emplace(client_id, std::move(waiter));
   blocked_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -44,6 +45,7 @@ void BlockingRegistry::Unblock(uint64_t client_id, bool pass_on) {
       WakeFirst(slot);
     }
   }
+  if (waiter->deadline_ms != 0) timed_.fetch_sub(1, std::memory_order_relaxed);
   waiters_.erase(it);
   blocked_.fetch_sub(1, std::memory_order_relaxed);
 }

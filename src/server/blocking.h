@@ -67,6 +67,8 @@ class BlockingRegistry final : public store::KeyspaceObserver {
 
   // For INFO: clients blocked now, and distinct keys they wait on.
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
+  // Blocked clients with a deadline.
+  size_t timed_clients() const { return timed_.load(std::memory_order_relaxed); }
   size_t blocking_keys() const;
 
  private:
@@ -88,6 +90,7 @@ class BlockingRegistry final : public store::KeyspaceObserver {
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   std::unordered_map<std::string, std::deque<Waiter*>> by_key_;
   std::atomic<size_t> blocked_{0};
+  std::atomic<size_t> timed_{0};
 };
 
 }  // namespace strata::server

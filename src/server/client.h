@@ -108,14 +108,15 @@ class Client {
   }
   // True while the client waits, including while its command re-runs after a wake-up (handlers
   // use it to treat keys of another type as empty on a re-run, as Redis serves only ready keys).
-  bool blocked() const { return blocked_; }
+  // Readable from any thread (CLIENT LIST shows flag 'b').
+  bool blocked() const { return blocked_.load(std::memory_order_relaxed); }
   // The block's deadline (Unix ms, 0 = none), kept from the first run.
   int64_t block_deadline_ms() const { return block_deadline_ms_; }
   void SetBlocked(int64_t deadline_ms) {
-    blocked_ = true;
     block_deadline_ms_ = deadline_ms;
+    blocked_.store(true, std::memory_order_relaxed);
   }
-  void ClearBlocked() { blocked_ = false; }
+  void ClearBlocked() { blocked_.store(false, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
   bool can_block() const { return true; }
 
@@ -144,7 +145,7 @@ class Client {
   std::atomic<bool> no_evict_{false};
   ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
-  bool blocked_ = false;
+  std::atomic<bool> blocked_{false};
   int64_t block_deadline_ms_ = 0;
 };
 
