@@ -51,9 +51,11 @@ class PerThread {
     static std::mutex mu;
     return mu;
   }
+  // Never destroyed: the instances must stay reachable until the process is gone (threads may
+  // still count during exit, and a leak checker must not take them for leaks).
   static std::vector<T*>& All() {
-    static std::vector<T*> all;
-    return all;
+    static auto* all = new std::vector<T*>();
+    return *all;
   }
 };
 

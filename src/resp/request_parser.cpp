@@ -20,15 +20,24 @@ int HexDigit(char c) {
 
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-// Finds the header line "<type><digits>\r\n" starting at data[pos]. On success sets *number_end to
-// the '\r' and returns true. Returns false when the line is not complete yet.
-bool FindHeaderEnd(const char* data, size_t size, size_t pos, size_t* number_end) {
-  const void* cr = std::memchr(data + pos, '\r', size - pos);
-  if (cr == nullptr) return false;
-  const size_t at = static_cast<size_t>(static_cast<const char*>(cr) - data);
-  if (at + 1 >= size) return false;  // the '\n' has not arrived
+enum class HeaderLine {
+  kComplete,      // "<type><digits>\r\n" is all there
+  kAwaitingLf,    // the '\r' is there, its '\n' is not: wait, whatever the line's length
+  kUnterminated,  // no '\r' yet: wait, unless the line is already too long
+};
+
+// Finds the header line "<type><digits>\r\n" starting at data[pos]; on kComplete sets *number_end
+// to the '\r'. Redis searches for the '\r' with strchr on its NUL-terminated buffer, so a NUL
+// before the '\r' hides it and the line stays unterminated.
+HeaderLine FindHeaderEnd(const char* data, size_t size, size_t pos, size_t* number_end) {
+  const char* start = data + pos;
+  const void* cr = std::memchr(start, '\r', size - pos);
+  const size_t scanned = cr == nullptr ? size - pos : static_cast<size_t>(static_cast<const char*>(cr) - start);
+  if (cr == nullptr || std::memchr(start, '\0', scanned) != nullptr) return HeaderLine::kUnterminated;
+  const size_t at = pos + scanned;
+  if (at + 1 >= size) return HeaderLine::kAwaitingLf;
   *number_end = at;
-  return true;
+  return HeaderLine::kComplete;
 }
 
 }  // namespace
@@ -58,8 +67,11 @@ RequestParser::Result RequestParser::Parse(const char* data, size_t size) {
 RequestParser::Result RequestParser::ParseMultibulk(const char* data, size_t size) {
   if (args_expected_ < 0) {
     size_t number_end;
-    if (!FindHeaderEnd(data, size, 0, &number_end)) {
-      if (size > limits_.max_inline_len) return Fail(errors::kProtoTooBigMbulkCount);
+    const HeaderLine line = FindHeaderEnd(data, size, 0, &number_end);
+    if (line != HeaderLine::kComplete) {
+      if (line == HeaderLine::kUnterminated && size > limits_.max_inline_len) {
+        return Fail(errors::kProtoTooBigMbulkCount);
+      }
       return Result::kNeedMore;
     }
     int64_t count;
@@ -88,8 +100,11 @@ RequestParser::Result RequestParser::ParseMultibulk(const char* data, size_t siz
         return Fail(fmt::format(errors::kFmtProtoExpectedDollar, data[pos_]));
       }
       size_t number_end;
-      if (!FindHeaderEnd(data, size, pos_, &number_end)) {
-        if (size - pos_ > limits_.max_inline_len) return Fail(errors::kProtoTooBigBulkCount);
+      const HeaderLine line = FindHeaderEnd(data, size, pos_, &number_end);
+      if (line != HeaderLine::kComplete) {
+        if (line == HeaderLine::kUnterminated && size - pos_ > limits_.max_inline_len) {
+          return Fail(errors::kProtoTooBigBulkCount);
+        }
         known_size_ = size + 1;
         return Result::kNeedMore;
       }
@@ -121,11 +136,16 @@ RequestParser::Result RequestParser::ParseMultibulk(const char* data, size_t siz
 }
 
 RequestParser::Result RequestParser::ParseInline(const char* data, size_t size) {
-  // pos_ remembers how far a previous call already searched for the newline.
-  const void* nl = std::memchr(data + pos_, '\n', size - pos_);
-  if (nl == nullptr) {
+  // pos_ remembers how far a previous call already searched for the newline. Redis searches with
+  // strchr, so a NUL before the newline hides it for good: the search stops at the NUL, and the
+  // line can only end by growing too big.
+  const char* from = data + pos_;
+  const void* nl = std::memchr(from, '\n', size - pos_);
+  const size_t scanned = nl == nullptr ? size - pos_ : static_cast<size_t>(static_cast<const char*>(nl) - from);
+  const void* nul = std::memchr(from, '\0', scanned);
+  if (nl == nullptr || nul != nullptr) {
     if (size > limits_.max_inline_len) return Fail(errors::kProtoTooBigInline);
-    pos_ = size;
+    pos_ = nul != nullptr ? static_cast<size_t>(static_cast<const char*>(nul) - data) : size;
     return Result::kNeedMore;
   }
   const size_t newline = static_cast<size_t>(static_cast<const char*>(nl) - data);

@@ -18,7 +18,7 @@ namespace strata::resp {
 
 struct ParserLimits {
   size_t max_bulk_len = 512 * 1024 * 1024;  // proto-max-bulk-len
-  size_t max_multibulk_len = 1024 * 1024;   // arguments per request
+  size_t max_multibulk_len = 2147483647;    // arguments per request (Redis 7.0: INT_MAX)
   size_t max_inline_len = 64 * 1024;        // an inline line, or a '*' / '$' header line
 };
 

@@ -167,6 +167,7 @@ size_t Connection::RunRequests(const char* data, size_t size) {
     }
     used += parser_.consumed();
   }
+  input_held_back_ = used < size && OutputOverHighWater();
   return used;
 }
 
@@ -195,7 +196,9 @@ void Connection::Flush() {
   if (!write_in_flight_ && !output_.empty()) {
     LocalRequestCounters().net_output_bytes.Add(output_.size());
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
-    const int written = uv_try_write(stream(), &buf, 1);
+    // Held-back requests run from OnWrite, so they need a uv_write even when the socket could
+    // take everything now: with uv_try_write alone nothing would ever run them.
+    const int written = input_held_back_ ? 0 : uv_try_write(stream(), &buf, 1);
     if (written < 0 && written != UV_EAGAIN) {
       CloseNow();
       return;

@@ -100,6 +100,8 @@ class Connection {
   bool read_into_shared_ = false;
   bool write_in_flight_ = false;
   bool closing_ = false;
+  // Complete requests wait in pending_input_ until the output drains below the high-water mark.
+  bool input_held_back_ = false;
 };
 
 }  // namespace strata::server

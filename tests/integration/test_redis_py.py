@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Client compatibility with redis-py (Debian's python3-redis) against a running Strata.
+
+Usage: test_redis_py.py --strata build/src/strata-server
+
+Starts Strata on a free port ($STRATA_TEST_PORTS, "7400-7499", when set), runs the test cases and
+ends with "redis-py: N passed, N failed". RESP3 goes through redis-py's protocol=3 when the
+installed version has it (redis-py 5); older versions get the same checks over a raw socket.
+"""
+import argparse
+import inspect
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import redis
+
+STRATA = None  # the running server, set by main()
+
+
+def free_port():
+    m = re.fullmatch(r"(\d+)-(\d+)", os.environ.get("STRATA_TEST_PORTS", ""))
+    for port in range(int(m.group(1)), int(m.group(2)) + 1) if m else [0]:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return s.getsockname()[1]
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise RuntimeError("no free port")
+
+
+class StrataServer:
+    def __init__(self, binary):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="strata-py-")
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--dir", self.dir],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("strata-server exited during start-up")
+            try:
+                redis.Redis(port=self.port, socket_timeout=1).ping()
+                return
+            except (redis.ConnectionError, redis.TimeoutError):
+                time.sleep(0.05)
+        raise RuntimeError("strata-server did not answer")
+
+    def stop(self, keep_log):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+        if keep_log:
+            print("server log kept in %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisPyTest(unittest.TestCase):
+    def setUp(self):
+        self.r = redis.Redis(port=STRATA.port, socket_timeout=30)
+        self.r.flushall()
+
+    def tearDown(self):
+        self.r.close()
+
+    def test_strings(self):
+        r = self.r
+        self.assertTrue(r.set("s", "hello"))
+        self.assertEqual(r.get("s"), b"hello")
+        self.assertIsNone(r.get("missing"))
+        self.assertIsNone(r.set("s", "x", nx=True))
+        self.assertTrue(r.set("s", "world", xx=True))
+        self.assertEqual(r.append("s", "!"), 6)
+        self.assertEqual(r.strlen("s"), 6)
+        self.assertEqual(r.getrange("s", 0, 2), b"wor")
+        self.assertEqual(r.incr("n"), 1)
+        self.assertEqual(r.incrby("n", 41), 42)
+        self.assertEqual(r.decr("n"), 41)
+        self.assertAlmostEqual(r.incrbyfloat("f", 1.5), 1.5)
+        self.assertTrue(r.mset({"m1": "a", "m2": "b"}))
+        self.assertEqual(r.mget("m1", "nope", "m2"), [b"a", None, b"b"])
+        self.assertEqual(r.getset("m1", "c"), b"a")
+        with self.assertRaisesRegex(redis.ResponseError, "value is not an integer or out of range"):
+            r.incr("s")
+
+    def test_binary_values(self):
+        value = bytes(range(256)) + b"\r\n*1\r\n$4\r\n"
+        self.r.set(b"bin\x00key", value)
+        self.assertEqual(self.r.get(b"bin\x00key"), value)
+
+    def test_pipeline(self):
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(2000):
+            pipe.set("p:%d" % i, i)
+            pipe.get("p:%d" % i)
+        results = pipe.execute()
+        self.assertEqual(len(results), 4000)
+        for i in range(2000):
+            self.assertTrue(results[2 * i])
+            self.assertEqual(results[2 * i + 1], str(i).encode())
+
+    def test_pipeline_reports_errors_in_place(self):
+        pipe = self.r.pipeline(transaction=False)
+        pipe.set("x", "notanumber")
+        pipe.incr("x")
+        pipe.get("x")
+        results = pipe.execute(raise_on_error=False)
+        self.assertTrue(results[0])
+        self.assertIsInstance(results[1], redis.ResponseError)
+        self.assertEqual(results[2], b"notanumber")
+
+    def test_resp3(self):
+        if "protocol" in inspect.signature(redis.Redis.__init__).parameters:
+            r3 = redis.Redis(port=STRATA.port, protocol=3)
+            r3.set("k", "v")
+            self.assertEqual(r3.get("k"), b"v")
+            self.assertIsNone(r3.get("missing"))
+            self.assertEqual(r3.execute_command("HELLO", 3)[b"proto"], 3)
+            r3.close()
+            return
+        # redis-py < 5 cannot parse RESP3: check the encoding on a raw socket instead.
+        with socket.create_connection(("127.0.0.1", STRATA.port), timeout=10) as s:
+            f = s.makefile("rb")
+            s.sendall(b"HELLO 3\r\n")
+            self.assertEqual(f.readline(), b"%7\r\n")
+            fields = {}
+            for _ in range(7):
+                key = f.readline()
+                self.assertTrue(key.startswith(b"$"))
+                name = f.readline().strip()
+                fields[name] = f.readline().strip()
+                if fields[name].startswith(b"$"):
+                    fields[name] = f.readline().strip()
+                elif fields[name].startswith(b"*"):
+                    self.assertEqual(fields[name], b"*0")
+            self.assertEqual(fields[b"proto"], b":3")
+            self.assertEqual(fields[b"server"], b"redis")
+            s.sendall(b"GET missing\r\n")
+            self.assertEqual(f.readline(), b"_\r\n")
+            s.sendall(b"HELLO 2\r\n")
+            self.assertEqual(f.readline(), b"*14\r\n")
+
+    def test_scan_iter(self):
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(1000):
+            pipe.set("user:%d" % i, i)
+        for i in range(100):
+            pipe.set("other:%d" % i, i)
+        pipe.execute()
+        found = list(self.r.scan_iter(match="user:*", count=50))
+        self.assertEqual(len(found), len(set(found)), "SCAN returned a key twice")
+        self.assertEqual(set(found), {("user:%d" % i).encode() for i in range(1000)})
+        self.assertEqual(len(list(self.r.scan_iter())), 1100)
+
+    def test_expiry(self):
+        r = self.r
+        self.assertTrue(r.set("ex", "v", ex=100))
+        self.assertTrue(95 <= r.ttl("ex") <= 100)
+        self.assertTrue(r.set("px", "v", px=300))
+        self.assertTrue(0 < r.pttl("px") <= 300)
+        r.set("persist", "v")
+        self.assertEqual(r.ttl("persist"), -1)
+        self.assertEqual(r.ttl("missing"), -2)
+        self.assertTrue(r.expire("persist", 100))
+        self.assertTrue(r.persist("persist"))
+        self.assertEqual(r.ttl("persist"), -1)
+        time.sleep(0.5)
+        self.assertIsNone(r.get("px"))
+        self.assertEqual(r.exists("px"), 0)
+        self.assertEqual(r.dbsize(), 2)
+
+    def test_many_threads_share_a_pool(self):
+        pool = redis.ConnectionPool(port=STRATA.port, max_connections=16)
+        errors = []
+
+        def work():
+            try:
+                c = redis.Redis(connection_pool=pool)
+                for _ in range(200):
+                    c.incr("counter")
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(self.r.get("counter"), b"1600")
+        pool.disconnect()
+
+    def test_connection_commands(self):
+        self.assertTrue(self.r.ping())
+        self.assertEqual(self.r.echo("hi"), b"hi")
+        self.assertTrue(self.r.client_setname("py-client"))
+        self.assertEqual(self.r.client_getname(), "py-client")
+        r1 = redis.Redis(port=STRATA.port, db=1)
+        r1.set("only-in-1", "v")
+        self.assertIsNone(self.r.get("only-in-1"))
+        self.assertEqual(r1.get("only-in-1"), b"v")
+        r1.close()
+
+
+def main():
+    global STRATA
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", required=True)
+    args = ap.parse_args()
+    try:
+        STRATA = StrataServer(os.path.abspath(args.strata))
+    except RuntimeError as e:
+        print("FAIL redis-py: %s" % e)
+        print("redis-py: 0 passed, 1 failed")
+        return 1
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(RedisPyTest)
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed - len(result.skipped)
+    STRATA.stop(keep_log=failed > 0)
+    print("redis-py: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
