@@ -18,7 +18,10 @@ namespace strata::resp {
 
 struct ParserLimits {
   size_t max_bulk_len = 512 * 1024 * 1024;  // proto-max-bulk-len
-  size_t max_multibulk_len = 2147483647;    // arguments per request (Redis 7.0: INT_MAX)
+  // Arguments per request. Redis 7.0 waits for up to INT_MAX; Strata keeps the 1,048,576 of
+  // earlier Redis versions, which every real command fits and which bounds what one announced
+  // request can make the server hold.
+  size_t max_multibulk_len = 1024 * 1024;
   size_t max_inline_len = 64 * 1024;        // an inline line, or a '*' / '$' header line
 };
 
