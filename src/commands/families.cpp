@@ -11,6 +11,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterZSetFamily(table);
   RegisterKeyspaceFamily(table);
   RegisterSetFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace strata::commands

@@ -14,6 +14,7 @@ void RegisterListFamily(server::CommandTable& table);
 void RegisterZSetFamily(server::CommandTable& table);
 void RegisterKeyspaceFamily(server::CommandTable& table);
 void RegisterSetFamily(server::CommandTable& table);
+void RegisterSortFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);
