@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -51,6 +52,10 @@ void Daemonize() {
 
 int main(int argc, char** argv) {
   using strata::server::ConfigId;
+
+  // As redis-server does: SORT ... ALPHA collates with strcoll in the environment's LC_COLLATE.
+  // Set before any thread starts; nothing else depends on the collation locale.
+  std::setlocale(LC_COLLATE, "");
 
   CLI::App app{"Strata: a Redis-compatible cache server"};
   app.set_version_flag("-v,--version", std::string("Strata server v=") + STRATA_VERSION + " (redis_version 7.0.15)");

@@ -14,6 +14,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterServerFamily(table);
   RegisterClientFamily(table);
   RegisterCommandFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace strata::commands

@@ -17,6 +17,7 @@ void RegisterSetFamily(server::CommandTable& table);
 void RegisterServerFamily(server::CommandTable& table);
 void RegisterClientFamily(server::CommandTable& table);
 void RegisterCommandFamily(server::CommandTable& table);
+void RegisterSortFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

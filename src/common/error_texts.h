@@ -136,6 +136,9 @@ inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer
 inline constexpr char kHashValueNotFloat[] = "ERR hash value is not a float";
 inline constexpr char kIncrementNanOrInfinity[] = "ERR value is NaN or Infinity";
 
+// SORT.
+inline constexpr char kSortScoreNotDouble[] = "ERR One or more scores can't be converted into double";
+
 }  // namespace strata::errors
 
 #endif  // STRATA_COMMON_ERROR_TEXTS_H_

@@ -120,6 +120,7 @@ void CommandTable::Add(const CommandSpec& spec) {
   cmd->handler = spec.handler;
   cmd->key_finder = spec.key_finder;
   cmd->extra_locks = spec.extra_locks;
+  cmd->locks_database = spec.locks_database;
   cmd->summary = spec.summary;
   cmd->since = spec.since;
   cmd->group = group_;

@@ -35,6 +35,12 @@ using KeyFinder = void (*)(std::span<const std::string_view> args, std::vector<i
 // (database, key) stripes to `locks`, so the dispatcher takes them with the rest, in order.
 using ExtraLocks = void (*)(std::span<const std::string_view> args, store::LockSet* locks);
 
+// For commands that may read keys no argument names (SORT's BY and GET patterns build key names
+// from the values being sorted): returns whether this call needs every stripe of the client's
+// database locked. The dispatcher then adds them all to the lock set, which takes them in the one
+// global order, so the command sees the whole database atomically and cannot deadlock.
+using LocksDatabase = bool (*)(std::span<const std::string_view> args);
+
 // Flags, spelled as COMMAND INFO spells them.
 enum CommandFlag : uint32_t {
   kCmdWrite = 1u << 0,
@@ -69,6 +75,7 @@ struct CommandSpec {
   std::string_view since;
   KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move
   ExtraLocks extra_locks = nullptr;
+  LocksDatabase locks_database = nullptr;
 };
 
 // A registered command.
@@ -84,6 +91,7 @@ struct Command {
   CommandHandler handler = nullptr;
   KeyFinder key_finder = nullptr;
   ExtraLocks extra_locks = nullptr;
+  LocksDatabase locks_database = nullptr;
   std::string_view summary;
   std::string_view since;
   std::string_view group;

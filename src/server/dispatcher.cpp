@@ -79,6 +79,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   cmd->FindKeys(args, &key_indexes_scratch_);
   for (int i : key_indexes_scratch_) locks->Add(client.db(), args[static_cast<size_t>(i)]);
   if (cmd->extra_locks != nullptr) cmd->extra_locks(args, locks);
+  if (cmd->locks_database != nullptr && cmd->locks_database(args)) locks->AddDatabase(client.db());
   const int64_t start = MonotonicUs();
   {
     locks->Lock();

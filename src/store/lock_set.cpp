@@ -13,6 +13,13 @@ void LockSet::Add(int db, std::string_view key) {
   stripes_.push_back(static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | StripeOf(HashKey(key))));
 }
 
+void LockSet::AddDatabase(int db) {
+  assert(!locked_);
+  if (db < 0 || db >= keyspace_->databases()) return;
+  const auto base = static_cast<uint32_t>(static_cast<size_t>(db) << kStripeBits);
+  for (uint32_t s = 0; s < kStripes; ++s) stripes_.push_back(base | s);
+}
+
 void LockSet::Lock() {
   assert(!locked_);
   if (stripes_.size() > 1) {

@@ -28,6 +28,11 @@ class LockSet {
   // (the command rejects it when it runs). REQUIRES: not locked.
   void Add(int db, std::string_view key);
 
+  // Adds every stripe of database `db`: for a command that reads keys it can name only while it
+  // runs (SORT's BY and GET patterns). Ignored for a database the keyspace does not have.
+  // REQUIRES: not locked.
+  void AddDatabase(int db);
+
   // Takes every added stripe lock, in order. REQUIRES: not locked.
   void Lock();
 

@@ -90,6 +90,55 @@ TEST_F(LockSetTest, DestructorReleases) {
   EXPECT_TRUE(LockableElsewhere(3, "k"));
 }
 
+TEST_F(LockSetTest, AddDatabaseLocksEveryStripeOfThatDatabaseOnly) {
+  LockSet locks(&keyspace_);
+  locks.Add(2, "k");  // also in the database: must not be locked twice
+  locks.AddDatabase(2);
+  locks.Add(3, "k");
+  locks.AddDatabase(7);  // no such database: ignored
+  locks.Lock();
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(LockableElsewhere(2, "key" + std::to_string(i)));
+  EXPECT_FALSE(LockableElsewhere(3, "k"));
+  EXPECT_TRUE(LockableElsewhere(3, "other"));
+  EXPECT_TRUE(LockableElsewhere(1, "k"));
+  locks.Unlock();
+  EXPECT_TRUE(LockableElsewhere(2, "k"));
+}
+
+// A whole-database lock against single-key writers in both orders of arrival: no deadlock, and
+// the writers' updates are never seen half done.
+TEST_F(LockSetTest, WholeDatabaseLocksMixWithKeyLocks) {
+  constexpr int kRounds = 2000;
+  int64_t a = 0;  // guarded by the stripe of "a" in db 0
+  int64_t b = 0;  // guarded by the stripe of "b" in db 0
+  std::atomic<bool> torn{false};
+  std::thread writer([&] {
+    LockSet locks(&keyspace_);
+    for (int r = 0; r < kRounds; ++r) {
+      locks.Add(0, "b");
+      locks.Add(0, "a");
+      locks.Lock();
+      ++a;
+      ++b;
+      locks.Unlock();
+    }
+  });
+  std::thread reader([&] {
+    LockSet locks(&keyspace_);
+    for (int r = 0; r < kRounds / 10; ++r) {
+      locks.Add(0, "a");
+      locks.AddDatabase(0);
+      locks.Lock();
+      if (a != b) torn = true;
+      locks.Unlock();
+    }
+  });
+  writer.join();
+  reader.join();
+  EXPECT_FALSE(torn.load());
+  EXPECT_EQ(a, kRounds);
+}
+
 // Threads naming overlapping keys in opposite orders, across databases, would deadlock without
 // the global lock order; the counters they bump under the locks must add up.
 TEST_F(LockSetTest, OppositeOrdersDoNotDeadlock) {
