@@ -20,7 +20,7 @@ class Clock {
   virtual int64_t NowUs() const = 0;
 };
 
-// The real clock (CLOCK_REALTIME).
+// The real clock: the wall time, read cheaply (see clock.cpp) to microsecond precision.
 class SystemClock final : public Clock {
  public:
   int64_t NowMs() const override;
@@ -43,7 +43,7 @@ class FakeClock final : public Clock {
 };
 
 // Monotonic microseconds, for measuring durations (command latency, cycle budgets); not injectable
-// because nothing observable depends on its absolute value.
+// because nothing observable depends on its absolute value. Thread-safe.
 int64_t MonotonicUs();
 
 }  // namespace strata

@@ -11,6 +11,9 @@
 namespace strata::store {
 namespace {
 
+// The deadline, when there is one, follows the 8-byte header.
+constexpr size_t kExpireOffset = 8;
+
 // A long string value, in its own allocation so that APPEND and SETRANGE can grow it in place.
 struct HeapString {
   size_t size;
@@ -88,7 +91,7 @@ Entry* Entry::Allocate(std::string_view key, int64_t expire_ms, size_t value_par
   entry->flags_ = static_cast<uint8_t>((flags & ~kHasExpire) | (expires ? kHasExpire : 0));
   entry->unused_ = 0;
   entry->access_ = access;
-  if (expires) std::memcpy(raw + 8, &expire_ms, sizeof(expire_ms));
+  if (expires) std::memcpy(raw + kExpireOffset, &expire_ms, sizeof(expire_ms));
   unsigned char* p = PutVarint(raw + header, key.size());
   if (!key.empty()) std::memcpy(p, key.data(), key.size());
   *value_at = p + key.size();
@@ -135,7 +138,7 @@ void Entry::Destroy(Entry* entry) {
 int64_t Entry::expire_ms() const {
   if (!has_expire()) return kNoExpire;
   int64_t v;
-  std::memcpy(&v, reinterpret_cast<const unsigned char*>(this) + 8, sizeof(v));
+  std::memcpy(&v, reinterpret_cast<const unsigned char*>(this) + kExpireOffset, sizeof(v));
   return v;
 }
 
@@ -175,6 +178,13 @@ void Entry::ResetObject(ObjectValue* object) {
 }
 
 Entry* Entry::MoveTo(Entry* source, std::string_view key, int64_t expire_ms) {
+  if (source->has_expire() == (expire_ms != kNoExpire) && source->key() == key) {
+    // Same layout: only the deadline's value (if any) changes.
+    if (expire_ms != kNoExpire) {
+      std::memcpy(reinterpret_cast<unsigned char*>(source) + kExpireOffset, &expire_ms, sizeof(expire_ms));
+    }
+    return source;
+  }
   const bool inline_string = source->type() == ValueType::kString && !(source->flags_ & kHeapString);
   const std::string_view value = inline_string ? source->string_value() : std::string_view();
   const size_t value_part = inline_string ? InlineStringPart(value.size()) : sizeof(void*);
@@ -198,7 +208,17 @@ Entry* Entry::CopyTo(const Entry* source, std::string_view key, int64_t expire_m
 }
 
 Entry* Entry::SetString(Entry* entry, std::string_view value, Encoding encoding) {
-  if (entry->flags_ & kHeapString) {
+  if (!(entry->flags_ & kHeapString)) {
+    // Overwriting with a value of the same length (fixed-size values, counters) needs no new
+    // allocation.
+    uint64_t len;
+    unsigned char* at = const_cast<unsigned char*>(GetVarint(entry->ValuePart(), &len));
+    if (len == value.size()) {
+      if (!value.empty()) std::memmove(at, value.data(), value.size());
+      entry->set_encoding(encoding);
+      return entry;
+    }
+  } else {
     auto* hs = static_cast<HeapString*>(entry->StoredPointer());
     if (value.size() > kMaxInlineString && value.size() <= hs->capacity) {
       std::memmove(hs->bytes(), value.data(), value.size());

@@ -49,8 +49,10 @@ class Entry {
   // Frees the entry and its value. Accepts nullptr.
   static void Destroy(Entry* entry);
 
-  // Builds an entry for key `key` with deadline `expire_ms` that takes over the value and the
-  // access field of `source`, and frees `source`. (RENAME, MOVE, setting or clearing a TTL.)
+  // Returns an entry for key `key` with deadline `expire_ms` that has the value and the access
+  // field of `source`. When the key stays and only the deadline's value changes, that is `source`
+  // itself, updated in place; otherwise it is a new entry and `source` is freed. (RENAME, MOVE,
+  // setting or clearing a TTL.)
   static Entry* MoveTo(Entry* source, std::string_view key, int64_t expire_ms);
 
   // Builds an entry for key `key` with deadline `expire_ms` holding a deep copy of the value of
@@ -58,7 +60,8 @@ class Entry {
   static Entry* CopyTo(const Entry* source, std::string_view key, int64_t expire_ms);
 
   // Replaces the string value: returns the entry to store (possibly `entry` itself, possibly a
-  // new one, in which case `entry` was freed). The key, expiry and access field are kept.
+  // new one, in which case `entry` was freed). The key, expiry and access field are kept. A value
+  // of the old value's length, or one that fits a long string's capacity, is written in place.
   // REQUIRES: type() == kString.
   static Entry* SetString(Entry* entry, std::string_view value, Encoding encoding);
 

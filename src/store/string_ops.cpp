@@ -37,7 +37,15 @@ SetOutcome SetString(Db& db, std::string_view key, std::string_view value, const
     return out;
   }
   const int64_t expire = params.keep_ttl && ref ? ref->expire_ms() : params.expire_ms;
-  Overwrite(db, &ref, Entry::NewString(key, value, ChooseStringEncoding(value), expire));
+  const Encoding encoding = ChooseStringEncoding(value);
+  if (ref && ref->type() == ValueType::kString) {
+    // Rewrite the existing entry: in place when the value keeps its length and the key keeps or
+    // lacks a deadline as before (the common overwrite), with fresh allocations otherwise.
+    Entry* fresh = Entry::MoveTo(Entry::SetString(ref.entry, value, encoding), key, expire);
+    if (fresh != ref.entry) db.Replace(&ref, fresh);
+  } else {
+    Overwrite(db, &ref, Entry::NewString(key, value, encoding, expire));
+  }
   db.MarkModified(key);
   return out;
 }

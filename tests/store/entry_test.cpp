@@ -120,6 +120,18 @@ TEST(EntryTest, MoveToKeepsValueAndAccessAndChangesKeyAndDeadline) {
   EXPECT_EQ(TestObject::live(), before);
 }
 
+TEST(EntryTest, MoveToKeepingTheKeyAndDeadlinePresenceWorksInPlace) {
+  Entry* e = Entry::NewString("k", "v", Encoding::kEmbStr, 100);
+  Entry* same = Entry::MoveTo(e, "k", 200);
+  EXPECT_EQ(same, e) << "only the deadline's value changes";
+  EXPECT_EQ(same->expire_ms(), 200);
+  Entry* cleared = Entry::MoveTo(same, "k", kNoExpire);  // the layout changes: a new entry
+  EXPECT_FALSE(cleared->has_expire());
+  EXPECT_EQ(cleared->string_value(), "v");
+  EXPECT_EQ(Entry::MoveTo(cleared, "k", kNoExpire), cleared);
+  Entry::Destroy(cleared);
+}
+
 TEST(EntryTest, CopyToIsDeep) {
   for (size_t len : {size_t{3}, size_t{200}}) {
     Entry* src = Entry::NewString("src", std::string(len, 's'), Encoding::kRaw, 123);
@@ -149,8 +161,13 @@ TEST(EntryTest, CopyToIsDeep) {
 TEST(EntryTest, SetStringKeepsKeyDeadlineAndAccess) {
   Entry* e = Entry::NewString("k", "short", Encoding::kEmbStr, 900);
   e->set_access(31);
-  // Inline values are rebuilt: the old entry is freed and a new one returned.
-  Entry* fresh = Entry::SetString(e, "12", Encoding::kInt);
+  // An inline value of the same length is overwritten in place; others are rebuilt: the old entry
+  // is freed and a new one returned.
+  Entry* in_place = Entry::SetString(e, "54321", Encoding::kInt);
+  EXPECT_EQ(in_place, e);
+  EXPECT_EQ(in_place->string_value(), "54321");
+  EXPECT_EQ(in_place->encoding(), Encoding::kInt);
+  Entry* fresh = Entry::SetString(in_place, "12", Encoding::kInt);
   EXPECT_EQ(fresh->string_value(), "12");
   EXPECT_EQ(fresh->encoding(), Encoding::kInt);
   EXPECT_EQ(fresh->key(), "k");
