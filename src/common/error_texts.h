@@ -112,7 +112,6 @@ inline constexpr char kNoSuchClient[] = "ERR No such client";
 inline constexpr char kUnblocked[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
-inline constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
 inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
 inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
 
