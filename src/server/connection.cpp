@@ -160,7 +160,7 @@ size_t Connection::RunRequests(const char* data, size_t size) {
     }
     if (!parser_.args().empty()) {
       thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
-      if (client_.blocked()) EnterBlocked(parser_.args());
+      if (client_.blocked()) EnterBlocked();
     }
     used += parser_.consumed();
   }
@@ -241,9 +241,7 @@ void Connection::PublishBufferSizes() {
   b.reply_capacity.store(output_.capacity() + writing_.capacity(), std::memory_order_relaxed);
 }
 
-void Connection::EnterBlocked(std::span<const std::string_view> args) {
-  blocked_args_.assign(args.begin(), args.end());
-  blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+void Connection::EnterBlocked() {
   const int64_t deadline = client_.block_deadline_ms();
   if (deadline == 0) return;
   if (block_timer_ == nullptr) {
@@ -257,15 +255,17 @@ void Connection::EnterBlocked(std::span<const std::string_view> args) {
       wait > 0 ? static_cast<uint64_t>(wait) : 0, 0);
 }
 
-void Connection::RetryBlocked() {
+void Connection::DeliverServed(std::string_view reply) {
   if (closing_ || !client_.blocked()) return;
-  thread_->dispatcher().Execute(client_, reply_, blocked_views_, &thread_->locks());
-  if (!client_.blocked()) LeaveBlocked();
+  client_.ClearBlocked();
+  reply_.Raw(reply);
+  LeaveBlocked();
 }
 
 void Connection::EndBlock(UnblockReason reason) {
   if (closing_ || !client_.blocked()) return;
-  thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  // Served meanwhile by a pushing thread: its reply is on the way (DeliverServed).
+  if (!thread_->server().blocking().Unblock(client_.id())) return;
   client_.ClearBlocked();
   // Redis 7.0 answers every blocking command's timeout with a null array.
   if (reason == UnblockReason::kError) {
@@ -278,8 +278,6 @@ void Connection::EndBlock(UnblockReason reason) {
 
 void Connection::LeaveBlocked() {
   if (block_timer_ != nullptr) uv_timer_stop(block_timer_);
-  blocked_args_.clear();
-  blocked_views_.clear();
   if (!pending_input_.empty()) RunPending();
   Flush();
 }
@@ -293,7 +291,7 @@ void Connection::CloseWhenFlushed() {
 void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
-  if (client_.blocked()) thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

@@ -28,7 +28,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       launch_(std::move(launch)),
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
-      blocking_(&IoThread::WakeBlockedClient, &IoThread::UnblockClient),
+      blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()) {
