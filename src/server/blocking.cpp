@@ -93,6 +93,18 @@ void BlockingRegistry::OnKeyReady(int db, std::string_view key) {
   if (std::find(ready.begin(), ready.end(), slot) == ready.end()) ready.push_back(std::move(slot));
 }
 
+void BlockingRegistry::OnDatabasesSwapped(int a, int b) {
+  if (blocked_.load(std::memory_order_relaxed) == 0) return;
+  const std::string prefix_a = SlotName(a, "");
+  const std::string prefix_b = SlotName(b, "");
+  std::vector<std::string>& ready = ReadySlots();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [slot, line] : by_key_) {
+    if (!slot.starts_with(prefix_a) && !slot.starts_with(prefix_b)) continue;
+    if (std::find(ready.begin(), ready.end(), slot) == ready.end()) ready.push_back(slot);
+  }
+}
+
 bool BlockingRegistry::HasReady() { return !ReadySlots().empty(); }
 
 void BlockingRegistry::ServeReady(ServeFn serve) {

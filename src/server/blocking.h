@@ -84,6 +84,10 @@ class BlockingRegistry final : public store::KeyspaceObserver {
   // that thread's next ServeReady serves it.
   void OnKeyReady(int db, std::string_view key) override;
 
+  // KeyspaceObserver: notes, on the calling thread, every key of databases `a` and `b` that a
+  // client waits on as ready: the swap may have brought it elements.
+  void OnDatabasesSwapped(int a, int b) override;
+
   // Whether the calling thread has ready keys to serve.
   static bool HasReady();
 

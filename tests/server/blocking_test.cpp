@@ -127,6 +127,16 @@ TEST_F(BlockingRegistryTest, KeysAreScopedByDatabase) {
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
 }
 
+TEST_F(BlockingRegistryTest, SwappedDatabasesMakeTheirWaitedKeysReady) {
+  Block(1, {"q"}, 0, /*db=*/1);
+  Block(2, {"r"}, 0, /*db=*/2);
+  Block(3, {"q"}, 0, /*db=*/11);  // "11:" must not pass for "1:"
+  registry_.OnDatabasesSwapped(1, 0);
+  int elements = 5;
+  ServeWith(&elements);
+  EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
+}
+
 TEST_F(BlockingRegistryTest, ClientOnSeveralKeysIsServedByAnyAndLeavesAllLines) {
   Block(1, {"a", "b", "a"});
   Block(2, {"a"});
