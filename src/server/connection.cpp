@@ -249,10 +249,14 @@ void Connection::EnterBlocked() {
     uv_timer_init(thread_->loop(), block_timer_);
     block_timer_->data = this;
   }
+  // Never time out early: libuv counts from the loop's cached time, which lags by however long
+  // this loop iteration has run, and both clocks count whole ms; Redis replies only once the
+  // deadline has passed.
+  uv_update_time(thread_->loop());
   const int64_t wait = deadline - thread_->server().clock().NowMs();
   uv_timer_start(
       block_timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->EndBlock(UnblockReason::kTimeout); },
-      wait > 0 ? static_cast<uint64_t>(wait) : 0, 0);
+      wait > 0 ? static_cast<uint64_t>(wait) + 1 : 0, 0);
 }
 
 void Connection::DeliverServed(std::string_view reply) {
