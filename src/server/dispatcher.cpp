@@ -131,8 +131,8 @@ bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> 
   const bool again = client.TakeBlockRequest().has_value();
   locks.Unlock();
   if (again) return false;
+  // The call was counted when it blocked: Redis counts a blocking command once, however it ends.
   CommandCounters& per = LocalRequestCounters().per_command[cmd->id];
-  per.calls.Add();
   per.usec.Add(static_cast<uint64_t>(MonotonicUs() - start));
   if (builder.errors() > 0) {
     per.failed_calls.Add();
