@@ -43,18 +43,20 @@ bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms) {
     ctx.reply.Error(errors::kTimeoutNotFloat);
     return false;
   }
-  // Whole milliseconds, rounded up: 0.0001 s still times out. Redis converts with a plain cast,
-  // so values beyond the 64-bit range (inf, 1e30) come out negative; say so the same way.
+  // Whole milliseconds, rounded up: 0.0001 s still times out. Redis then casts to a 64-bit
+  // integer, so 2^63 ms and beyond (inf, 1e30) come out negative; say so the same way.
   const long double ms = std::ceil(seconds * 1000.0L);
-  if (!(ms < 9223372036854775807.0L) || ms < 0) {
+  if (!(ms < 9223372036854775808.0L) || ms < 0) {
     ctx.reply.Error(errors::kTimeoutNegative);
     return false;
   }
   const auto whole = static_cast<int64_t>(ms);
   const int64_t now = ctx.db().NowMs();
+  // Redis 7.0 accepts every timeout up to 2^63-1 ms; a deadline past the end of time blocks
+  // forever there, as here.
   if (whole > INT64_MAX - now) {
-    ctx.reply.Error(errors::kTimeoutOutOfRange);
-    return false;
+    *deadline_ms = 0;
+    return true;
   }
   *deadline_ms = whole == 0 ? 0 : now + whole;  // 0 blocks forever
   return true;

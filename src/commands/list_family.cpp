@@ -270,11 +270,16 @@ void CmdLPos(CommandContext& ctx) {
 }
 
 // LMOVE and friends. With a deadline (the blocking forms), a missing source blocks the client
-// instead of replying null.
+// instead of replying null. A blocked client's re-run passes over a source of another type, as
+// Redis serves only a list; a destination of another type still fails it with WRONGTYPE.
 void Move(CommandContext& ctx, ListEnd from, ListEnd to, const int64_t* block_deadline = nullptr) {
   store::Db db = ctx.db();
   std::string value;
-  const OpStatus status = store::ListMove(db, ctx.arg(1), ctx.arg(2), from, to, &value);
+  OpStatus status = store::ListMove(db, ctx.arg(1), ctx.arg(2), from, to, &value);
+  if (status == OpStatus::kWrongType && ctx.client.blocked() &&
+      store::ListCheck(db, ctx.arg(1), /*for_write=*/true) == OpStatus::kWrongType) {
+    status = OpStatus::kNoKey;
+  }
   if (status == OpStatus::kOk) {
     ctx.reply.Bulk(value);
   } else if (status != OpStatus::kNoKey) {

@@ -115,7 +115,6 @@ inline constexpr char kUnblocked[] = "UNBLOCKED client unblocked via CLIENT UNBL
 inline constexpr char kUnblockReason[] = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
 inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
-inline constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
 inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
 inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
 inline constexpr char kNoConfigFile[] = "ERR The server is running without a config file";

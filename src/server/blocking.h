@@ -1,32 +1,42 @@
-// Clients blocked on keys (BLPOP, BZPOPMIN ...) and their wake-ups across io-threads.
+// Clients blocked on keys (BLPOP, BZPOPMIN ...) and their service across io-threads.
 //
 // A blocking command that finds nothing asks to block (Client::RequestBlock); the dispatcher then
 // registers the client here while still holding the stripe locks of its keys, and a push to one of
 // those keys (KeyspaceObserver::OnKeyReady, called under the same lock) can therefore never slip
-// in between and be missed. A ready key wakes the client that blocked on it first: its io-thread
-// re-runs the command; if that pops something the client leaves the registry and the wake-up
-// passes to the next client in line, otherwise it stays blocked where it was. Clients are served
-// first blocked, first served, each woken on its own thread.
+// in between and be missed. A push only notes the key as ready, on the pushing thread; once the
+// pushing command has released its locks, and before that thread runs anything else, ServeReady
+// re-runs the blocked commands of the clients waiting on the ready keys, first blocked first
+// served, on the pushing thread, and hands each served client its reply to send on its own thread.
+// So, as in Redis, the command after a push already sees its waiters served (LLEN is 0, an LPOP
+// finds nothing), and one push of N elements serves N waiters in their order.
 //
-// Thread-safe. Lock order: stripe locks, then the registry's mutex; the registry never takes a
-// stripe lock.
+// While the pushing thread serves a client, that client's blocking state (Client::blocked, its
+// block request) belongs to the serving thread; Unblock waits for such a service to end, so the
+// client cannot be closed or timed out under it.
+//
+// Thread-safe. Lock order: stripe locks, then the registry's mutex, then an io-thread's task
+// queue; the registry never takes a stripe lock, and never waits while its caller holds one.
 #ifndef STRATA_SERVER_BLOCKING_H_
 #define STRATA_SERVER_BLOCKING_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "store/keyspace.h"
 
 namespace strata::server {
 
+class Client;
 class IoThread;
 
 // What a blocking command asks for when it finds nothing to take.
@@ -40,20 +50,28 @@ enum class UnblockReason { kTimeout, kError };
 
 class BlockingRegistry final : public store::KeyspaceObserver {
  public:
-  // Called to re-run a woken client's command, or to end its block (timeout/error), on the
-  // client's io-thread: wake(thread, client_id). Set once before any client blocks.
-  using WakeFn = void (*)(IoThread* thread, uint64_t client_id);
+  // Hands a served client its reply, on the client's io-thread: deliver(thread, client_id, reply).
+  using DeliverFn = void (*)(IoThread* thread, uint64_t client_id, std::string reply);
+  // Ends a block without serving it (CLIENT UNBLOCK), on the client's io-thread.
   using UnblockFn = void (*)(IoThread* thread, uint64_t client_id, UnblockReason reason);
-  BlockingRegistry(WakeFn wake, UnblockFn unblock) : wake_(wake), unblock_(unblock) {}
+  // Re-runs a blocked client's command `args` on the calling thread, taking the locks it needs.
+  // Returns true and the reply in *reply if it was served (a pop, or an error such as BLMOVE's
+  // WRONGTYPE destination), false if it found nothing and asked to block again.
+  using ServeFn = FunctionRef<bool(Client& client, std::span<const std::string_view> args, std::string* reply)>;
 
-  // Registers `client_id` (on `thread`, database `db`) as blocked on request.keys. If it is
-  // already registered (a re-run that still found nothing) it keeps its place in line and its
-  // original deadline. REQUIRES: the caller holds the stripe locks of request.keys.
-  void Block(uint64_t client_id, IoThread* thread, int db, const BlockRequest& request);
+  BlockingRegistry(DeliverFn deliver, UnblockFn unblock) : deliver_(deliver), unblock_(unblock) {}
 
-  // Removes `client_id`. With `pass_on`, or if it had been woken, the first client waiting on
-  // each of its keys is woken in its place (the key may still hold what woke it).
-  void Unblock(uint64_t client_id, bool pass_on);
+  // Registers `client` (on `thread`, database `db`), blocked by the command `args`, as waiting on
+  // request.keys. The registry keeps its own copy of `args`. `client` must stay valid until
+  // Unblock(client->id()) returns or the client is served.
+  // REQUIRES: the caller holds the stripe locks of request.keys; the client is not registered.
+  void Block(Client* client, IoThread* thread, int db, std::span<const std::string_view> args,
+             const BlockRequest& request);
+
+  // Removes `client_id` unserved and returns true; returns false if it is not registered (never
+  // was, or already served: its reply is on the way to its thread). Waits while another thread
+  // is serving it. REQUIRES: the caller holds no stripe lock.
+  bool Unblock(uint64_t client_id);
 
   // CLIENT UNBLOCK: if `client_id` is blocked, asks its thread to end the block with `reason`
   // and returns true.
@@ -62,8 +80,21 @@ class BlockingRegistry final : public store::KeyspaceObserver {
   // The deadline `client_id` blocked with (0 = none), or -1 if it is not blocked.
   int64_t DeadlineOf(uint64_t client_id) const;
 
-  // KeyspaceObserver: wakes the first client waiting on (db, key), if any.
+  // KeyspaceObserver: notes (db, key) as ready on the calling thread if a client waits on it;
+  // that thread's next ServeReady serves it.
   void OnKeyReady(int db, std::string_view key) override;
+
+  // KeyspaceObserver: notes, on the calling thread, every key of databases `a` and `b` that a
+  // client waits on as ready: the swap may have brought it elements.
+  void OnDatabasesSwapped(int a, int b) override;
+
+  // Whether the calling thread has ready keys to serve.
+  static bool HasReady();
+
+  // Serves the clients waiting on the keys this thread noted as ready, in the order they
+  // blocked, while the keys hold elements; keys made ready meanwhile (BLMOVE's destination) are
+  // served too. REQUIRES: the caller holds no stripe lock.
+  void ServeReady(ServeFn serve);
 
   // For INFO: clients blocked now, and distinct keys they wait on.
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
@@ -73,20 +104,23 @@ class BlockingRegistry final : public store::KeyspaceObserver {
 
  private:
   struct Waiter {
-    uint64_t client_id;
+    Client* client;
     IoThread* thread;
     int db;
     std::vector<std::string> keys;
+    std::vector<std::string> args;
+    std::vector<std::string_view> arg_views;
     int64_t deadline_ms;
-    bool woken = false;
+    bool in_service = false;  // a thread is re-running its command
   };
   static std::string SlotName(int db, std::string_view key);
-  // Wakes the first waiter on `slot` unless one is already woken. REQUIRES: mu_.
-  void WakeFirst(const std::string& slot);
+  // Takes `waiter` out of every line and destroys it. REQUIRES: mu_.
+  void Remove(Waiter* waiter);
 
-  WakeFn wake_;
+  DeliverFn deliver_;
   UnblockFn unblock_;
   mutable std::mutex mu_;
+  std::condition_variable service_done_;  // a waiter's in_service went false
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;
   std::unordered_map<std::string, std::deque<Waiter*>> by_key_;
   std::atomic<size_t> blocked_{0};

@@ -97,7 +97,8 @@ class Client {
     }
   }
 
-  // --- Blocking commands (owning thread only) ---
+  // --- Blocking commands: the owning thread's, except while another thread serves the blocked
+  // client (BlockingRegistry::ServeReady), which then re-runs its command with them. ---
   // Called by a blocking command's handler that found nothing to take; the dispatcher registers
   // the block once the handler returns. Handlers call it only when can_block().
   void RequestBlock(BlockRequest request) { block_request_ = std::move(request); }
@@ -106,8 +107,8 @@ class Client {
     block_request_.reset();
     return r;
   }
-  // True while the client waits, including while its command re-runs after a wake-up (handlers
-  // use it to treat keys of another type as empty on a re-run, as Redis serves only ready keys).
+  // True while the client waits, including while its command re-runs to serve it (handlers use
+  // it to treat keys of another type as empty on a re-run, as Redis serves only ready keys).
   // Readable from any thread (CLIENT LIST shows flag 'b').
   bool blocked() const { return blocked_.load(std::memory_order_relaxed); }
   // The block's deadline (Unix ms, 0 = none), kept from the first run.

@@ -163,7 +163,7 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
       if (client_.suppress_reply()) output_.Truncate(reply_start);  // CLIENT REPLY OFF / SKIP
       client_.AfterCommand();
-      if (client_.blocked()) EnterBlocked(parser_.args());
+      if (client_.blocked()) EnterBlocked();
     }
     used += parser_.consumed();
   }
@@ -247,9 +247,7 @@ void Connection::PublishBufferSizes() {
   b.reply_capacity.store(output_.capacity() + writing_.capacity(), std::memory_order_relaxed);
 }
 
-void Connection::EnterBlocked(std::span<const std::string_view> args) {
-  blocked_args_.assign(args.begin(), args.end());
-  blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+void Connection::EnterBlocked() {
   const int64_t deadline = client_.block_deadline_ms();
   if (deadline == 0) return;
   if (block_timer_ == nullptr) {
@@ -257,21 +255,27 @@ void Connection::EnterBlocked(std::span<const std::string_view> args) {
     uv_timer_init(thread_->loop(), block_timer_);
     block_timer_->data = this;
   }
+  // Never time out early: libuv counts from the loop's cached time, which lags by however long
+  // this loop iteration has run, and both clocks count whole ms; Redis replies only once the
+  // deadline has passed.
+  uv_update_time(thread_->loop());
   const int64_t wait = deadline - thread_->server().clock().NowMs();
   uv_timer_start(
       block_timer_, [](uv_timer_t* t) { static_cast<Connection*>(t->data)->EndBlock(UnblockReason::kTimeout); },
-      wait > 0 ? static_cast<uint64_t>(wait) : 0, 0);
+      wait > 0 ? static_cast<uint64_t>(wait) + 1 : 0, 0);
 }
 
-void Connection::RetryBlocked() {
+void Connection::DeliverServed(std::string_view reply) {
   if (closing_ || !client_.blocked()) return;
-  thread_->dispatcher().Execute(client_, reply_, blocked_views_, &thread_->locks());
-  if (!client_.blocked()) LeaveBlocked();
+  client_.ClearBlocked();
+  reply_.Raw(reply);
+  LeaveBlocked();
 }
 
 void Connection::EndBlock(UnblockReason reason) {
   if (closing_ || !client_.blocked()) return;
-  thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  // Served meanwhile by a pushing thread: its reply is on the way (DeliverServed).
+  if (!thread_->server().blocking().Unblock(client_.id())) return;
   client_.ClearBlocked();
   // Redis 7.0 answers every blocking command's timeout with a null array.
   if (reason == UnblockReason::kError) {
@@ -284,8 +288,6 @@ void Connection::EndBlock(UnblockReason reason) {
 
 void Connection::LeaveBlocked() {
   if (block_timer_ != nullptr) uv_timer_stop(block_timer_);
-  blocked_args_.clear();
-  blocked_views_.clear();
   if (!pending_input_.empty()) RunPending();
   Flush();
 }
@@ -299,7 +301,7 @@ void Connection::CloseWhenFlushed() {
 void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
-  if (client_.blocked()) thread_->server().blocking().Unblock(client_.id(), /*pass_on=*/false);
+  if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

@@ -44,8 +44,9 @@ class Connection {
   // Stops reading and closes once every pending reply is written (shutdown, QUIT).
   void CloseWhenFlushed();
 
-  // A key this blocked client waits on got elements: re-run the blocked command.
-  void RetryBlocked();
+  // This blocked client was served by another command's thread: sends `reply` and resumes its
+  // pipelined requests.
+  void DeliverServed(std::string_view reply);
   // Ends the client's block without serving it (timeout, CLIENT UNBLOCK), replying accordingly,
   // and resumes its pipelined requests.
   void EndBlock(UnblockReason reason);
@@ -74,8 +75,8 @@ class Connection {
   void UpdateReading();
   bool OutputOverHighWater() const;
   void PublishBufferSizes();
-  // The client just blocked on `args`: keeps a copy of them and arms the timeout.
-  void EnterBlocked(std::span<const std::string_view> args);
+  // The client just blocked: arms its timeout.
+  void EnterBlocked();
   // Leaves the blocked state (the registry entry is already gone) and runs what was held back.
   void LeaveBlocked();
 
@@ -91,10 +92,7 @@ class Connection {
   resp::RequestParser parser_;
   resp::ReplyBuilder reply_;
   Client client_;
-  // The blocked command, owned (the input buffer moves on), and its timeout timer (allocated on
-  // first use; closed with the connection).
-  std::vector<std::string> blocked_args_;
-  std::vector<std::string_view> blocked_views_;
+  // The blocked command's timeout timer (allocated on first use; closed with the connection).
   uv_timer_t* block_timer_ = nullptr;
   bool reading_ = false;
   bool read_into_shared_ = false;

@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "server/command_stats.h"
+#include "server/io_thread.h"
 #include "server/server.h"
 
 namespace strata::server {
@@ -85,10 +86,17 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
     locks->Lock();
     CommandContext ctx(*server_, client, reply, *cmd, args);
     cmd->handler(ctx);
-    SettleBlocking(client);
+    SettleBlocking(client, args);
     locks->Unlock();
   }
   const int64_t elapsed = MonotonicUs() - start;
+  // Clients waiting on what this command pushed are served before anything else runs here.
+  if (BlockingRegistry::HasReady()) {
+    server_->blocking().ServeReady(
+        [this](Client& blocked, std::span<const std::string_view> blocked_args, std::string* out) {
+          return ServeBlocked(blocked, blocked_args, out);
+        });
+  }
 
   client.set_last_command(cmd);
   // As in Redis, only commands that ran count as processed (not those refused before running).
@@ -103,17 +111,38 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   }
 }
 
-void Dispatcher::SettleBlocking(Client& client) {
+void Dispatcher::SettleBlocking(Client& client, std::span<const std::string_view> args) {
   std::optional<BlockRequest> request = client.TakeBlockRequest();
-  BlockingRegistry& registry = server_->blocking();
-  if (request) {
-    registry.Block(client.id(), thread_, client.db(), *request);
-    if (!client.blocked()) client.SetBlocked(request->deadline_ms);
-  } else if (client.blocked()) {
-    // The re-run was served: leave the line and let the next client try the key.
-    registry.Unblock(client.id(), /*pass_on=*/true);
-    client.ClearBlocked();
+  if (!request) return;
+  client.SetBlocked(request->deadline_ms);
+  server_->blocking().Block(&client, thread_, client.db(), args, *request);
+}
+
+bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {
+  const Command* cmd = server_->commands().Find(args[0]);  // it ran before: known and well formed
+  store::LockSet& locks = thread_->locks();
+  key_indexes_scratch_.clear();
+  cmd->FindKeys(args, &key_indexes_scratch_);
+  for (int i : key_indexes_scratch_) locks.Add(client.db(), args[static_cast<size_t>(i)]);
+  ByteBuffer out;
+  resp::ReplyBuilder builder(&out);
+  builder.set_protocol(client.protocol());
+  const int64_t start = MonotonicUs();
+  locks.Lock();
+  CommandContext ctx(*server_, client, builder, *cmd, args);
+  cmd->handler(ctx);
+  const bool again = client.TakeBlockRequest().has_value();
+  locks.Unlock();
+  if (again) return false;
+  // The call was counted when it blocked: Redis counts a blocking command once, however it ends.
+  CommandCounters& per = LocalRequestCounters().per_command[cmd->id];
+  per.usec.Add(static_cast<uint64_t>(MonotonicUs() - start));
+  if (builder.errors() > 0) {
+    per.failed_calls.Add();
+    LocalRequestCounters().error_replies.Add(builder.errors());
   }
+  reply->assign(out.data(), out.size());
+  return true;
 }
 
 }  // namespace strata::server

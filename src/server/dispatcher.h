@@ -4,6 +4,7 @@
 #define STRATA_SERVER_DISPATCHER_H_
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,9 +54,13 @@ class Dispatcher {
   // nullptr; otherwise returns the command to run.
   const Command* Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) const;
 
-  // After a handler ran, with its locks still held: registers a requested block, or ends the
-  // block of a client whose re-run was served.
-  void SettleBlocking(Client& client);
+  // After a handler ran, with its locks still held: registers the block the handler asked for.
+  void SettleBlocking(Client& client, std::span<const std::string_view> args);
+
+  // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another
+  // connection, maybe on another thread) under its keys' locks, its reply written to *reply.
+  // Returns false if it found nothing and asked to block again.
+  bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
 
   Server* server_;
   IoThread* thread_;

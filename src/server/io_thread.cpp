@@ -165,10 +165,10 @@ void IoThread::RemoveConnection(Connection* conn) {
   if (shutting_down_ && client_count_ == 0) FinishShutdown();
 }
 
-void IoThread::WakeBlockedClient(IoThread* thread, uint64_t id) {
-  thread->Post([thread, id] {
+void IoThread::DeliverServedReply(IoThread* thread, uint64_t id, std::string reply) {
+  thread->Post([thread, id, reply = std::move(reply)] {
     auto it = thread->by_id_.find(id);
-    if (it != thread->by_id_.end()) it->second->RetryBlocked();
+    if (it != thread->by_id_.end()) it->second->DeliverServed(reply);
   });
 }
 

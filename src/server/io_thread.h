@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -51,9 +52,9 @@ class IoThread {
   // Closes the connections whose Client::kill_requested() is set. Thread-safe (posts the work).
   void SweepKilledClients();
 
-  // BlockingRegistry callbacks: re-run the command of blocked client `id` on `thread`, or end its
-  // block with `reason`. Thread-safe (they post to `thread`).
-  static void WakeBlockedClient(IoThread* thread, uint64_t id);
+  // BlockingRegistry callbacks: hand blocked client `id` on `thread` the reply it was served, or
+  // end its block with `reason`. Thread-safe (they post to `thread`).
+  static void DeliverServedReply(IoThread* thread, uint64_t id, std::string reply);
   static void UnblockClient(IoThread* thread, uint64_t id, UnblockReason reason);
 
   // Calls f(const Client&) for each of this thread's clients, under the client-list lock.
