@@ -242,7 +242,8 @@ void RunBitfield(CommandContext& ctx, bool read_only) {
 }
 
 // BITFIELD key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value |
-//   INCRBY encoding offset increment> [GET encoding offset | ...] ...]
+//   INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>]
+//   <SET encoding offset value | INCRBY encoding offset increment> ...]]
 void CmdBitfield(CommandContext& ctx) { RunBitfield(ctx, /*read_only=*/false); }
 
 // BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]

@@ -102,7 +102,7 @@ void CmdClientInfo(CommandContext& ctx) {
   ctx.reply.Verbatim(line);
 }
 
-// CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]
+// CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
 void CmdClientList(CommandContext& ctx) {
   bool by_type = false;
   ClientType type = ClientType::kNormal;
@@ -157,9 +157,11 @@ void CmdClientList(CommandContext& ctx) {
   ctx.reply.Verbatim(out);
 }
 
-// CLIENT KILL ip:port
-// CLIENT KILL [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username]
-//   [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO] [...]
+// CLIENT KILL <ip:port | <ID client-id | TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB> |
+//   USER username | ADDR ip:port | LADDR ip:port | SKIPME <YES | NO> [ID client-id |
+//   TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB> | USER username | ADDR ip:port |
+//   LADDR ip:port | SKIPME <YES | NO> ...]>>
+// The first form (one address) is the old one: it replies OK and may kill the caller.
 void CmdClientKill(CommandContext& ctx) {
   std::string_view addr;
   std::string_view laddr;
@@ -247,7 +249,7 @@ void CmdClientKill(CommandContext& ctx) {
   if (kill_self) ctx.client.set_close_after_reply();
 }
 
-// CLIENT NO-EVICT ON | OFF
+// CLIENT NO-EVICT <ON | OFF>
 void CmdClientNoEvict(CommandContext& ctx) {
   if (ArgIs(ctx, 2, "ON")) {
     ctx.client.set_no_evict(true);
@@ -260,7 +262,7 @@ void CmdClientNoEvict(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// CLIENT REPLY ON | OFF | SKIP
+// CLIENT REPLY <ON | OFF | SKIP>
 void CmdClientReply(CommandContext& ctx) {
   using Mode = Client::ReplyMode;
   if (ArgIs(ctx, 2, "ON")) {

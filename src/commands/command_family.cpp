@@ -1,8 +1,9 @@
 // COMMAND and its subcommands: COUNT, INFO, LIST, DOCS, GETKEYS, GETKEYSANDFLAGS, HELP.
 //
-// Replies are built from the command table (what Strata runs: arity, flags, key positions, ACL
-// categories) and from Redis's documentation of the command (server/command_docs.h: summary,
-// arguments, tips, key specifications), in Redis 7.0's layout.
+// Replies are built from Strata's own material, in Redis 7.0's layout: the command table (arity,
+// flags, key positions, ACL categories, summary), the key specs derived from it
+// (server/command_docs.h) and the arguments parsed from each handler's syntax comment
+// (server/command_syntax.h).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -18,17 +19,8 @@ namespace strata::commands {
 namespace {
 
 using server::Command;
-using server::CommandDoc;
-using server::DocArg;
-using server::DocKeySpec;
-
-// The command named `name`: "get", or "config|get" for a subcommand (any case); nullptr if none.
-const Command* FindByFullName(const server::CommandTable& table, std::string_view name) {
-  const size_t bar = name.find('|');
-  const Command* cmd = table.Find(name.substr(0, bar));
-  if (cmd == nullptr || bar == std::string_view::npos) return cmd;
-  return server::CommandTable::FindSubcommand(*cmd, name.substr(bar + 1));
-}
+using server::KeySpec;
+using server::SyntaxArg;
 
 // Whether COMMAND INFO shows `flag`. Redis hides may_replicate.
 bool ShownFlag(std::string_view flag) { return flag != "may_replicate"; }
@@ -57,75 +49,66 @@ void ReplyCategories(CommandContext& ctx, const Command& cmd) {
   }
 }
 
-void ReplyWordSet(CommandContext& ctx, std::string_view words, bool as_status) {
-  ctx.reply.SetHeader(server::CountWords(words));
-  server::ForEachWord(words, [&](std::string_view w) {
-    if (as_status) {
-      ctx.reply.Simple(w);
-    } else {
-      ctx.reply.Bulk(w);
-    }
-  });
+// A set of status words ("RW", "access" ...), as Redis writes flags.
+void ReplyFlagSet(CommandContext& ctx, std::span<const std::string_view> words) {
+  ctx.reply.SetHeader(words.size());
+  for (std::string_view w : words) ctx.reply.Simple(w);
 }
 
-void ReplyKeySpec(CommandContext& ctx, const DocKeySpec& spec) {
+void ReplyKeySpec(CommandContext& ctx, const KeySpec& spec) {
   resp::ReplyBuilder& r = ctx.reply;
-  r.MapHeader(spec.notes.empty() ? 3 : 4);
-  if (!spec.notes.empty()) {
-    r.Bulk("notes");
-    r.Bulk(spec.notes);
-  }
+  const bool known = spec.find != KeySpec::Find::kUnknown;
+  r.MapHeader(3);
   r.Bulk("flags");
-  ReplyWordSet(ctx, spec.flags, /*as_status=*/true);
+  ReplyFlagSet(ctx, spec.flags);
   r.Bulk("begin_search");
   r.MapHeader(2);
   r.Bulk("type");
-  r.Bulk(spec.begin_type);
+  r.Bulk(known ? "index" : "unknown");
   r.Bulk("spec");
-  if (spec.begin_type == "index") {
+  if (known) {
     r.MapHeader(1);
     r.Bulk("index");
     r.Integer(spec.begin_index);
-  } else if (spec.begin_type == "keyword") {
-    r.MapHeader(2);
-    r.Bulk("keyword");
-    r.Bulk(spec.keyword);
-    r.Bulk("startfrom");
-    r.Integer(spec.startfrom);
   } else {
     r.MapHeader(0);
   }
   r.Bulk("find_keys");
   r.MapHeader(2);
   r.Bulk("type");
-  r.Bulk(spec.find_type);
-  r.Bulk("spec");
-  static constexpr std::string_view kRange[] = {"lastkey", "keystep", "limit"};
-  static constexpr std::string_view kKeynum[] = {"keynumidx", "firstkey", "keystep"};
-  const std::string_view* names = spec.find_type == "range" ? kRange : spec.find_type == "keynum" ? kKeynum : nullptr;
-  r.MapHeader(names == nullptr ? 0 : 3);
-  for (int i = 0; names != nullptr && i < 3; ++i) {
-    r.Bulk(names[i]);
-    r.Integer(spec.find[i]);
+  switch (spec.find) {
+    case KeySpec::Find::kRange:
+      r.Bulk("range");
+      r.Bulk("spec");
+      r.MapHeader(3);
+      r.Bulk("lastkey");
+      r.Integer(spec.last_key);
+      r.Bulk("keystep");
+      r.Integer(spec.key_step);
+      r.Bulk("limit");
+      r.Integer(0);
+      break;
+    case KeySpec::Find::kKeynum:
+      // The count is at the begin index, the keys follow it one by one.
+      r.Bulk("keynum");
+      r.Bulk("spec");
+      r.MapHeader(3);
+      r.Bulk("keynumidx");
+      r.Integer(0);
+      r.Bulk("firstkey");
+      r.Integer(1);
+      r.Bulk("keystep");
+      r.Integer(1);
+      break;
+    case KeySpec::Find::kUnknown:
+      r.Bulk("unknown");
+      r.Bulk("spec");
+      r.MapHeader(0);
+      break;
   }
 }
 
-// The key spec of a command Redis does not document: one range over the table's key positions,
-// read-only or read-write as the command's flags say.
-DocKeySpec DerivedKeySpec(const Command& cmd) {
-  DocKeySpec spec{};
-  spec.flags = cmd.has(server::kCmdWrite) ? "RW update" : "RO access";
-  spec.begin_type = "index";
-  spec.begin_index = cmd.first_key;
-  spec.find_type = "range";
-  spec.find[0] = cmd.last_key >= 0 ? cmd.last_key - cmd.first_key : cmd.last_key;
-  spec.find[1] = cmd.key_step;
-  spec.find[2] = 0;
-  return spec;
-}
-
 void ReplyCommandInfo(CommandContext& ctx, const Command& cmd) {
-  const CommandDoc* doc = server::FindCommandDoc(cmd.name);
   resp::ReplyBuilder& r = ctx.reply;
   r.ArrayHeader(10);
   r.Bulk(cmd.name);
@@ -135,16 +118,10 @@ void ReplyCommandInfo(CommandContext& ctx, const Command& cmd) {
   r.Integer(cmd.last_key);
   r.Integer(cmd.key_step);
   ReplyCategories(ctx, cmd);
-  ReplyWordSet(ctx, doc != nullptr ? doc->tips : std::string_view(), /*as_status=*/false);
-  if (doc != nullptr) {
-    r.SetHeader(doc->key_specs().size());
-    for (const DocKeySpec& spec : doc->key_specs()) ReplyKeySpec(ctx, spec);
-  } else if (cmd.first_key > 0) {
-    r.SetHeader(1);
-    ReplyKeySpec(ctx, DerivedKeySpec(cmd));
-  } else {
-    r.SetHeader(0);
-  }
+  r.SetHeader(0);  // tips: Strata documents none
+  const std::vector<KeySpec> specs = server::KeySpecs(cmd);
+  r.SetHeader(specs.size());
+  for (const KeySpec& spec : specs) ReplyKeySpec(ctx, spec);
   // Redis writes an empty set for a command without subcommands, an array otherwise.
   if (cmd.subcommands.empty()) {
     r.SetHeader(0);
@@ -154,17 +131,19 @@ void ReplyCommandInfo(CommandContext& ctx, const Command& cmd) {
   }
 }
 
-void ReplyDocArgs(CommandContext& ctx, std::span<const DocArg> args) {
+void ReplyDocArgs(CommandContext& ctx, const std::vector<SyntaxArg>& args) {
   resp::ReplyBuilder& r = ctx.reply;
   r.ArrayHeader(args.size());
-  for (const DocArg& a : args) {
-    const size_t pairs = 2 + (a.key_spec_index >= 0) + !a.token.empty() + !a.since.empty() +
-                         !a.deprecated_since.empty() + !a.flags.empty() + (a.children > 0);
-    r.MapHeader(pairs);
+  for (const SyntaxArg& a : args) {
+    std::vector<std::string_view> flags;
+    if (a.optional) flags.push_back("optional");
+    if (a.multiple) flags.push_back("multiple");
+    if (a.multiple_token) flags.push_back("multiple_token");
+    r.MapHeader(2 + (a.key_spec_index >= 0) + !a.token.empty() + !flags.empty() + !a.children.empty());
     r.Bulk("name");
     r.Bulk(a.name);
     r.Bulk("type");
-    r.Bulk(a.type);
+    r.Bulk(server::ArgTypeName(a.type));
     if (a.key_spec_index >= 0) {
       r.Bulk("key_spec_index");
       r.Integer(a.key_spec_index);
@@ -173,76 +152,31 @@ void ReplyDocArgs(CommandContext& ctx, std::span<const DocArg> args) {
       r.Bulk("token");
       r.Bulk(a.token);
     }
-    if (!a.since.empty()) {
-      r.Bulk("since");
-      r.Bulk(a.since);
-    }
-    if (!a.deprecated_since.empty()) {
-      r.Bulk("deprecated_since");
-      r.Bulk(a.deprecated_since);
-    }
-    if (!a.flags.empty()) {
+    if (!flags.empty()) {
       r.Bulk("flags");
-      ReplyWordSet(ctx, a.flags, /*as_status=*/true);
+      ReplyFlagSet(ctx, flags);
     }
-    if (a.children > 0) {
+    if (!a.children.empty()) {
       r.Bulk("arguments");
-      ReplyDocArgs(ctx, server::ChildArgs(a));
+      ReplyDocArgs(ctx, a.children);
     }
   }
 }
 
+// Redis's COMMAND DOCS fields for `cmd`, less those Strata has no material for (complexity,
+// history, per-argument "since").
 void ReplyCommandDocs(CommandContext& ctx, const Command& cmd) {
-  const CommandDoc* doc = server::FindCommandDoc(cmd.name);
   resp::ReplyBuilder& r = ctx.reply;
-  if (doc == nullptr) {
-    r.MapHeader(3 + !cmd.subcommands.empty());
-    r.Bulk("summary");
-    r.Bulk(cmd.summary);
-    r.Bulk("since");
-    r.Bulk(cmd.since);
-    r.Bulk("group");
-    r.Bulk(cmd.group);
-  } else {
-    const size_t pairs = 3 + !doc->complexity.empty() + !doc->doc_flags.empty() + !doc->deprecated_since.empty() +
-                         !doc->replaced_by.empty() + (doc->history_count > 0) + (doc->arg_count > 0) +
-                         !cmd.subcommands.empty();
-    r.MapHeader(pairs);
-    r.Bulk("summary");
-    r.Bulk(doc->summary);
-    r.Bulk("since");
-    r.Bulk(doc->since);
-    r.Bulk("group");
-    r.Bulk(doc->group);
-    if (!doc->complexity.empty()) {
-      r.Bulk("complexity");
-      r.Bulk(doc->complexity);
-    }
-    if (!doc->doc_flags.empty()) {
-      r.Bulk("doc_flags");
-      ReplyWordSet(ctx, doc->doc_flags, /*as_status=*/true);
-    }
-    if (!doc->deprecated_since.empty()) {
-      r.Bulk("deprecated_since");
-      r.Bulk(doc->deprecated_since);
-    }
-    if (!doc->replaced_by.empty()) {
-      r.Bulk("replaced_by");
-      r.Bulk(doc->replaced_by);
-    }
-    if (doc->history_count > 0) {
-      r.Bulk("history");
-      r.SetHeader(doc->history().size());  // a set in RESP3, as Redis writes it
-      for (const server::DocHistory& h : doc->history()) {
-        r.ArrayHeader(2);
-        r.Bulk(h.version);
-        r.Bulk(h.description);
-      }
-    }
-    if (doc->arg_count > 0) {
-      r.Bulk("arguments");
-      ReplyDocArgs(ctx, doc->args());
-    }
+  r.MapHeader(3 + !cmd.args.empty() + !cmd.subcommands.empty());
+  r.Bulk("summary");
+  r.Bulk(cmd.summary);
+  r.Bulk("since");
+  r.Bulk(cmd.since);
+  r.Bulk("group");
+  r.Bulk(cmd.group);
+  if (!cmd.args.empty()) {
+    r.Bulk("arguments");
+    ReplyDocArgs(ctx, cmd.args);
   }
   if (!cmd.subcommands.empty()) {
     r.Bulk("subcommands");
@@ -274,7 +208,7 @@ void CmdCommandInfo(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    const Command* cmd = FindByFullName(ctx.server.commands(), ctx.arg(i));
+    const Command* cmd = ctx.server.commands().FindByFullName(ctx.arg(i));
     if (cmd == nullptr) {
       ctx.reply.Null();
     } else {
@@ -290,7 +224,7 @@ void CmdCommandDocs(CommandContext& ctx) {
     found = ctx.server.commands().top_level();
   } else {
     for (size_t i = 2; i < ctx.argc(); ++i) {
-      const Command* cmd = FindByFullName(ctx.server.commands(), ctx.arg(i));
+      const Command* cmd = ctx.server.commands().FindByFullName(ctx.arg(i));
       if (cmd != nullptr) found.push_back(cmd);
     }
   }
@@ -308,7 +242,7 @@ void ListCommand(const Command& cmd, F&& keep, std::vector<std::string_view>* na
   for (const Command* sub : cmd.subcommands) ListCommand(*sub, keep, names);
 }
 
-// COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]
+// COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]
 void CmdCommandList(CommandContext& ctx) {
   enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
   std::string_view arg;
@@ -374,66 +308,18 @@ const Command* CommandForGetKeys(CommandContext& ctx) {
   return cmd;
 }
 
-// The positions the key spec `spec` finds in `args`, with Redis's rules; none when the spec does
-// not apply (a keyword not present, a key count that is not a number).
-std::vector<int> SpecPositions(const DocKeySpec& spec, std::span<const std::string_view> args) {
-  const int argc = static_cast<int>(args.size());
-  int first = 0;
-  if (spec.begin_type == "index") {
-    first = spec.begin_index;
-  } else if (spec.begin_type == "keyword") {
-    const bool backwards = spec.startfrom < 0;
-    const int start = backwards ? argc + spec.startfrom : spec.startfrom;
-    const int end = backwards ? 0 : argc - 1;
-    const int step = backwards ? -1 : 1;
-    first = -1;
-    for (int i = start; backwards ? i >= end : i <= end; i += step) {
-      if (i >= 0 && i < argc && EqualsIgnoreCase(args[static_cast<size_t>(i)], spec.keyword)) {
-        first = i + 1;
-        break;
-      }
-    }
-    if (first < 0) return {};
-  } else {
-    return {};
-  }
-  int last;
-  int step;
-  if (spec.find_type == "range") {
-    step = spec.find[1];
-    if (spec.find[0] >= 0) {
-      last = first + spec.find[0];
-    } else if (spec.find[2] == 0) {
-      last = argc + spec.find[0];
-    } else {
-      last = first + ((argc - first) / spec.find[2] + spec.find[0]);
-    }
-  } else if (spec.find_type == "keynum") {
-    step = spec.find[2];
-    const int at = first + spec.find[0];
-    int64_t numkeys;
-    if (at >= argc || !ParseInt64(args[static_cast<size_t>(at)], &numkeys) || numkeys < 0) return {};
-    first += spec.find[1];
-    last = first + static_cast<int>(numkeys) - 1;
-  } else {
-    return {};
-  }
-  std::vector<int> out;
-  for (int i = first; i <= last && step > 0; i += step) {
-    if (i >= 0 && i < argc) out.push_back(i);
-  }
-  return out;
-}
-
-// For the key specs whose flags depend on the arguments ("variable_flags"), the flags these
-// arguments give, as Redis's SET and BITFIELD report them; empty for other commands.
-std::string_view VariableKeyFlags(const Command& cmd, std::span<const std::string_view> args) {
+// For the commands whose key flags depend on the arguments, the flags these arguments give, as
+// Redis's SET and BITFIELD report them; empty for other commands.
+std::span<const std::string_view> VariableKeyFlags(const Command& cmd, std::span<const std::string_view> args) {
+  static constexpr std::string_view kReadWrite[] = {"RW", "access", "update"};
+  static constexpr std::string_view kOverwrite[] = {"OW", "update"};
+  static constexpr std::string_view kReadOnly[] = {"RO", "access"};
   if (cmd.name == "set") {
     // SET ... GET reads the old value.
     for (size_t i = 3; i < args.size(); ++i) {
-      if (EqualsIgnoreCase(args[i], "GET")) return "RW access update";
+      if (EqualsIgnoreCase(args[i], "GET")) return kReadWrite;
     }
-    return "OW update";
+    return kOverwrite;
   }
   if (cmd.name == "bitfield") {
     // Read-only while every operation is a complete GET (or OVERFLOW); anything else may write.
@@ -444,16 +330,16 @@ std::string_view VariableKeyFlags(const Command& cmd, std::span<const std::strin
       } else if (EqualsIgnoreCase(args[i], "OVERFLOW") && more >= 1) {
         i += 1;
       } else {
-        return "RW access update";
+        return kReadWrite;
       }
     }
-    return "RO access";
+    return kReadOnly;
   }
   return {};
 }
 
-// COMMAND GETKEYS command [arg [arg ...]]
-// COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
+// COMMAND GETKEYS and GETKEYSANDFLAGS: the keys of the command in the arguments, and, `with_flags`,
+// how it accesses them.
 void GetKeys(CommandContext& ctx, bool with_flags) {
   const Command* cmd = CommandForGetKeys(ctx);
   if (cmd == nullptr) return;
@@ -469,28 +355,20 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
     for (int i : keys) ctx.reply.Bulk(full[static_cast<size_t>(i)]);
     return;
   }
-  // A key's flags are those of the key spec that finds it.
-  const CommandDoc* doc = server::FindCommandDoc(cmd->name);
-  const DocKeySpec derived = DerivedKeySpec(*cmd);
-  const std::string_view variable = VariableKeyFlags(*cmd, full);
+  // Every key spec of a command has the command's flags (server::KeySpecs).
+  std::span<const std::string_view> flags = VariableKeyFlags(*cmd, full);
+  if (flags.empty()) flags = server::KeyFlags(*cmd);
   for (int i : keys) {
-    std::string_view flags = variable.empty() ? derived.flags : variable;
-    if (doc != nullptr && variable.empty()) {
-      for (const DocKeySpec& spec : doc->key_specs()) {
-        const std::vector<int> found = SpecPositions(spec, full);
-        if (std::find(found.begin(), found.end(), i) != found.end()) {
-          flags = spec.flags;
-          break;
-        }
-      }
-    }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(full[static_cast<size_t>(i)]);
-    ReplyWordSet(ctx, flags, /*as_status=*/true);
+    ReplyFlagSet(ctx, flags);
   }
 }
 
+// COMMAND GETKEYS command [arg [arg ...]]
 void CmdCommandGetKeys(CommandContext& ctx) { GetKeys(ctx, /*with_flags=*/false); }
+
+// COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
 void CmdCommandGetKeysAndFlags(CommandContext& ctx) { GetKeys(ctx, /*with_flags=*/true); }
 
 // COMMAND HELP

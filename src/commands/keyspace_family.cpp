@@ -477,6 +477,8 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
              nullptr, MoveExtraLocks});
   table.Add({"randomkey", 1, "readonly", 0, 0, 0, "@keyspace", CmdRandomkey,
              "Return a random key from the keyspace", "1.0.0"});
+  // Redis documents these four in its "server" group.
+  table.SetGroup("server");
   table.Add({"dbsize", 1, "readonly fast", 0, 0, 0, "@keyspace", CmdDbsize,
              "Return the number of keys in the selected database", "1.0.0"});
   table.Add({"flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushdb,
@@ -485,6 +487,7 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
              "Remove all keys from all databases", "1.0.0"});
   table.Add({"swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", CmdSwapdb, "Swaps two Redis databases",
              "4.0.0"});
+  table.SetGroup("generic");
   table.Add({"keys", 2, "readonly", 0, 0, 0, "@keyspace @dangerous", CmdKeys,
              "Find all keys matching the given pattern", "1.0.0"});
   table.Add({"scan", -2, "readonly", 0, 0, 0, "@keyspace", CmdScan, "Incrementally iterate the keys space",

@@ -464,7 +464,7 @@ void RegisterListFamily(server::CommandTable& table) {
              "Pop an element from a list, push it to another list and return it", "6.2.0"});
   table.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, "@list", CmdRPopLPush,
              "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
-  table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", LMPopKeys});
+  table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", LMPopKeys, nullptr, 1});
   table.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBLPop,
              "Remove and get the first element in a list, or block until one is available", "2.0.0"});
   table.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBRPop,
@@ -476,7 +476,7 @@ void RegisterListFamily(server::CommandTable& table) {
              "Pop an element from a list, push it to another list and return it; or block until one is available",
              "2.2.0"});
   table.Add({"blmpop", -5, "write blocking", 0, 0, 0, "@list", CmdBLMPop,
-             "Pop elements from a list, or block until one is available", "7.0.0", BLMPopKeys});
+             "Pop elements from a list, or block until one is available", "7.0.0", BLMPopKeys, nullptr, 2});
 }
 
 }  // namespace strata::commands

@@ -277,7 +277,7 @@ void RegisterSetFamily(server::CommandTable& table) {
   table.Add({"smove", 4, "write fast", 1, 2, 1, "@set", CmdSMove, "Move a member from one set to another", "1.0.0"});
   table.Add({"sinter", -2, "readonly", 1, -1, 1, "@set", CmdSInter, "Intersect multiple sets", "1.0.0"});
   table.Add({"sintercard", -3, "readonly", 0, 0, 0, "@set", CmdSInterCard,
-             "Intersect multiple sets and return the cardinality of the result", "7.0.0", SInterCardKeys});
+             "Intersect multiple sets and return the cardinality of the result", "7.0.0", SInterCardKeys, nullptr, 1});
   table.Add({"sinterstore", -3, "write denyoom", 1, -1, 1, "@set", CmdSInterStore,
              "Intersect multiple sets and store the resulting set in a key", "1.0.0"});
   table.Add({"sunion", -2, "readonly", 1, -1, 1, "@set", CmdSUnion, "Add multiple sets", "1.0.0"});

@@ -140,10 +140,10 @@ void CmdSortRo(CommandContext& ctx) { SortGeneric(ctx, true); }
 void RegisterSortFamily(server::CommandTable& table) {
   table.SetGroup("generic");
   table.Add({"sort", -2, "write denyoom", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSort,
-             "Sort the elements in a list, set or sorted set", "1.0.0", SortKeys, nullptr, SortLocksDatabase});
+             "Sort the elements in a list, set or sorted set", "1.0.0", SortKeys, nullptr, 0, SortLocksDatabase});
   table.Add({"sort_ro", -2, "readonly", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSortRo,
              "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", SortRoKeys,
-             nullptr, SortRoLocksDatabase});
+             nullptr, 0, SortRoLocksDatabase});
 }
 
 }  // namespace strata::commands

@@ -277,7 +277,7 @@ void CmdStrLen(CommandContext& ctx) {
   ReplyLength(ctx, status == OpStatus::kNoKey ? OpStatus::kOk : status, value.size());
 }
 
-// GETRANGE key start end (and SUBSTR key start end)
+// GETRANGE key start end
 void CmdGetRange(CommandContext& ctx) {
   int64_t start;
   int64_t end;
@@ -291,6 +291,9 @@ void CmdGetRange(CommandContext& ctx) {
   }
   ctx.reply.Bulk(store::Substring(value, start, end));
 }
+
+// SUBSTR key start end
+void CmdSubstr(CommandContext& ctx) { CmdGetRange(ctx); }
 
 // SETRANGE key offset value
 void CmdSetRange(CommandContext& ctx) {
@@ -349,7 +352,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   }
 }
 
-// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
 void CmdLcs(CommandContext& ctx) {
   store::Db db = ctx.db();
   std::string_view a;
@@ -443,7 +446,7 @@ void RegisterStringFamily(server::CommandTable& table) {
              "Get the length of the value stored in a key", "2.2.0"});
   table.Add({"getrange", 4, "readonly", 1, 1, 1, "@string", CmdGetRange,
              "Get a substring of the string stored at a key", "2.4.0"});
-  table.Add({"substr", 4, "readonly", 1, 1, 1, "@string", CmdGetRange,
+  table.Add({"substr", 4, "readonly", 1, 1, 1, "@string", CmdSubstr,
              "Get a substring of the string stored at a key", "1.0.0"});
   table.Add({"setrange", 4, "write denyoom", 1, 1, 1, "@string", CmdSetRange,
              "Overwrite part of a string at key starting at the specified offset", "2.2.0"});

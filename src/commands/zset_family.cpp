@@ -526,7 +526,7 @@ void PopFirst(CommandContext& ctx, size_t keys_at, size_t numkeys, bool max, siz
   }
 }
 
-// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+// ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]
 void CmdZMPop(CommandContext& ctx) {
   size_t numkeys;
   bool max;
@@ -535,7 +535,7 @@ void CmdZMPop(CommandContext& ctx) {
   PopFirst(ctx, 2, numkeys, max, count, /*nested=*/true, nullptr);
 }
 
-// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
+// BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]
 void CmdBZMPop(CommandContext& ctx) {
   size_t numkeys;
   bool max;
@@ -656,16 +656,16 @@ void SetOpGeneric(CommandContext& ctx, store::ZSetOpParams::Op op, bool store) {
   if (!Failed(ctx, status)) ElementWriter(ctx, withscores).All(result);
 }
 
-// ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]
+// ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]
 void CmdZUnion(CommandContext& ctx) { SetOpGeneric(ctx, store::ZSetOpParams::Op::kUnion, false); }
 
-// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]
+// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]
 void CmdZUnionStore(CommandContext& ctx) { SetOpGeneric(ctx, store::ZSetOpParams::Op::kUnion, true); }
 
-// ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX] [WITHSCORES]
+// ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]
 void CmdZInter(CommandContext& ctx) { SetOpGeneric(ctx, store::ZSetOpParams::Op::kInter, false); }
 
-// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM | MIN | MAX]
+// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]
 void CmdZInterStore(CommandContext& ctx) { SetOpGeneric(ctx, store::ZSetOpParams::Op::kInter, true); }
 
 // ZDIFF numkeys key [key ...] [WITHSCORES]
@@ -807,7 +807,7 @@ void RegisterZSetFamily(server::CommandTable& table) {
   table.Add({"zpopmax", -2, "write fast", 1, 1, 1, "@sortedset", CmdZPopMax,
              "Remove and return members with the highest scores in a sorted set", "5.0.0"});
   table.Add({"zmpop", -4, "write", 0, 0, 0, "@sortedset", CmdZMPop,
-             "Remove and return members with scores in a sorted set", "7.0.0", FindNumkeysKeys});
+             "Remove and return members with scores in a sorted set", "7.0.0", FindNumkeysKeys, nullptr, 1});
   table.Add({"bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", CmdBZPopMin,
              "Remove and return the member with the lowest score from one or more sorted sets, or block until one "
              "is available",
@@ -818,26 +818,26 @@ void RegisterZSetFamily(server::CommandTable& table) {
              "5.0.0"});
   table.Add({"bzmpop", -5, "write blocking", 0, 0, 0, "@sortedset", CmdBZMPop,
              "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
-             FindBlockingNumkeysKeys});
+             FindBlockingNumkeysKeys, nullptr, 2});
   table.Add({"zrandmember", -2, "readonly", 1, 1, 1, "@sortedset", CmdZRandMember,
              "Get one or multiple random elements from a sorted set", "6.2.0"});
   table.Add({"zunion", -3, "readonly", 0, 0, 0, "@sortedset", CmdZUnion, "Add multiple sorted sets", "6.2.0",
-             FindNumkeysKeys});
+             FindNumkeysKeys, nullptr, 1});
   table.Add({"zunionstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZUnionStore,
              "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
-             FindStoreNumkeysKeys});
+             FindStoreNumkeysKeys, nullptr, 2});
   table.Add({"zinter", -3, "readonly", 0, 0, 0, "@sortedset", CmdZInter, "Intersect multiple sorted sets", "6.2.0",
-             FindNumkeysKeys});
+             FindNumkeysKeys, nullptr, 1});
   table.Add({"zinterstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZInterStore,
              "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
-             FindStoreNumkeysKeys});
+             FindStoreNumkeysKeys, nullptr, 2});
   table.Add({"zintercard", -3, "readonly", 0, 0, 0, "@sortedset", CmdZInterCard,
-             "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", FindNumkeysKeys});
+             "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", FindNumkeysKeys, nullptr, 1});
   table.Add({"zdiff", -3, "readonly", 0, 0, 0, "@sortedset", CmdZDiff, "Subtract multiple sorted sets", "6.2.0",
-             FindNumkeysKeys});
+             FindNumkeysKeys, nullptr, 1});
   table.Add({"zdiffstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZDiffStore,
              "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
-             FindStoreNumkeysKeys});
+             FindStoreNumkeysKeys, nullptr, 2});
   table.Add({"zscan", -3, "readonly", 1, 1, 1, "@sortedset", CmdZScan,
              "Incrementally iterate sorted sets elements and associated scores", "2.8.0"});
 }

@@ -1,21 +1,36 @@
 #include "server/command_docs.h"
 
-#include <algorithm>
-#include <iterator>
-
 namespace strata::server {
-// Transitional: the documentation table is being rebuilt from Strata's own command syntax; until
-// then COMMAND DOCS and COMMAND INFO answer from the command table alone.
-std::span<const DocHistory> CommandDoc::history() const { return {}; }
-std::span<const DocArg> CommandDoc::args() const { return {}; }
-std::span<const DocKeySpec> CommandDoc::key_specs() const { return {}; }
-std::span<const DocArg> ChildArgs(const DocArg& /*arg*/) { return {}; }
-const CommandDoc* FindCommandDoc(std::string_view /*name*/) { return nullptr; }
+namespace {
 
-size_t CountWords(std::string_view words) {
-  size_t n = 0;
-  ForEachWord(words, [&n](std::string_view) { ++n; });
-  return n;
+constexpr std::string_view kReadWrite[] = {"RW", "access", "update"};
+constexpr std::string_view kReadOnly[] = {"RO", "access"};
+
+}  // namespace
+
+std::span<const std::string_view> KeyFlags(const Command& cmd) {
+  if (cmd.has(kCmdWrite)) return kReadWrite;
+  return kReadOnly;
+}
+
+std::vector<KeySpec> KeySpecs(const Command& cmd) {
+  std::vector<KeySpec> specs;
+  if (cmd.first_key > 0) {
+    KeySpec& range = specs.emplace_back();
+    range.find = KeySpec::Find::kRange;
+    range.begin_index = cmd.first_key;
+    range.last_key = cmd.last_key >= 0 ? cmd.last_key - cmd.first_key : cmd.last_key;
+    range.key_step = cmd.key_step;
+  }
+  if (cmd.key_finder != nullptr) {
+    KeySpec& found = specs.emplace_back();
+    if (cmd.numkeys_index > 0) {
+      found.find = KeySpec::Find::kKeynum;
+      found.begin_index = cmd.numkeys_index;
+    }
+  }
+  for (KeySpec& spec : specs) spec.flags = KeyFlags(cmd);
+  return specs;
 }
 
 }  // namespace strata::server

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/numbers.h"
+#include "server/command_docs.h"
 
 namespace strata::server {
 namespace {
@@ -121,10 +122,14 @@ void CommandTable::Add(const CommandSpec& spec) {
   cmd->key_finder = spec.key_finder;
   cmd->extra_locks = spec.extra_locks;
   cmd->locks_database = spec.locks_database;
+  cmd->numkeys_index = spec.numkeys_index;
   cmd->summary = spec.summary;
   cmd->since = spec.since;
   cmd->group = group_;
   if (spec.arity == 0) Die(name, "arity 0 is not a valid arity");
+  if (spec.numkeys_index < 0 || (spec.numkeys_index > 0 && spec.key_finder == nullptr)) {
+    Die(name, "numkeys_index is for a key_finder that reads a key count");
+  }
   if (spec.first_key == 0) {
     if (spec.last_key != 0 || spec.key_step != 0) Die(name, "a keyless command has last_key and key_step 0");
   } else {
@@ -161,6 +166,60 @@ const Command* CommandTable::FindSubcommand(const Command& container, std::strin
     if (EqualsIgnoreCase(std::string_view(c->name).substr(prefix), sub)) return c;
   }
   return nullptr;
+}
+
+const Command* CommandTable::FindByFullName(std::string_view name) const {
+  const size_t bar = name.find('|');
+  const Command* cmd = Find(name.substr(0, bar));
+  if (cmd == nullptr || bar == std::string_view::npos) return cmd;
+  return FindSubcommand(*cmd, name.substr(bar + 1));
+}
+
+namespace {
+
+// Points each key argument of `args` at the key spec that finds it: keys after a "numkeys"
+// argument at the keynum spec (the last), the others at the first. Counts the keys in `*keys`.
+void AssignKeySpecs(std::vector<SyntaxArg>& args, const std::vector<KeySpec>& specs, bool* after_numkeys,
+                    int* keys) {
+  for (SyntaxArg& arg : args) {
+    if (arg.name == "numkeys") *after_numkeys = true;
+    if (arg.type == ArgType::kKey) {
+      ++*keys;
+      const bool keynum = *after_numkeys && !specs.empty() && specs.back().find == KeySpec::Find::kKeynum;
+      arg.key_spec_index = keynum ? static_cast<int>(specs.size()) - 1 : 0;
+    }
+    AssignKeySpecs(arg.children, specs, after_numkeys, keys);
+  }
+}
+
+}  // namespace
+
+bool CommandTable::SetSyntax(std::string_view name, std::string_view syntax, std::string* error) {
+  auto* cmd = const_cast<Command*>(FindByFullName(name));
+  if (cmd == nullptr || cmd->name != name) {
+    *error = "no such command is registered";
+    return false;
+  }
+  if (!cmd->syntax.empty()) {
+    *error = "a second syntax for it";
+    return false;
+  }
+  const SyntaxContext ctx{cmd->name, cmd->group};
+  std::vector<SyntaxArg> args;
+  const size_t name_words = cmd->container != nullptr ? 2 : 1;
+  if (!ParseCommandSyntax(syntax, name_words, ctx, &args, error)) return false;
+  const std::vector<KeySpec> specs = KeySpecs(*cmd);
+  bool after_numkeys = false;
+  int keys = 0;
+  AssignKeySpecs(args, specs, &after_numkeys, &keys);
+  if ((keys > 0) != !specs.empty()) {
+    *error = keys > 0 ? "the syntax names keys, but the table row has no key positions"
+                      : "the table row has key positions, but the syntax names no key";
+    return false;
+  }
+  cmd->syntax = syntax;
+  cmd->args = std::move(args);
+  return true;
 }
 
 }  // namespace strata::server

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/command_syntax.h"
+
 namespace strata::store {
 class LockSet;
 }
@@ -75,6 +77,7 @@ struct CommandSpec {
   std::string_view since;
   KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move
   ExtraLocks extra_locks = nullptr;
+  int numkeys_index = 0;  // for a key_finder that reads a key count: its position (LMPOP: 1)
   LocksDatabase locks_database = nullptr;
 };
 
@@ -92,9 +95,12 @@ struct Command {
   KeyFinder key_finder = nullptr;
   ExtraLocks extra_locks = nullptr;
   LocksDatabase locks_database = nullptr;
+  int numkeys_index = 0;
   std::string_view summary;
   std::string_view since;
   std::string_view group;
+  std::string_view syntax;       // "SET key value [NX | XX] ...", from the handler's comment
+  std::vector<SyntaxArg> args;   // `syntax` parsed, for COMMAND DOCS
   const Command* container = nullptr;     // set for subcommands
   std::vector<const Command*> subcommands;  // set for containers
 
@@ -132,6 +138,17 @@ class CommandTable {
   const Command* Find(std::string_view name) const;
   // The subcommand `sub` (any case) of `container`, or nullptr.
   static const Command* FindSubcommand(const Command& container, std::string_view sub);
+  // The command named `name`: "get", or "container|sub" for a subcommand (any case); nullptr if
+  // none.
+  const Command* FindByFullName(std::string_view name) const;
+
+  // Attaches `syntax`, the wire syntax of the command `name` (lower case, "config|get"), and its
+  // arguments parsed for COMMAND DOCS, their keys pointed at the command's key specs
+  // (server/command_docs.h). Returns false and says why in `*error` when no such command is
+  // registered, it has a syntax already, the syntax does not parse (server/command_syntax.h), or
+  // it names keys where the table has none or the other way round. Call during registration.
+  // REQUIRES: `syntax` outlives the table.
+  bool SetSyntax(std::string_view name, std::string_view syntax, std::string* error);
 
   // Every top-level command, in registration order.
   const std::vector<const Command*>& top_level() const { return top_level_; }

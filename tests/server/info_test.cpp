@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include "common/error_stats.h"
-#include "server/command_docs.h"
 #include "server/memory_stats.h"
 #include "server/stats.h"
 
@@ -145,36 +144,6 @@ TEST(MemoryStats, FiguresAreConsistent) {
   // The tests link without jemalloc, so glibc's figures and name are used.
   EXPECT_EQ(AllocatorName(), "libc");
   EXPECT_EQ(AllocatorReport(), "Stats not supported for the current allocator");
-}
-
-TEST(CommandDocs, FindsRedisCommandsAndSubcommands) {
-  const CommandDoc* set = FindCommandDoc("set");
-  ASSERT_NE(set, nullptr);
-  EXPECT_EQ(set->summary, "Set the string value of a key");
-  EXPECT_EQ(set->group, "string");
-  EXPECT_EQ(set->complexity, "O(1)");
-  ASSERT_EQ(set->key_specs().size(), 1u);
-  EXPECT_EQ(set->key_specs()[0].flags, "RW access update variable_flags");
-  ASSERT_EQ(set->args().size(), 5u);
-  EXPECT_EQ(set->args()[0].name, "key");
-  EXPECT_EQ(set->args()[0].key_spec_index, 0);
-  EXPECT_EQ(set->args()[2].type, "oneof");
-  ASSERT_EQ(ChildArgs(set->args()[2]).size(), 2u);
-  EXPECT_EQ(ChildArgs(set->args()[2])[1].token, "XX");
-
-  const CommandDoc* get = FindCommandDoc("config|get");
-  ASSERT_NE(get, nullptr);
-  EXPECT_EQ(get->summary, "Get the values of configuration parameters");
-  EXPECT_EQ(FindCommandDoc("nosuch"), nullptr);
-  EXPECT_EQ(FindCommandDoc("SET"), nullptr);  // names are lower case
-}
-
-TEST(ForEachWord, SplitsOnSpaces) {
-  std::vector<std::string_view> words;
-  ForEachWord(" RW  access update ", [&](std::string_view w) { words.push_back(w); });
-  EXPECT_EQ(words, (std::vector<std::string_view>{"RW", "access", "update"}));
-  EXPECT_EQ(CountWords(""), 0u);
-  EXPECT_EQ(CountWords("a b"), 2u);
 }
 
 }  // namespace
