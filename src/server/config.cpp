@@ -56,6 +56,10 @@ const Directive kDirectives[] = {
     {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
      INT64_MAX},
     {ConfigId::kDir, "dir", "", Kind::kText, false, ""},
+    // Snapshots and the append-only file do not exist yet: only the values that turn them off are
+    // accepted (see RefusePersistence).
+    {ConfigId::kSave, "save", "", Kind::kList, false, ""},
+    {ConfigId::kAppendOnly, "appendonly", "", Kind::kBool, false, "no"},
     // 512, not redis.conf's 128: redis-server 7.0's built-in default, what it runs with no config file.
     {ConfigId::kHashMaxListpackEntries, "hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::kInt, false,
      "512", 0, INT64_MAX},
@@ -80,6 +84,23 @@ const Directive* FindDirective(std::string_view name) {
     if (EqualsIgnoreCase(d.name, name) || (!d.alias.empty() && EqualsIgnoreCase(d.alias, name))) return &d;
   }
   return nullptr;
+}
+
+// Whether `save` or `appendonly` is being given a value that asks for persistence, which Strata
+// does not have yet; if so, says so in *error. Accepting the values that turn it off lets
+// redis-server command lines (`--save "" --appendonly no`) and tools that read these directives
+// (redis-benchmark) work unchanged.
+bool RefusePersistence(ConfigId id, bool enables, std::string* error) {
+  if (!enables) return false;
+  if (id == ConfigId::kSave) {
+    *error = "snapshots are not supported yet; only save \"\" is accepted";
+    return true;
+  }
+  if (id == ConfigId::kAppendOnly) {
+    *error = "the append-only file is not supported yet; only appendonly no is accepted";
+    return true;
+  }
+  return false;
 }
 
 std::string DefaultIoThreads() {
@@ -236,6 +257,7 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         i = end + 1;
       }
     }
+    if (RefusePersistence(d->id, !words.empty(), error)) return false;
     // An empty list is valid: `bind` with no address listens on no TCP socket.
     std::lock_guard<std::mutex> lock(text_mu_);
     texts_[static_cast<int>(d->id)] = Join(words);
@@ -257,6 +279,7 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         *error = "argument must be 'yes' or 'no'";
         return false;
       }
+      if (RefusePersistence(d->id, value == 1, error)) return false;
       break;
     case Kind::kInt:
       if (!ParseInt64(arg, &value)) {

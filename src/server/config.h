@@ -39,6 +39,8 @@ enum class ConfigId : int {
   kProtoMaxBulkLen,
   kClientQueryBufferLimit,
   kDir,
+  kSave,
+  kAppendOnly,
   kHashMaxListpackEntries,
   kHashMaxListpackValue,
   kSetMaxIntsetEntries,

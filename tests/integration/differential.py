@@ -275,7 +275,7 @@ def main():
     rport, sport = free_port(), free_port()
     workdir = tempfile.mkdtemp(prefix="strata-diff-")
     redis = start([args.redis, "--port", str(rport), "--save", "", "--appendonly", "no", "--dir", workdir], rport)
-    strata = start([args.strata, "--port", str(sport), "--dir", workdir], sport)
+    strata = start([args.strata, "--port", str(sport), "--save", "", "--appendonly", "no", "--dir", workdir], sport)
     total_passed = total_failed = 0
     try:
         for path in args.scripts:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SORT with BY and GET patterns against concurrent writers to the pattern keys, through the server.
 
-Usage: sort_concurrency.py --strata build-tsan/src/strata-server --port P [--seconds S]
+Usage: sort_concurrency.py --strata build-tsan/src/strata-server [--port P] [--seconds S]
 
 Starts strata-server with several io-threads, then runs, each on its own connection:
   writers   MSET w_i v x_i v (both pattern keys of element i at once), HSET h_i f v g v, DEL of
@@ -11,7 +11,8 @@ Starts strata-server with several io-threads, then runs, each on its own connect
 A SORT that reads pattern keys runs with the whole database locked, so every reply must be a
 snapshot: the two values of each pair are equal, and the BY values come out in order. Build the
 server with -Db_sanitize=thread to have ThreadSanitizer watch the same run. Exits 1 on a bad reply,
-a server that died, or sanitizer reports on its stderr.
+a server that died, or sanitizer reports on its stderr. Ends with "sort_concurrency: 1 passed, 0 failed"
+(or 0 passed, 1 failed): the run is one check.
 """
 import argparse
 import random
@@ -138,9 +139,13 @@ def sorter(port, deadline, seed, problems, counts):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, default=0, help="default: a free port")
     ap.add_argument("--seconds", type=float, default=10)
     opts = ap.parse_args()
+    if not opts.port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            opts.port = s.getsockname()[1]
 
     stderr = tempfile.TemporaryFile()
     proc = subprocess.Popen([opts.strata, "--port", str(opts.port), "--io-threads", "4"],
@@ -176,7 +181,8 @@ def main():
         problems.insert(0, "sanitizer report:\n" + "\n".join(log.splitlines()[:60]))
     for p in problems[:10]:
         print(p)
-    print("sort_concurrency: %d sorts, %d problems" % (counts[0], len(problems)))
+    print("%d sorts checked, %d problems" % (counts[0], len(problems)))
+    print("sort_concurrency: %d passed, %d failed" % ((0, 1) if problems else (1, 0)))
     return 1 if problems else 0
 
 

@@ -562,7 +562,7 @@ def main():
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    print("%d passed, %d failed" % (passed, failed))
+    print("blocking: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
 
