@@ -1,5 +1,6 @@
 #include "commands/command_util.h"
 
+#include <climits>
 #include <cmath>
 #include <string>
 
@@ -23,6 +24,23 @@ void ReplyError(CommandContext& ctx, store::OpStatus status) {
     case OpStatus::kNotDone: break;
   }
   ctx.reply.Error(errors::kSyntax);
+}
+
+IntParse ParseInt32(std::string_view text, int* value) {
+  int64_t v;
+  if (!ParseInt64(text, &v)) return IntParse::kNotInteger;
+  if (v < INT_MIN || v > INT_MAX) return IntParse::kOutOfRange;
+  *value = static_cast<int>(v);
+  return IntParse::kOk;
+}
+
+const char* ParseDbIndex(std::string_view text, int databases, int* db) {
+  switch (ParseInt32(text, db)) {
+    case IntParse::kNotInteger: return errors::kNotInteger;
+    case IntParse::kOutOfRange: return errors::kIntOutOfRange;
+    case IntParse::kOk: break;
+  }
+  return *db < 0 || *db >= databases ? errors::kDbIndexOutOfRange : nullptr;
 }
 
 bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value) {

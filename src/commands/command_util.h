@@ -23,6 +23,14 @@ void ReplyError(CommandContext& ctx, store::OpStatus status);
 // "ERR value is not an integer or out of range" and returns false.
 bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value);
 
+// Reads `text` as a C int the way Redis's getIntFromObjectOrReply does.
+enum class IntParse { kOk, kNotInteger, kOutOfRange };
+IntParse ParseInt32(std::string_view text, int* value);
+
+// Reads `text` as the index of a database below `databases`, as SELECT, MOVE and COPY ... DB do.
+// Returns nullptr, or the error text to reply.
+const char* ParseDbIndex(std::string_view text, int databases, int* db);
+
 // Parses argument `i` as a double; on failure replies "ERR value is not a valid float".
 bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);
 

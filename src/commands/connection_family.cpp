@@ -50,13 +50,12 @@ void CmdQuit(CommandContext& ctx) {
 
 // SELECT index
 void CmdSelect(CommandContext& ctx) {
-  int64_t index;
-  if (!ParseIntArg(ctx, 1, &index)) return;
-  if (index < 0 || index >= ctx.server.keyspace().databases()) {
-    ctx.reply.Error(errors::kDbIndexOutOfRange);
+  int index;
+  if (const char* error = ParseDbIndex(ctx.arg(1), ctx.server.keyspace().databases(), &index)) {
+    ctx.reply.Error(error);
     return;
   }
-  ctx.client.set_db(static_cast<int>(index));
+  ctx.client.set_db(index);
   ctx.reply.Ok();
 }
 

@@ -38,27 +38,6 @@ constexpr std::string_view kObjectHelp[] = {
     "    Prints this help.",
 };
 
-// Reads `text` as a C int the way Redis's getIntFromObjectOrReply does.
-enum class IntParse { kOk, kNotInteger, kOutOfRange };
-IntParse ParseInt32(std::string_view text, int* value) {
-  int64_t v;
-  if (!ParseInt64(text, &v)) return IntParse::kNotInteger;
-  if (v < INT_MIN || v > INT_MAX) return IntParse::kOutOfRange;
-  *value = static_cast<int>(v);
-  return IntParse::kOk;
-}
-
-// Reads `text` as the index of a database below `databases`, as MOVE and COPY ... DB do.
-// Returns nullptr, or the error text to reply.
-const char* ParseDbIndex(std::string_view text, int databases, int* db) {
-  switch (ParseInt32(text, db)) {
-    case IntParse::kNotInteger: return errors::kNotInteger;
-    case IntParse::kOutOfRange: return errors::kIntOutOfRange;
-    case IntParse::kOk: break;
-  }
-  return *db < 0 || *db >= databases ? errors::kDbIndexOutOfRange : nullptr;
-}
-
 // Reads COPY's options (args[3] on) in order, as Redis does, so the first bad one decides the
 // error. On success returns nullptr and sets *replace and *db (the last DB given, or -1);
 // otherwise returns the error text. `databases` bounds the DB option.

@@ -91,6 +91,12 @@ def bigkeys_summary(output):
     return summary.strip()
 
 
+def memkeys_summary(output):
+    """What --memkeys says of each type that does not depend on MEMORY USAGE's figures, which
+    differ by design: how many keys of each type there are ("2 sets")."""
+    return "\n".join(line.split(" with ")[0] for line in bigkeys_summary(output).splitlines() if " with " in line)
+
+
 # (name, redis-cli arguments, stdin, how to compare, what the output itself must contain)
 STEPS = [
     ("set via args", ["set", "a1", "v1"], None, None, "OK"),
@@ -110,9 +116,12 @@ STEPS = [
     ("select db with -n", ["-n", "1", "set", "indb1", "y"], None, None, "OK"),
     ("dbsize", ["dbsize"], None, None, "7"),
     ("dbsize of db 1", ["-n", "1", "dbsize"], None, None, "1"),
+    ("one key of each collection type", [],
+     b"rpush lst a b c\nhset hsh f v g w\nsadd st 1 2 3\nsadd sst x y\nzadd zs 1 a 2 b 3 c\n", None, "3"),
     ("--scan --pattern 'a*'", ["--scan", "--pattern", "a*"], None, "sorted", "abc"),
     ("--scan of every key", ["--scan"], None, "sorted", "spaced key"),
-    ("--bigkeys", ["--bigkeys"], None, bigkeys_summary, "Biggest string found '\"big\"' has 5000 bytes"),
+    ("--bigkeys over every type", ["--bigkeys"], None, bigkeys_summary, "Biggest   zset found '\"zs\"' has 3 members"),
+    ("--memkeys", ["--memkeys"], None, memkeys_summary, "zsets with"),
     ("help set", ["help", "set"], None, None, "key value [NX|XX]"),
     ("help @string", ["help", "@string"], None, None, "GETRANGE"),
 ]
