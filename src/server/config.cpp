@@ -86,6 +86,12 @@ const Directive* FindDirective(std::string_view name) {
   return nullptr;
 }
 
+// The listening sockets are opened once, at start-up; a new port or bind list needs a restart.
+// Redis reopens them on CONFIG SET; until Strata does, it refuses the change rather than accept
+// a value it would not apply.
+constexpr char kListenersAtStartup[] =
+    "changing the listening port or addresses at run time is not supported yet; restart with the new value";
+
 // Whether `save` or `appendonly` is being given a value that asks for persistence, which Strata
 // does not have yet; if so, says so in *error. Accepting the values that turn it off lets
 // redis-server command lines (`--save "" --appendonly no`) and tools that read these directives
@@ -258,9 +264,14 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
       }
     }
     if (RefusePersistence(d->id, !words.empty(), error)) return false;
+    std::string joined = Join(words);
+    if (!at_startup && d->id == ConfigId::kBind && joined != Text(ConfigId::kBind)) {
+      *error = kListenersAtStartup;
+      return false;
+    }
     // An empty list is valid: `bind` with no address listens on no TCP socket.
     std::lock_guard<std::mutex> lock(text_mu_);
-    texts_[static_cast<int>(d->id)] = Join(words);
+    texts_[static_cast<int>(d->id)] = std::move(joined);
     return true;
   }
   if (args.size() != 1) {
@@ -339,6 +350,10 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
   }
   // Redis accepts any non-negative hz and clamps it to what its timers can do.
   if (d->id == ConfigId::kHz) value = value < 1 ? 1 : (value > 500 ? 500 : value);
+  if (!at_startup && d->id == ConfigId::kPort && value != Int(ConfigId::kPort)) {
+    *error = kListenersAtStartup;
+    return false;
+  }
   ints_[static_cast<int>(d->id)].store(value, std::memory_order_relaxed);
   return true;
 }

@@ -335,6 +335,13 @@ TEST(ConfigSet, ValueErrors) {
   EXPECT_EQ(set("client-query-buffer-limit", "lots"),
             "ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be a "
             "memory value");
+  // The listeners are opened at start-up only: a new port or bind list is refused, the same accepted.
+  EXPECT_EQ(set("port", "6379"), "");
+  EXPECT_EQ(set("port", "7000"),
+            "ERR CONFIG SET failed (possibly related to argument 'port') - changing the listening port or addresses "
+            "at run time is not supported yet; restart with the new value");
+  EXPECT_EQ(set("bind", "127.0.0.1 -::1"), "");
+  EXPECT_NE(set("bind", "0.0.0.0"), "");
   // hz is clamped to what the timers can do, as Redis clamps it.
   EXPECT_EQ(set("hz", "1000"), "");
   EXPECT_EQ(config.Int(ConfigId::kHz), 500);
@@ -364,9 +371,11 @@ TEST(ConfigGet, PatternsAliasesAndSpelling) {
 TEST(ConfigRewrite, KeepsTheFileAndUpdatesValues) {
   Config config;
   const std::pair<std::string, std::string> pairs[] = {
-      {"port", "7001"}, {"maxclients", "100"}, {"proto-max-bulk-len", "2mb"}, {"requirepass", "a b\"c"},
+      {"maxclients", "100"}, {"proto-max-bulk-len", "2mb"}, {"requirepass", "a b\"c"},
       {"hash-max-listpack-entries", "100"}, {"client-query-buffer-limit", "5000000"}};
   std::string error;
+  const std::string port[] = {"7001"};  // as the command line sets it: the port is fixed at start-up
+  ASSERT_TRUE(config.Set("port", port, /*at_startup=*/true, &error)) << error;
   ASSERT_TRUE(config.SetMany(pairs, &error)) << error;
   const std::string old_text =
       "# my comment\n"
