@@ -1,5 +1,7 @@
-"""Helpers shared by the side-by-side benchmarks: start servers, read /proc, load keys."""
+"""Helpers shared by the side-by-side benchmarks: start servers, read /proc, talk RESP, load keys."""
+import itertools
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -15,21 +17,27 @@ def free_port():
 
 
 class ServerProc:
-    """A redis-server or strata-server process on a free port, with an empty working directory."""
+    """A redis-server or strata-server process on `port` (default: a free one), with an empty
+    working directory of its own that stop() removes. env: its environment (default: ours)."""
 
-    def __init__(self, name, argv):
+    def __init__(self, name, argv, port=0, env=None):
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="bench-%s-" % name)
         self.proc = subprocess.Popen(argv + ["--port", str(self.port), "--dir", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
+                if self.proc.poll() is not None:
+                    break
                 time.sleep(0.05)
-        raise RuntimeError("%s did not start" % name)
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        raise RuntimeError("%s did not start: %s" % (name, " ".join(argv)))
 
     def cpu_seconds(self):
         """User + system CPU seconds of the process (all threads), from /proc/PID/stat."""
@@ -39,18 +47,27 @@ class ServerProc:
         return (int(fields[11]) + int(fields[12])) / ticks
 
     def rss_bytes(self):
+        """The process's resident set size (VmRSS)."""
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
-        return 0
+        raise RuntimeError("no VmRSS for pid %d" % self.proc.pid)
 
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_server(name, binary, port=0, env=None):
+    """ServerProc for `name` "redis" (redis-server with persistence off) or "strata"."""
+    argv = [binary, "--save", "", "--appendonly", "no"] if name == "redis" else [binary]
+    return ServerProc(name, argv, port, env)
 
 
 def encode(*args):
+    """A command as a RESP array of bulk strings; arguments may be bytes, str or numbers."""
     out = [b"*%d\r\n" % len(args)]
     for a in args:
         a = a if isinstance(a, bytes) else str(a).encode()
@@ -58,37 +75,67 @@ def encode(*args):
     return b"".join(out)
 
 
+class ReplyError(RuntimeError):
+    """An error reply; its text is the reply without the leading '-'."""
+
+
+class Client:
+    """One RESP2 connection to 127.0.0.1:port."""
+
+    def __init__(self, port, timeout=60):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.file = self.sock.makefile("rb")
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def read(self):
+        """Reads one reply: bytes for simple strings, integers and bulk strings, a list for an
+        array, None for a null. Raises ReplyError for an error reply."""
+        line = self.file.readline()
+        if not line.endswith(b"\r\n"):
+            raise ConnectionError("server closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind in (b"+", b":"):
+            return rest
+        if kind == b"-":
+            raise ReplyError(rest.decode(errors="replace"))
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self.file.read(n + 2)[:-2]
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RuntimeError("unexpected reply %r" % line)
+
+    def call(self, *args):
+        self.send(encode(*args))
+        return self.read()
+
+    def pipeline(self, commands, batch=1000):
+        """Sends the encoded commands (any iterable) `batch` at a time, reading (and discarding)
+        the replies of each batch before sending the next. Raises ReplyError on an error reply."""
+        commands = iter(commands)
+        while True:
+            chunk = list(itertools.islice(commands, batch))
+            if not chunk:
+                return
+            self.send(b"".join(chunk))
+            for _ in chunk:
+                self.read()
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
 def pipeline(port, commands, batch=1000):
-    """Sends the encoded commands in batches and reads (and discards) one reply line per command.
-
-    Only for commands with one-line replies (+OK, :n)."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    pending = b""
-    for start in range(0, len(commands), batch):
-        chunk = commands[start:start + batch]
-        sock.sendall(b"".join(chunk))
-        need = len(chunk)
-        while need:
-            data = sock.recv(1 << 20)
-            if not data:
-                raise RuntimeError("connection closed")
-            pending += data
-            lines = pending.count(b"\r\n")
-            if lines >= need:
-                # Keep whatever belongs to later replies (cannot happen with one batch in flight).
-                pending = b""
-                need = 0
-    sock.close()
-
-
-def command(port, *args):
-    """Sends one command and returns the raw reply bytes (enough for INFO/DBSIZE-sized replies)."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.sendall(encode(*args))
-    time.sleep(0.05)
-    data = sock.recv(1 << 20)
-    sock.close()
-    return data
+    """Client.pipeline on a connection of its own, closed before returning."""
+    client = Client(port)
+    try:
+        client.pipeline(commands, batch)
+    finally:
+        client.close()
 
 
 def median(values):

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from common import ServerProc, encode, median, pipeline
+from common import encode, median, pipeline, start_server
 
 CASES = [
     # (label, redis-benchmark arguments)
@@ -81,8 +81,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000)
     args = ap.parse_args()
 
-    servers = {"redis": ServerProc("redis", [args.redis, "--save", "", "--appendonly", "no"]),
-               "strata": ServerProc("strata", [args.strata])}
+    servers = {name: start_server(name, binary) for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:
         print("%-20s %14s %14s %7s %14s %14s %7s" % ("case", "redis rps", "strata rps", "ratio",
                                                       "redis cpu/Mop", "strata cpu/Mop", "ratio"))
@@ -103,8 +102,7 @@ def main():
             s.stop()
 
     # Memory on fresh servers, so the benchmark's keys do not count.
-    servers = {"redis": ServerProc("redis", [args.redis, "--save", "", "--appendonly", "no"]),
-               "strata": ServerProc("strata", [args.strata])}
+    servers = {name: start_server(name, binary) for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:
         per_key = {name: bytes_per_key(s, args.keys) for name, s in servers.items()}
         print("RSS bytes per key (%d keys of 11 bytes, 16-byte values): redis %.1f, strata %.1f, ratio %.2f" %

@@ -11,69 +11,11 @@ number of members. Both servers get the same commands; the server's own allocato
 both) is included, as a user would see it. Also checks ZCARD and a few ZRANGE replies agree.
 """
 import argparse
-import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
-
-def encode(args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if not isinstance(a, bytes):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-        self.file = self.sock.makefile("rb")
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def read(self):
-        line = self.file.readline()[:-2]
-        kind, rest = line[:1], line[1:]
-        if kind in (b"+", b":"):
-            return rest
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.file.read(n + 2)[:-2]
-        if kind == b"*":
-            return [self.read() for _ in range(int(rest))]
-        raise RuntimeError("unexpected reply %r" % line)
-
-    def call(self, *args):
-        self.send(encode(args))
-        return self.read()
-
-
-def rss_bytes(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
-
-
-def start(cmd, port):
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start: %s" % " ".join(cmd))
+from common import Client, encode, start_server
 
 
 def load(client, batches):
@@ -91,18 +33,18 @@ def load(client, batches):
         pending -= 1
 
 
-def measure(name, cmd, port, batches, members):
-    proc = start(cmd, port)
+def measure(name, binary, port, batches, members):
+    server = start_server(name, binary, port)
     try:
         client = Client(port)
         client.call("PING")
         time.sleep(0.3)
-        before = rss_bytes(proc.pid)
+        before = server.rss_bytes()
         t0 = time.time()
         load(client, batches)
         elapsed = time.time() - t0
         time.sleep(0.5)  # let background threads (lazy free, jemalloc purging) settle
-        after = rss_bytes(proc.pid)
+        after = server.rss_bytes()
         card = int(client.call("ZCARD", "bench"))
         sample = client.call("ZRANGE", "bench", "0", "4", "WITHSCORES")
         per = (after - before) / members
@@ -110,8 +52,7 @@ def measure(name, cmd, port, batches, members):
               % (name, before / 2**20, after / 2**20, elapsed, card, per))
         return per, card, sample
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 def main():
@@ -130,15 +71,11 @@ def main():
         pairs.append(repr(rng.random() * 1e6))
         pairs.append("m:%07d" % i)
         if len(pairs) == 2000 or i == args.members - 1:
-            batches.append(encode(["ZADD", "bench"] + pairs))
+            batches.append(encode("ZADD", "bench", *pairs))
             pairs = []
 
-    workdir = tempfile.mkdtemp(prefix="zset-mem-")
-    redis_cmd = [args.redis, "--port", str(args.redis_port), "--save", "", "--appendonly", "no",
-                 "--dir", workdir]
-    strata_cmd = [args.strata, "--port", str(args.strata_port), "--dir", workdir]
-    redis_per, redis_card, redis_sample = measure("redis", redis_cmd, args.redis_port, batches, args.members)
-    strata_per, strata_card, strata_sample = measure("strata", strata_cmd, args.strata_port, batches, args.members)
+    redis_per, redis_card, redis_sample = measure("redis", args.redis, args.redis_port, batches, args.members)
+    strata_per, strata_card, strata_sample = measure("strata", args.strata, args.strata_port, batches, args.members)
     if redis_card != strata_card or redis_sample != strata_sample:
         print("MISMATCH: the servers hold different sets", file=sys.stderr)
         return 1

@@ -20,15 +20,16 @@ script. Lines may start with a marker:
                      design, the keys a full scan finds must not. A reply that is not a [cursor, keys]
                      pair (an error) is compared byte for byte
 
-Prints one line per mismatch and ends with "differential: N passed, N failed".
+The servers take free ports from $STRATA_TEST_PORTS ("7400-7499") when it is set. Prints one line per
+mismatch and ends with "differential: N passed, N failed".
 """
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
+
+from testlib import Closed, Conn, Server, encode
 
 
 def split_args(line):
@@ -39,120 +40,36 @@ def split_args(line):
             i += 1
         if i >= n:
             return args
-        cur, inq, insq = bytearray(), False, False
+        cur, quote = bytearray(), None  # quote: the quote character while inside quotes
         while True:
             c = line[i] if i < n else None
-            if inq:
-                if c is None:
-                    raise ValueError("unbalanced quotes")
-                if c == "\\" and i + 3 < n and line[i + 1] == "x" and all(h in "0123456789abcdefABCDEF" for h in line[i + 2:i + 4]):
-                    cur.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif c == "\\" and i + 1 < n:
-                    i += 1
-                    cur += {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a"}.get(line[i], line[i].encode())
-                elif c == '"':
-                    if i + 1 < n and not line[i + 1].isspace():
-                        raise ValueError("closing quote must be followed by a space")
-                    i += 1
-                    break
-                else:
-                    cur += c.encode()
-            elif insq:
-                if c is None:
-                    raise ValueError("unbalanced quotes")
-                if c == "\\" and i + 1 < n and line[i + 1] == "'":
-                    i += 1
-                    cur += b"'"
-                elif c == "'":
-                    if i + 1 < n and not line[i + 1].isspace():
-                        raise ValueError("closing quote must be followed by a space")
-                    i += 1
-                    break
-                else:
-                    cur += c.encode()
-            else:
+            if quote is None:
                 if c is None or c.isspace():
                     break
-                if c == '"':
-                    inq = True
-                elif c == "'":
-                    insq = True
+                if c in "\"'":
+                    quote = c
                 else:
                     cur += c.encode()
+            elif c is None:
+                raise ValueError("unbalanced quotes")
+            elif c == quote:
+                if i + 1 < n and not line[i + 1].isspace():
+                    raise ValueError("closing quote must be followed by a space")
+                i += 1
+                break
+            elif quote == '"' and c == "\\" and i + 3 < n and line[i + 1] == "x" and all(h in "0123456789abcdefABCDEF" for h in line[i + 2:i + 4]):
+                cur.append(int(line[i + 2:i + 4], 16))
+                i += 3
+            elif quote == '"' and c == "\\" and i + 1 < n:
+                i += 1
+                cur += {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a"}.get(line[i], line[i].encode())
+            elif quote == "'" and c == "\\" and i + 1 < n and line[i + 1] == "'":
+                i += 1
+                cur += b"'"
+            else:
+                cur += c.encode()
             i += 1
         args.append(bytes(cur))
-
-
-def encode_command(args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
-class Closed(Exception):
-    pass
-
-
-class Conn:
-    def __init__(self, port):
-        self.port = port
-        self.open()
-
-    def open(self):
-        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def _fill(self):
-        try:
-            d = self.sock.recv(1 << 16)
-        except (ConnectionResetError, socket.timeout):
-            d = b""
-        if not d:
-            raise Closed()
-        self.buf += d
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            self._fill()
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def read_reply(self):
-        """Returns (raw_bytes, tree) where tree is (type_char, payload_or_children)."""
-        line = self._line()
-        t, rest = chr(line[0]), line[1:]
-        raw = line + b"\r\n"
-        if t in "+-:,#(_":
-            return raw, (t, rest)
-        if t in "$=!":
-            n = int(rest)
-            if n < 0:
-                return raw, (t, None)
-            data = self._exact(n + 2)
-            return raw + data, (t, data[:-2])
-        if t in "*~>%":
-            n = int(rest)
-            if n < 0:
-                return raw, (t, None)
-            count = n * 2 if t == "%" else n
-            children = []
-            for _ in range(count):
-                r, tree = self.read_reply()
-                raw += r
-                children.append((r, tree))
-            return raw, (t, children)
-        raise ValueError("unexpected reply byte %r" % line[:20])
 
 
 def shape(tree):
@@ -167,35 +84,15 @@ def exchange(conn, data):
         conn.send(data)
         return conn.read_reply()
     except (Closed, BrokenPipeError, ConnectionResetError):
-        conn.sock.close()
+        conn.close()
         conn.open()
         return b"<closed>", ("<closed>", None)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(cmd, port):
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start: %s" % " ".join(cmd))
 
 
 def scan_all(conn, args):
     """Runs a whole SCAN from the cursor in args[1]. Returns (raw, keys): keys is the sorted list of the
     distinct keys found, or None when a reply is not a [cursor, keys] pair (raw is then that reply)."""
-    raw, tree = exchange(conn, encode_command(args))
+    raw, tree = exchange(conn, encode(*args))
     keys = set()
     for _ in range(1000000):
         t, children = tree
@@ -205,7 +102,7 @@ def scan_all(conn, args):
         keys.update(element[1][1] for element in children[1][1][1])
         if cursor == b"0":
             return raw, sorted(keys)
-        raw, tree = exchange(conn, encode_command([args[0], cursor] + args[2:]))
+        raw, tree = exchange(conn, encode(args[0], cursor, *args[2:]))
     raise RuntimeError("SCAN did not reach cursor 0")
 
 
@@ -213,7 +110,7 @@ def run_script(path, redis_port, strata_port, report):
     passed = failed = 0
     ref, sut = Conn(redis_port), Conn(strata_port)
     for c in (ref, sut):
-        exchange(c, encode_command([b"FLUSHALL"]))
+        exchange(c, encode(b"FLUSHALL"))
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     for number, line in enumerate(lines, 1):
@@ -246,7 +143,7 @@ def run_script(path, redis_port, strata_port, report):
         if text.startswith("@raw "):
             payload = text[5:].encode().decode("unicode_escape").encode("latin1")
         else:
-            payload = encode_command(split_args(text))
+            payload = encode(*split_args(text))
         exp_raw, exp_tree = exchange(ref, payload)
         got_raw, got_tree = exchange(sut, payload)
         if mode == "shape":
@@ -261,8 +158,8 @@ def run_script(path, redis_port, strata_port, report):
         else:
             failed += 1
             report("%s:%d: %s\n    redis:  %r\n    strata: %r" % (os.path.basename(path), number, text, exp_raw[:400], got_raw[:400]))
-    ref.sock.close()
-    sut.sock.close()
+    ref.close()
+    sut.close()
     return passed, failed
 
 
@@ -272,21 +169,24 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("scripts", nargs="+")
     args = ap.parse_args()
-    rport, sport = free_port(), free_port()
     workdir = tempfile.mkdtemp(prefix="strata-diff-")
-    redis = start([args.redis, "--port", str(rport), "--save", "", "--appendonly", "no", "--dir", workdir], rport)
-    strata = start([args.strata, "--port", str(sport), "--save", "", "--appendonly", "no", "--dir", workdir], sport)
+    options = ["--save", "", "--appendonly", "no", "--dir", workdir]
+    redis = Server([args.redis] + options)
+    try:
+        strata = Server([args.strata] + options)
+    except RuntimeError:
+        redis.stop()
+        raise
     total_passed = total_failed = 0
     try:
         for path in args.scripts:
-            p, f = run_script(path, rport, sport, print)
+            p, f = run_script(path, redis.port, strata.port, print)
             print("%s: %d passed, %d failed" % (os.path.basename(path), p, f))
             total_passed += p
             total_failed += f
     finally:
-        for proc in (redis, strata):
-            proc.terminate()
-            proc.wait(timeout=10)
+        redis.stop()
+        strata.stop()
     print("differential: %d passed, %d failed" % (total_passed, total_failed))
     return 1 if total_failed else 0
 

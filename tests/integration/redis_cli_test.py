@@ -13,71 +13,17 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+from testlib import Server, free_port
 
 
-def port_candidates():
-    spec = os.environ.get("STRATA_TEST_PORTS", "")
-    m = re.fullmatch(r"(\d+)-(\d+)", spec)
-    if m:
-        return list(range(int(m.group(1)), int(m.group(2)) + 1))
-    return []
-
-
-_used_ports = set()
-
-
-def free_port():
-    for port in port_candidates() or [0]:
-        if port in _used_ports:
-            continue
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            port = s.getsockname()[1]
-        except OSError:
-            continue
-        finally:
-            s.close()
-        _used_ports.add(port)
-        return port
-    raise RuntimeError("no free port")
-
-
-class Server:
-    def __init__(self, cmd, workdir):
-        self.port = free_port()
-        self.log = open(os.path.join(workdir, "server-%d.log" % self.port), "wb")
-        self.proc = subprocess.Popen(cmd + ["--port", str(self.port), "--dir", workdir],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited during start-up" % cmd[0])
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(100):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("%s did not answer" % cmd[0])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def start_server(cmd, workdir):
+    """A Server running cmd in workdir, its output logged to workdir/server-PORT.log."""
+    port = free_port()
+    return Server(cmd + ["--dir", workdir], port, log=os.path.join(workdir, "server-%d.log" % port))
 
 
 def cli(port, args, stdin=None):
@@ -197,9 +143,9 @@ def main():
     servers = []
     passed = failed = 0
     try:
-        redis = Server([args.redis, "--save", "", "--appendonly", "no"], workdir)
+        redis = start_server([args.redis, "--save", "", "--appendonly", "no"], workdir)
         servers.append(redis)
-        strata = Server([os.path.abspath(args.strata)], workdir)
+        strata = start_server([os.path.abspath(args.strata)], workdir)
         servers.append(strata)
         p, f = run_cli_steps(redis.port, strata.port, print)
         passed, failed = passed + p, failed + f

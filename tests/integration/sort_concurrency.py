@@ -16,56 +16,14 @@ a server that died, or sanitizer reports on its stderr. Ends with "sort_concurre
 """
 import argparse
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+from testlib import Conn, Server
+
 ELEMENTS = 40
-
-
-class Conn:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buf = b""
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            data = self.sock.recv(1 << 16)
-            if not data:
-                raise ConnectionError("server closed the connection")
-            self.buf += data
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line
-
-    def _reply(self):
-        line = self._line()
-        t, rest = line[:1], line[1:]
-        if t in (b"+", b":"):
-            return rest
-        if t == b"-":
-            raise RuntimeError(rest.decode())
-        if t == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self.buf += self.sock.recv(1 << 16)
-            data, self.buf = self.buf[:n], self.buf[n + 2:]
-            return data
-        if t == b"*":
-            return [self._reply() for _ in range(int(rest))]
-        raise ValueError("unexpected reply %r" % line)
-
-    def call(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.sock.sendall(out)
-        return self._reply()
 
 
 def check_pairs(reply, stride, by_offset, pair_offsets, problems):
@@ -86,7 +44,7 @@ def check_pairs(reply, stride, by_offset, pair_offsets, problems):
 
 def writer(port, deadline, seed, problems):
     rng = random.Random(seed)
-    c = Conn(port)
+    c = Conn(port, timeout=30)
     while time.time() < deadline:
         i = rng.randrange(ELEMENTS)
         v = rng.randrange(1000)
@@ -112,7 +70,7 @@ def writer(port, deadline, seed, problems):
 
 def sorter(port, deadline, seed, problems, counts):
     rng = random.Random(seed)
-    c = Conn(port)
+    c = Conn(port, timeout=30)
     while time.time() < deadline:
         op = rng.randrange(5)
         try:
@@ -139,42 +97,31 @@ def sorter(port, deadline, seed, problems, counts):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
-    ap.add_argument("--port", type=int, default=0, help="default: a free port")
+    ap.add_argument("--port", type=int, default=0, help="default: a free port, from $STRATA_TEST_PORTS when it is set")
     ap.add_argument("--seconds", type=float, default=10)
     opts = ap.parse_args()
-    if not opts.port:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            opts.port = s.getsockname()[1]
-
     stderr = tempfile.TemporaryFile()
-    proc = subprocess.Popen([opts.strata, "--port", str(opts.port), "--io-threads", "4"],
-                            stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        for _ in range(200):
-            try:
-                setup = Conn(opts.port)
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            print("server did not start")
-            return 1
+        server = Server([opts.strata, "--io-threads", "4"], opts.port, stderr=stderr)
+    except RuntimeError:
+        print("server did not start")
+        return 1
+    try:
+        setup = Conn(server.port, timeout=30)
         setup.call("RPUSH", "src", *range(ELEMENTS))
         problems, counts = [], [0]
         deadline = time.time() + opts.seconds
-        threads = [threading.Thread(target=writer, args=(opts.port, deadline, s, problems)) for s in range(3)]
-        threads += [threading.Thread(target=sorter, args=(opts.port, deadline, 100 + s, problems, counts))
+        threads = [threading.Thread(target=writer, args=(server.port, deadline, s, problems)) for s in range(3)]
+        threads += [threading.Thread(target=sorter, args=(server.port, deadline, 100 + s, problems, counts))
                     for s in range(3)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        if proc.poll() is not None:
-            problems.append("server exited with %s" % proc.returncode)
+        if server.exited():
+            problems.append("server exited with %s" % server.proc.returncode)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
     stderr.seek(0)
     log = stderr.read().decode(errors="replace")
     if "Sanitizer" in log:

@@ -3,10 +3,10 @@
 
 Usage: test_blocking.py [--strata build/src/strata-server] [--port P] [--io-threads 4] [--attach PORT]
 
-Starts the server on a free port (or --port) with --io-threads 4, runs each check on its own
-connections (connections are handed to io-threads round robin, so the clients of one check land on
-different threads), prints one line per check and ends with "N passed, N failed"; exits non-zero
-on failure. --attach runs the checks against a server already listening on PORT instead (use it
+Starts the server on a free port (from $STRATA_TEST_PORTS when it is set) or --port, with
+--io-threads 4, runs each check on its own connections (connections are handed to io-threads round
+robin, so the clients of one check land on different threads), prints one line per check and ends
+with "blocking: N passed, N failed"; exits non-zero on failure. --attach runs the checks against a server already listening on PORT instead (use it
 with redis-server to check the checks). Needs Debian's python3-redis.
 
 Whether a client has blocked yet is read from INFO's blocked_clients when the server has INFO,
@@ -15,12 +15,13 @@ and otherwise assumed after --settle seconds.
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 import redis
+
+from testlib import Server, encode
 
 SETTLE = 0.1
 PORT = 0
@@ -330,14 +331,6 @@ def raw_conn():
     return s
 
 
-def encode(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
 def check_pipeline_waits_for_blocked_command():
     admin = conn()
     admin.delete("pl", "plcount")
@@ -497,29 +490,6 @@ CHECKS = [
 ]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start_server(binary, port, io_threads):
-    proc = subprocess.Popen([binary, "--port", str(port), "--io-threads", str(io_threads)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start on port %d" % port)
-
-
 def main():
     global PORT, SETTLE
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -532,12 +502,12 @@ def main():
                     help="seconds a client is given to block when the server has no INFO")
     args = ap.parse_args()
     SETTLE = args.settle
-    proc = None
+    server = None
     if args.attach:
         PORT = args.attach
     else:
-        PORT = args.port or free_port()
-        proc = start_server(args.strata, PORT, args.io_threads)
+        server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
+        PORT = server.port
     passed = failed = 0
     try:
         for name, fn in CHECKS:
@@ -552,16 +522,12 @@ def main():
                 failed += 1
                 print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
             sys.stdout.flush()
-        if proc is not None and proc.poll() is not None:
+        if server is not None and server.exited():
             failed += 1
-            print("FAIL the server exited with status %s" % proc.returncode)
+            print("FAIL the server exited with status %s" % server.proc.returncode)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if server is not None:
+            server.stop()
     print("blocking: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

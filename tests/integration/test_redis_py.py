@@ -10,10 +10,8 @@ installed version has it (redis-py 5); older versions get the same checks over a
 import argparse
 import inspect
 import os
-import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,49 +20,21 @@ import unittest
 
 import redis
 
+from testlib import Server
+
 STRATA = None  # the running server, set by main()
 
 
-def free_port():
-    m = re.fullmatch(r"(\d+)-(\d+)", os.environ.get("STRATA_TEST_PORTS", ""))
-    for port in range(int(m.group(1)), int(m.group(2)) + 1) if m else [0]:
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            return s.getsockname()[1]
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise RuntimeError("no free port")
-
-
 class StrataServer:
+    """strata-server on a free port, in a directory of its own that also holds its log."""
+
     def __init__(self, binary):
-        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="strata-py-")
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--dir", self.dir],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("strata-server exited during start-up")
-            try:
-                redis.Redis(port=self.port, socket_timeout=1).ping()
-                return
-            except (redis.ConnectionError, redis.TimeoutError):
-                time.sleep(0.05)
-        raise RuntimeError("strata-server did not answer")
+        self.server = Server([binary, "--dir", self.dir], log=os.path.join(self.dir, "server.log"))
+        self.port = self.server.port
 
     def stop(self, keep_log):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        self.server.stop()
         if keep_log:
             print("server log kept in %s" % self.dir)
         else:

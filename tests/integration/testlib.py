@@ -1,0 +1,201 @@
+"""Helpers shared by the Python integration scripts: free ports, server processes, a small RESP client.
+
+The scripts run as `python3 tests/integration/X.py`, so they import this module as a sibling.
+"""
+import os
+import re
+import socket
+import subprocess
+import time
+
+_used_ports = set()
+
+
+def _port_range():
+    """The (lo, hi) of $STRATA_TEST_PORTS ("7400-7499"), or None when it is unset or malformed."""
+    m = re.fullmatch(r"(\d+)-(\d+)", os.environ.get("STRATA_TEST_PORTS", ""))
+    if not m or not 0 < int(m.group(1)) <= int(m.group(2)):
+        return None
+    return int(m.group(1)), int(m.group(2))
+
+
+def _bindable(port):
+    """The port if 127.0.0.1:port can be bound right now (the kernel's pick for 0), else None."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        return s.getsockname()[1]
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+def free_port():
+    """A port nothing listens on and that this process has not handed out before: from
+    $STRATA_TEST_PORTS when it is set, so that the servers tests start stay in the range given to
+    them, otherwise one the kernel picks."""
+    span = _port_range()
+    for candidate in range(span[0], span[1] + 1) if span else [0] * 20:
+        if candidate in _used_ports:
+            continue
+        port = _bindable(candidate)
+        if port is not None and port not in _used_ports:
+            _used_ports.add(port)
+            return port
+    raise RuntimeError("no free port")
+
+
+def answers_ping(port):
+    """Whether a server on port answers an inline PING."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return bool(s.recv(100))
+    except OSError:
+        return False
+
+
+class Server:
+    """A server process listening on `port` (default: free_port()), started as argv plus
+    "--port PORT". The constructor returns once the server answers PING; it raises RuntimeError
+    (having stopped the process) when the process exits first or `timeout` seconds pass. stdout
+    and stderr are passed to subprocess.Popen; `log`, a path, takes both instead."""
+
+    def __init__(self, argv, port=0, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, log=None, timeout=30):
+        self.port = port or free_port()
+        self.log = open(log, "wb") if log else None
+        if self.log:
+            stdout, stderr = self.log, subprocess.STDOUT
+        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], stdout=stdout, stderr=stderr)
+        deadline = time.monotonic() + timeout
+        while not answers_ping(self.port):
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("%s exited during start-up (status %s)" % (argv[0], self.proc.returncode))
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("%s did not answer on port %d" % (argv[0], self.port))
+            time.sleep(0.05)
+
+    def exited(self):
+        """Whether the process has ended (died, for a server that was not stopped)."""
+        return self.proc.poll() is not None
+
+    def stop(self):
+        """Terminates the process (kills it after 30 s), waits for it and closes the log."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+
+
+def encode(*args):
+    """A command as a RESP array of bulk strings; arguments may be bytes, str or numbers."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class Closed(ConnectionError):
+    """The server closed the connection, reset it, or sent nothing for the connection's timeout."""
+
+
+class ReplyError(RuntimeError):
+    """An error reply to Conn.call; its text is the reply without the leading '-'."""
+
+
+class Conn:
+    """One RESP connection to 127.0.0.1:port that reads replies of RESP2 and RESP3 as they come."""
+
+    def __init__(self, port, timeout=10):
+        self.port = port
+        self.timeout = timeout
+        self.open()
+
+    def open(self):
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        try:
+            d = self.sock.recv(1 << 16)
+        except (ConnectionResetError, socket.timeout):
+            d = b""
+        if not d:
+            raise Closed("server closed the connection")
+        self.buf += d
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self):
+        """Reads one reply. Returns (raw_bytes, tree): tree is (type_char, payload), the payload
+        being the line after the type byte (+ - : , # ( _), the data of a bulk reply ($ = !) or the
+        list of (raw, tree) children of an aggregate (* ~ > %: a map's keys and values in turn);
+        None for a null bulk or array."""
+        line = self._line()
+        t, rest = chr(line[0]), line[1:]
+        raw = line + b"\r\n"
+        if t in "+-:,#(_":
+            return raw, (t, rest)
+        if t in "$=!":
+            n = int(rest)
+            if n < 0:
+                return raw, (t, None)
+            data = self._exact(n + 2)
+            return raw + data, (t, data[:-2])
+        if t in "*~>%":
+            n = int(rest)
+            if n < 0:
+                return raw, (t, None)
+            count = n * 2 if t == "%" else n
+            children = []
+            for _ in range(count):
+                r, tree = self.read_reply()
+                raw += r
+                children.append((r, tree))
+            return raw, (t, children)
+        raise ValueError("unexpected reply byte %r" % line[:20])
+
+    def call(self, *args):
+        """Sends one command and returns its reply as Python values: bytes for simple strings,
+        integers and bulk strings, lists for aggregates, None for nulls. Raises ReplyError for an
+        error reply (also one nested in an array)."""
+        self.send(encode(*args))
+        return value(self.read_reply()[1])
+
+
+def value(tree):
+    """The Python value of a reply tree from Conn.read_reply (see Conn.call)."""
+    t, payload = tree
+    if t == "_":
+        return None
+    if t == "-":
+        raise ReplyError(payload.decode(errors="replace"))
+    if isinstance(payload, list):
+        return [value(child) for _, child in payload]
+    return payload
