@@ -43,6 +43,41 @@ const char* ParseDbIndex(std::string_view text, int databases, int* db) {
   return *db < 0 || *db >= databases ? errors::kDbIndexOutOfRange : nullptr;
 }
 
+bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, std::string_view first_side, std::string_view second_side,
+                   MPopArgs* out) {
+  int64_t n;
+  if (!ParseInt64(ctx.arg(numkeys_at), &n) || n < 1) {
+    ctx.reply.Error(errors::kNumkeysNotPositive);
+    return false;
+  }
+  // The side must follow the keys.
+  if (static_cast<uint64_t>(n) >= ctx.argc() - numkeys_at - 1) {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  const size_t side_at = numkeys_at + 1 + static_cast<size_t>(n);
+  if (!ArgIs(ctx, side_at, first_side) && !ArgIs(ctx, side_at, second_side)) {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  out->second_side = ArgIs(ctx, side_at, second_side);
+  int64_t count = 0;  // 0: not given
+  for (size_t i = side_at + 1; i < ctx.argc(); ++i) {
+    if (count == 0 && ArgIs(ctx, i, "COUNT") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &count) || count < 1) {
+        ctx.reply.Error(errors::kCountNotPositive);
+        return false;
+      }
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  out->numkeys = static_cast<size_t>(n);
+  out->count = count == 0 ? 1 : static_cast<size_t>(count);
+  return true;
+}
+
 bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value) {
   if (ParseInt64(ctx.arg(i), value)) return true;
   ctx.reply.Error(errors::kNotInteger);

@@ -31,6 +31,19 @@ IntParse ParseInt32(std::string_view text, int* value);
 // Returns nullptr, or the error text to reply.
 const char* ParseDbIndex(std::string_view text, int databases, int* db);
 
+// What LMPOP, BLMPOP, ZMPOP and BZMPOP share: "numkeys key [key ...] <side> [COUNT count]", where
+// <side> is one of two words (LEFT | RIGHT, MIN | MAX).
+struct MPopArgs {
+  size_t numkeys = 0;
+  bool second_side = false;  // <side> is the second of the two words
+  size_t count = 1;
+};
+
+// Parses those arguments with numkeys at argument `numkeys_at`, in Redis's order of checks
+// (numkeys, then <side>, then COUNT), replying the first error and returning false.
+bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, std::string_view first_side, std::string_view second_side,
+                   MPopArgs* out);
+
 // Parses argument `i` as a double; on failure replies "ERR value is not a valid float".
 bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);
 

@@ -381,55 +381,21 @@ void BLMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) 
   for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(3 + i));
 }
 
-// Parses "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" with numkeys at `numkeys_at`, in
-// Redis's order of checks, replying the first error.
-bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, size_t* numkeys, ListEnd* end, size_t* count) {
-  int64_t n;
-  if (!ParseInt64(ctx.arg(numkeys_at), &n) || n < 1) {
-    ctx.reply.Error(errors::kNumkeysNotPositive);
-    return false;
-  }
-  // The direction must follow the keys.
-  if (static_cast<uint64_t>(n) >= ctx.argc() - numkeys_at - 1) {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  const size_t where = numkeys_at + 1 + static_cast<size_t>(n);
-  if (!ParseEndArg(ctx, where, end)) return false;
-  int64_t c = 0;  // 0: not given
-  for (size_t i = where + 1; i < ctx.argc(); ++i) {
-    if (c == 0 && ArgIs(ctx, i, "COUNT") && i + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(++i), &c) || c < 1) {
-        ctx.reply.Error(errors::kCountNotPositive);
-        return false;
-      }
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return false;
-    }
-  }
-  *numkeys = static_cast<size_t>(n);
-  *count = c == 0 ? 1 : static_cast<size_t>(c);
-  return true;
-}
-
 // LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 void CmdLMPop(CommandContext& ctx) {
-  size_t numkeys;
-  ListEnd end;
-  size_t count;
-  if (!ParseMPopArgs(ctx, 1, &numkeys, &end, &count)) return;
-  PopFirst(ctx, ctx.args.subspan(2, numkeys), end, count, /*nested=*/true, nullptr);
+  MPopArgs a;
+  if (!ParseMPopArgs(ctx, 1, "LEFT", "RIGHT", &a)) return;
+  PopFirst(ctx, ctx.args.subspan(2, a.numkeys), a.second_side ? ListEnd::kTail : ListEnd::kHead, a.count,
+           /*nested=*/true, nullptr);
 }
 
 // BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 void CmdBLMPop(CommandContext& ctx) {
-  size_t numkeys;
-  ListEnd end;
-  size_t count;
+  MPopArgs a;
   int64_t deadline;
-  if (!ParseMPopArgs(ctx, 2, &numkeys, &end, &count) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
-  PopFirst(ctx, ctx.args.subspan(3, numkeys), end, count, /*nested=*/true, &deadline);
+  if (!ParseMPopArgs(ctx, 2, "LEFT", "RIGHT", &a) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
+  PopFirst(ctx, ctx.args.subspan(3, a.numkeys), a.second_side ? ListEnd::kTail : ListEnd::kHead, a.count,
+           /*nested=*/true, &deadline);
 }
 
 }  // namespace

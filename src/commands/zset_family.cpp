@@ -447,48 +447,6 @@ void CmdZPopMin(CommandContext& ctx) { PopGeneric(ctx, false); }
 // ZPOPMAX key [count]
 void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
 
-// Parses "numkeys key [key ...] MIN | MAX [COUNT count]" with numkeys at `numkeys_at`, in Redis's
-// order of checks, replying the first error.
-bool ParseZMPopArgs(CommandContext& ctx, size_t numkeys_at, size_t* numkeys, bool* max, size_t* count) {
-  int64_t n;
-  if (!ParseInt64(ctx.arg(numkeys_at), &n) || n < 1) {
-    ctx.reply.Error(errors::kNumkeysNotPositive);
-    return false;
-  }
-  // numkeys keys, then MIN | MAX.
-  if (static_cast<uint64_t>(n) >= ctx.argc() - numkeys_at - 1) {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  const size_t where_at = numkeys_at + 1 + static_cast<size_t>(n);
-  if (ArgIs(ctx, where_at, "MIN")) {
-    *max = false;
-  } else if (ArgIs(ctx, where_at, "MAX")) {
-    *max = true;
-  } else {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  int64_t c = 1;
-  bool has_count = false;
-  for (size_t j = where_at + 1; j < ctx.argc(); ++j) {
-    if (!has_count && ArgIs(ctx, j, "COUNT") && j + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(j + 1), &c) || c <= 0) {
-        ctx.reply.Error(errors::kCountNotPositive);
-        return false;
-      }
-      has_count = true;
-      ++j;
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return false;
-    }
-  }
-  *numkeys = static_cast<size_t>(n);
-  *count = static_cast<size_t>(c);
-  return true;
-}
-
 // Pops from the first sorted set among the keys starting at argument `keys_at` and replies as
 // ZMPOP ([key, [[member, score] ...]]) when `nested`, else as BZPOPMIN ([key, member, score]).
 // With a deadline, finding nothing blocks the client; without one it replies a null array. A
@@ -528,21 +486,17 @@ void PopFirst(CommandContext& ctx, size_t keys_at, size_t numkeys, bool max, siz
 
 // ZMPOP numkeys key [key ...] <MIN | MAX> [COUNT count]
 void CmdZMPop(CommandContext& ctx) {
-  size_t numkeys;
-  bool max;
-  size_t count;
-  if (!ParseZMPopArgs(ctx, 1, &numkeys, &max, &count)) return;
-  PopFirst(ctx, 2, numkeys, max, count, /*nested=*/true, nullptr);
+  MPopArgs a;
+  if (!ParseMPopArgs(ctx, 1, "MIN", "MAX", &a)) return;
+  PopFirst(ctx, 2, a.numkeys, a.second_side, a.count, /*nested=*/true, nullptr);
 }
 
 // BZMPOP timeout numkeys key [key ...] <MIN | MAX> [COUNT count]
 void CmdBZMPop(CommandContext& ctx) {
-  size_t numkeys;
-  bool max;
-  size_t count;
+  MPopArgs a;
   int64_t deadline;
-  if (!ParseZMPopArgs(ctx, 2, &numkeys, &max, &count) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
-  PopFirst(ctx, 3, numkeys, max, count, /*nested=*/true, &deadline);
+  if (!ParseMPopArgs(ctx, 2, "MIN", "MAX", &a) || !ParseBlockTimeout(ctx, 1, &deadline)) return;
+  PopFirst(ctx, 3, a.numkeys, a.second_side, a.count, /*nested=*/true, &deadline);
 }
 
 void BlockingPop(CommandContext& ctx, bool max) {
