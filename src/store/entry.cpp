@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/numbers.h"
+#include "store/varint.h"
 
 namespace strata::store {
 namespace {
@@ -39,36 +40,6 @@ HeapString* NewHeapString(size_t capacity) {
 size_t GrowCapacity(size_t size) {
   constexpr size_t kStep = 1024 * 1024;
   return size < kStep ? size * 2 : size + kStep;
-}
-
-size_t VarintLength(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-unsigned char* PutVarint(unsigned char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<unsigned char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<unsigned char>(v);
-  return p;
-}
-
-const unsigned char* GetVarint(const unsigned char* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
-    shift += 7;
-  }
-  result |= static_cast<uint64_t>(*p++) << shift;
-  *v = result;
-  return p;
 }
 
 size_t InlineStringPart(size_t len) { return VarintLength(len) + len; }

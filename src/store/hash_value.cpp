@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "store/varint.h"
 
 namespace strata::store {
 namespace {
@@ -25,37 +26,8 @@ namespace {
 
 constexpr size_t kNibbleEscape = 15;
 
-size_t VarintBytes(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-unsigned char* PutVarint(unsigned char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<unsigned char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<unsigned char>(v);
-  return p;
-}
-
-const unsigned char* GetVarint(const unsigned char* p, uint64_t* v) {
-  uint64_t result = 0;
-  int shift = 0;
-  while (*p & 0x80) {
-    result |= static_cast<uint64_t>(*p++ & 0x7f) << shift;
-    shift += 7;
-  }
-  *v = result | (static_cast<uint64_t>(*p++) << shift);
-  return p;
-}
-
 size_t BodyBytes(size_t a, size_t b) {
-  return 1 + (a >= kNibbleEscape ? VarintBytes(a) : 0) + (b >= kNibbleEscape ? VarintBytes(b) : 0) + a + b;
+  return 1 + (a >= kNibbleEscape ? VarintLength(a) : 0) + (b >= kNibbleEscape ? VarintLength(b) : 0) + a + b;
 }
 
 unsigned char* PutBody(unsigned char* p, std::string_view a, std::string_view b) {
@@ -472,7 +444,7 @@ class CompactHash final : public HashValue {
     return TakeBody(p, &pair->suffix, &pair->value);
   }
   static size_t PairBytes(size_t shared, size_t suffix, size_t value) {
-    return VarintBytes(shared) + BodyBytes(suffix, value);
+    return VarintLength(shared) + BodyBytes(suffix, value);
   }
   static unsigned char* PutPair(unsigned char* p, size_t shared, std::string_view suffix, std::string_view value) {
     return PutBody(PutVarint(p, shared), suffix, value);

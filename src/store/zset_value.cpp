@@ -10,45 +10,13 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "store/varint.h"
 
 namespace strata::store {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Encoding helpers.
-
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t PutVarint(unsigned char* p, size_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<unsigned char>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<unsigned char>(v);
-  return n;
-}
-
-size_t GetVarint(const unsigned char* p, size_t* v) {
-  size_t result = 0;
-  size_t n = 0;
-  int shift = 0;
-  while (p[n] & 0x80) {
-    result |= static_cast<size_t>(p[n] & 0x7f) << shift;
-    shift += 7;
-    ++n;
-  }
-  result |= static_cast<size_t>(p[n]) << shift;
-  *v = result;
-  return n + 1;
-}
 
 double LoadDouble(const unsigned char* p) {
   double d;
@@ -83,18 +51,18 @@ struct Packed {
 };
 
 Packed ReadPacked(const unsigned char* buf, size_t offset) {
-  size_t len;
-  const size_t n = GetVarint(buf + offset, &len);
-  const unsigned char* m = buf + offset + n;
+  uint64_t len;
+  const unsigned char* m = GetVarint(buf + offset, &len);
+  const size_t n = static_cast<size_t>(m - (buf + offset));
   return {{reinterpret_cast<const char*>(m), len}, LoadDouble(m + len), n + len + sizeof(double)};
 }
 
-size_t PackedSize(std::string_view member) { return VarintSize(member.size()) + member.size() + sizeof(double); }
+size_t PackedSize(std::string_view member) { return VarintLength(member.size()) + member.size() + sizeof(double); }
 
 void WritePacked(unsigned char* at, std::string_view member, double score) {
-  const size_t n = PutVarint(at, member.size());
-  std::memcpy(at + n, member.data(), member.size());
-  StoreDouble(at + n + member.size(), score);
+  unsigned char* m = PutVarint(at, member.size());
+  std::memcpy(m, member.data(), member.size());
+  StoreDouble(m + member.size(), score);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,14 +84,14 @@ uint32_t RecHash(const Rec* r) {
   return h;
 }
 std::string_view RecMember(const Rec* r) {
-  size_t len;
-  const size_t n = GetVarint(Bytes(r) + kRecHeader, &len);
-  return {reinterpret_cast<const char*>(Bytes(r) + kRecHeader + n), len};
+  uint64_t len;
+  const unsigned char* m = GetVarint(Bytes(r) + kRecHeader, &len);
+  return {reinterpret_cast<const char*>(m), len};
 }
 size_t RecSize(const Rec* r) {
-  size_t len;
-  const size_t n = GetVarint(Bytes(r) + kRecHeader, &len);
-  return kRecHeader + n + len;
+  uint64_t len;
+  const unsigned char* m = GetVarint(Bytes(r) + kRecHeader, &len);
+  return static_cast<size_t>(m - Bytes(r)) + len;
 }
 Key RecKey(const Rec* r) { return {RecScore(r), RecMember(r)}; }
 
@@ -220,12 +188,11 @@ class ZSetValue::Large {
   // A new record, not yet in the table or the tree.
   Rec* MakeRec(std::string_view member, double score) {
     const size_t len = member.size();
-    Rec* r = static_cast<Rec*>(Alloc(kRecHeader + VarintSize(len) + len));
+    Rec* r = static_cast<Rec*>(Alloc(kRecHeader + VarintLength(len) + len));
     SetRecScore(r, score);
     const uint32_t h = MemberHash(member);
     std::memcpy(Bytes(r) + sizeof(double), &h, sizeof(h));
-    const size_t n = PutVarint(Bytes(r) + kRecHeader, len);
-    std::memcpy(Bytes(r) + kRecHeader + n, member.data(), len);
+    std::memcpy(PutVarint(Bytes(r) + kRecHeader, len), member.data(), len);
     return r;
   }
 
