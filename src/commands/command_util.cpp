@@ -26,6 +26,16 @@ void ReplyError(CommandContext& ctx, store::OpStatus status) {
   ctx.reply.Error(errors::kSyntax);
 }
 
+void ReplyValueOrNull(CommandContext& ctx, store::OpStatus status, std::string_view value) {
+  if (status == store::OpStatus::kOk) {
+    ctx.reply.Bulk(value);
+  } else if (status == store::OpStatus::kNoKey) {
+    ctx.reply.Null();
+  } else {
+    ReplyError(ctx, status);
+  }
+}
+
 IntParse ParseInt32(std::string_view text, int* value) {
   int64_t v;
   if (!ParseInt64(text, &v)) return IntParse::kNotInteger;

@@ -19,6 +19,10 @@ using server::CommandContext;
 // kNotDone, whose replies depend on the command).
 void ReplyError(CommandContext& ctx, store::OpStatus status);
 
+// The reply of a read of one value (GET, HGET ...): `value` for kOk, a null for kNoKey, the
+// error for any other status.
+void ReplyValueOrNull(CommandContext& ctx, store::OpStatus status, std::string_view value);
+
 // Parses argument `i` as a 64-bit integer; on failure replies
 // "ERR value is not an integer or out of range" and returns false.
 bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value);

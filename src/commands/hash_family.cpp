@@ -110,13 +110,7 @@ void CmdHget(CommandContext& ctx) {
   store::Db db = ctx.db();
   std::string_view value;
   const OpStatus status = store::HashGet(db, ctx.arg(1), ctx.arg(2), &value);
-  if (status == OpStatus::kOk) {
-    ctx.reply.Bulk(value);
-  } else if (status == OpStatus::kNoKey) {
-    ctx.reply.Null();
-  } else {
-    ReplyError(ctx, status);
-  }
+  ReplyValueOrNull(ctx, status, value);
 }
 
 // HMGET key field [field ...]
@@ -227,13 +221,7 @@ void CmdHrandfield(CommandContext& ctx) {
   if (ctx.argc() == 2) {
     std::string field;
     const OpStatus status = store::HashRandomField(db, ctx.arg(1), ThreadRng(), &field);
-    if (status == OpStatus::kOk) {
-      ctx.reply.Bulk(field);
-    } else if (status == OpStatus::kNoKey) {
-      ctx.reply.Null();
-    } else {
-      ReplyError(ctx, status);
-    }
+    ReplyValueOrNull(ctx, status, field);
     return;
   }
   int64_t count;

@@ -159,24 +159,7 @@ void CmdGet(CommandContext& ctx) {
   store::Db db = ctx.db();
   std::string_view value;
   const OpStatus status = store::GetString(db, ctx.arg(1), &value);
-  if (status == OpStatus::kOk) {
-    ctx.reply.Bulk(value);
-  } else if (status == OpStatus::kNoKey) {
-    ctx.reply.Null();
-  } else {
-    ReplyError(ctx, status);
-  }
-}
-
-// Replies a value a store operation copied out: the string, a null for kNoKey, or the error.
-void ReplyCopiedValue(CommandContext& ctx, OpStatus status, const std::string& value) {
-  if (status == OpStatus::kOk) {
-    ctx.reply.Bulk(value);
-  } else if (status == OpStatus::kNoKey) {
-    ctx.reply.Null();
-  } else {
-    ReplyError(ctx, status);
-  }
+  ReplyValueOrNull(ctx, status, value);
 }
 
 // GETDEL key
@@ -184,7 +167,7 @@ void CmdGetDel(CommandContext& ctx) {
   store::Db db = ctx.db();
   std::string value;
   const OpStatus status = store::GetDel(db, ctx.arg(1), &value);
-  ReplyCopiedValue(ctx, status, value);
+  ReplyValueOrNull(ctx, status, value);
 }
 
 // GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds |
@@ -215,7 +198,7 @@ void CmdGetEx(CommandContext& ctx) {
     ReplyDeadlineError(ctx, error);
     return;
   }
-  ReplyCopiedValue(ctx, status, value);
+  ReplyValueOrNull(ctx, status, value);
 }
 
 // MGET key [key ...]
