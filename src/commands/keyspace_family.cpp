@@ -58,16 +58,30 @@ const char* ParseCopyOptions(std::span<const std::string_view> args, int databas
 
 // Lock declaration of COPY: the destination key's stripe in the DB-option database. (The
 // handler rejects a database the keyspace lacks; LockSet ignores it.)
-void CopyExtraLocks(std::span<const std::string_view> args, store::LockSet* locks) {
+void CopyExtraLocks(int /*db*/, std::span<const std::string_view> args, store::LockSet* locks) {
   bool replace;
   int db;
   if (ParseCopyOptions(args, INT_MAX, &replace, &db) == nullptr && db >= 0) locks->Add(db, args[2]);
 }
 
 // Lock declaration of MOVE: the key's stripe in the target database.
-void MoveExtraLocks(std::span<const std::string_view> args, store::LockSet* locks) {
+void MoveExtraLocks(int /*db*/, std::span<const std::string_view> args, store::LockSet* locks) {
   int db;
   if (ParseInt32(args[2], &db) == IntParse::kOk) locks->Add(db, args[1]);
+}
+
+// Lock declaration of FLUSHALL: every database.
+void FlushallExtraLocks(int /*db*/, std::span<const std::string_view> /*args*/, store::LockSet* locks) {
+  locks->AddAllDatabases();
+}
+
+// Lock declaration of SWAPDB: both databases. (The handler rejects bad indexes; LockSet ignores a
+// database the keyspace lacks.)
+void SwapdbExtraLocks(int /*db*/, std::span<const std::string_view> args, store::LockSet* locks) {
+  for (size_t i = 1; i <= 2; ++i) {
+    int index;
+    if (ParseInt32(args[i], &index) == IntParse::kOk) locks->AddDatabase(index);
+  }
 }
 
 // DEL and UNLINK.
@@ -145,7 +159,7 @@ void CmdCopy(CommandContext& ctx) {
     ctx.reply.Error(errors::kSameObject);
     return;
   }
-  store::Db dst(src.keyspace(), target);
+  store::Db dst(src.keyspace(), target, src.NowMs());
   const OpStatus status = store::CopyKey(src, ctx.arg(1), dst, ctx.arg(2), replace);
   ctx.reply.Integer(status == OpStatus::kOk ? 1 : 0);
 }
@@ -162,13 +176,13 @@ void CmdMove(CommandContext& ctx) {
     ctx.reply.Error(errors::kSameObject);
     return;
   }
-  store::Db dst(src.keyspace(), target);
+  store::Db dst(src.keyspace(), target, src.NowMs());
   ctx.reply.Integer(store::MoveKey(src, dst, ctx.arg(1)) == OpStatus::kOk ? 1 : 0);
 }
 
 // RANDOMKEY
 void CmdRandomkey(CommandContext& ctx) {
-  const std::optional<std::string> key = ctx.server.keyspace().RandomKey(ctx.client.db());
+  const std::optional<std::string> key = ctx.db().RandomKey();
   if (key) {
     ctx.reply.Bulk(*key);
   } else {
@@ -232,7 +246,8 @@ void CmdSwapdb(CommandContext& ctx) {
 void CmdKeys(CommandContext& ctx) {
   const size_t header = ctx.reply.BeginDeferredArray();
   size_t count = 0;
-  store::MatchKeys(ctx.server.keyspace(), ctx.client.db(), ctx.arg(1), [&](std::string_view key) {
+  store::Db db = ctx.db();
+  store::MatchKeys(db, ctx.arg(1), [&](std::string_view key) {
     ctx.reply.Bulk(key);
     ++count;
   });
@@ -269,8 +284,9 @@ void CmdScan(CommandContext& ctx) {
   }
   // The next cursor, which leads the reply, is known only after the step: gather the keys first.
   std::vector<std::string> keys;
-  const uint64_t next = store::ScanKeys(ctx.server.keyspace(), ctx.client.db(), cursor, static_cast<size_t>(count),
-                                        filter, [&keys](std::string_view key) { keys.emplace_back(key); });
+  store::Db db = ctx.db();
+  const uint64_t next = store::ScanKeys(db, cursor, static_cast<size_t>(count), filter,
+                                        [&keys](std::string_view key) { keys.emplace_back(key); });
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(keys.size());
@@ -455,22 +471,22 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
   table.Add({"move", 3, "write fast", 1, 1, 1, "@keyspace", CmdMove, "Move a key to another database", "1.0.0",
              nullptr, MoveExtraLocks});
   table.Add({"randomkey", 1, "readonly", 0, 0, 0, "@keyspace", CmdRandomkey,
-             "Return a random key from the keyspace", "1.0.0"});
+             "Return a random key from the keyspace", "1.0.0", nullptr, server::LockClientDatabase});
   // Redis documents these four in its "server" group.
   table.SetGroup("server");
   table.Add({"dbsize", 1, "readonly fast", 0, 0, 0, "@keyspace", CmdDbsize,
-             "Return the number of keys in the selected database", "1.0.0"});
+             "Return the number of keys in the selected database", "1.0.0", nullptr, server::LockClientDatabase});
   table.Add({"flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushdb,
-             "Remove all keys from the current database", "1.0.0"});
+             "Remove all keys from the current database", "1.0.0", nullptr, server::LockClientDatabase});
   table.Add({"flushall", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushall,
-             "Remove all keys from all databases", "1.0.0"});
+             "Remove all keys from all databases", "1.0.0", nullptr, FlushallExtraLocks});
   table.Add({"swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", CmdSwapdb, "Swaps two Redis databases",
-             "4.0.0"});
+             "4.0.0", nullptr, SwapdbExtraLocks});
   table.SetGroup("generic");
   table.Add({"keys", 2, "readonly", 0, 0, 0, "@keyspace @dangerous", CmdKeys,
-             "Find all keys matching the given pattern", "1.0.0"});
+             "Find all keys matching the given pattern", "1.0.0", nullptr, server::LockClientDatabase});
   table.Add({"scan", -2, "readonly", 0, 0, 0, "@keyspace", CmdScan, "Incrementally iterate the keys space",
-             "2.8.0"});
+             "2.8.0", nullptr, server::LockClientDatabase});
   table.Add({"object", -2, "", 0, 0, 0, "", nullptr, "A container for object introspection commands", "2.2.3"});
   table.Add({"object|encoding", 3, "readonly", 2, 2, 1, "@keyspace", CmdObjectEncoding,
              "Inspect the internal encoding of a Redis object", "2.2.3"});

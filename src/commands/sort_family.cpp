@@ -2,7 +2,7 @@
 //
 // Locking: BY and GET patterns make SORT read keys built from the values it sorts, which no
 // argument names, so the dispatcher cannot lock them key by key before the handler runs. When a
-// call's options read such keys, the command row's locks_database hook asks the dispatcher to lock
+// call's options read such keys, the command row's extra_locks hook asks the dispatcher to lock
 // every stripe of the client's database instead (in the global order, so no deadlock); the call
 // then reads its source, its pattern keys and writes its STORE destination atomically, as in
 // Redis. Calls without such patterns lock only the source and the destination. The hooks and the
@@ -23,6 +23,7 @@
 #include "commands/command_util.h"
 #include "commands/families.h"
 #include "common/error_texts.h"
+#include "store/lock_set.h"
 #include "store/sort_ops.h"
 
 namespace strata::commands {
@@ -88,15 +89,20 @@ void SortRoKeys([[maybe_unused]] std::span<const std::string_view> args, std::ve
   keys->push_back(1);
 }
 
-// Database-lock hooks: whether the call reads keys named by its patterns. A call that does not
-// parse reads nothing beyond its arguments (the handler replies the error first).
-bool CallReadsPatternKeys(std::span<const std::string_view> args, bool readonly) {
+// Lock declarations: the whole database when the call reads keys named by its patterns. A call
+// that does not parse reads nothing beyond its arguments (the handler replies the error first).
+void LockPatternKeys(int db, std::span<const std::string_view> args, bool readonly, store::LockSet* locks) {
   SortCall call;
-  return ParseSortArgs(args, readonly, &call) == SortArgsError::kNone &&
-         store::SortReadsPatternKeys(call.options);
+  if (ParseSortArgs(args, readonly, &call) == SortArgsError::kNone && store::SortReadsPatternKeys(call.options)) {
+    locks->AddDatabase(db);
+  }
 }
-bool SortLocksDatabase(std::span<const std::string_view> args) { return CallReadsPatternKeys(args, false); }
-bool SortRoLocksDatabase(std::span<const std::string_view> args) { return CallReadsPatternKeys(args, true); }
+void SortExtraLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
+  LockPatternKeys(db, args, false, locks);
+}
+void SortRoExtraLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
+  LockPatternKeys(db, args, true, locks);
+}
 
 void SortGeneric(CommandContext& ctx, bool readonly) {
   SortCall call;
@@ -140,10 +146,10 @@ void CmdSortRo(CommandContext& ctx) { SortGeneric(ctx, true); }
 void RegisterSortFamily(server::CommandTable& table) {
   table.SetGroup("generic");
   table.Add({"sort", -2, "write denyoom", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSort,
-             "Sort the elements in a list, set or sorted set", "1.0.0", SortKeys, nullptr, 0, SortLocksDatabase});
+             "Sort the elements in a list, set or sorted set", "1.0.0", SortKeys, SortExtraLocks});
   table.Add({"sort_ro", -2, "readonly", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSortRo,
              "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", SortRoKeys,
-             nullptr, 0, SortRoLocksDatabase});
+             SortRoExtraLocks});
 }
 
 }  // namespace strata::commands

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace strata {
@@ -57,6 +59,69 @@ class PerThread {
     static auto* all = new std::vector<T*>();
     return *all;
   }
+};
+
+
+// Like PerThread, but owned by an object (the keyspace, the server) rather than the process, so
+// that each instance counts from zero and tests can assert exact values. Every thread that calls
+// Local() gets its own T for this instance, kept until the instance is destroyed.
+template <typename T>
+class PerThreadSet {
+ public:
+  PerThreadSet() : id_(NextId()) {}
+  ~PerThreadSet() {
+    for (auto& [thread, t] : all_) delete t;
+  }
+  PerThreadSet(const PerThreadSet&) = delete;
+  PerThreadSet& operator=(const PerThreadSet&) = delete;
+
+  // The calling thread's instance. The fast path is one thread-local comparison.
+  T& Local() {
+    Cache& cache = LocalCache();
+    if (cache.owner == id_) return *cache.t;
+    return Register(&cache);
+  }
+
+  // Calls f(const T&) for every thread's instance.
+  template <typename F>
+  void ForEach(F&& f) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [thread, t] : all_) f(*t);
+  }
+
+ private:
+  // The instance a thread used last. Ids are never reused, so a cache naming a destroyed
+  // instance never matches a new one.
+  struct Cache {
+    uint64_t owner = 0;
+    T* t = nullptr;
+  };
+  static Cache& LocalCache() {
+    thread_local Cache cache;
+    return cache;
+  }
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+  T& Register(Cache* cache) {
+    const std::thread::id me = std::this_thread::get_id();
+    std::lock_guard<std::mutex> lock(mu_);
+    T* mine = nullptr;
+    for (const auto& [thread, t] : all_) {
+      if (thread == me) mine = t;
+    }
+    if (mine == nullptr) {
+      mine = new T();
+      all_.emplace_back(me, mine);
+    }
+    *cache = Cache{id_, mine};
+    return *mine;
+  }
+
+  const uint64_t id_;
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::thread::id, T*>> all_;
 };
 
 }  // namespace strata

@@ -175,7 +175,7 @@ void Acceptor::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
 }
 
 void Acceptor::AcceptAll(Listener* listener) {
-  RequestCounters& counters = LocalRequestCounters();
+  RequestCounters& counters = server_->request_counters();
   while (true) {
     const int fd = accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {

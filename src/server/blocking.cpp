@@ -8,6 +8,10 @@
 namespace strata::server {
 namespace {
 
+// The classes of the events that may bring elements to a key (see OnKeyEvent).
+constexpr uint32_t kWantedEvents =
+    store::kClassGeneric | store::kClassList | store::kClassZSet | store::kClassDatabase;
+
 // The slots (see SlotName) the calling thread made ready and has not served yet. Per thread, so
 // that each pushing command serves its own pushes before its thread moves on.
 std::vector<std::string>& ReadySlots() {
@@ -38,7 +42,8 @@ void BlockingRegistry::Block(Client* client, IoThread* thread, int db, std::span
   }
   if (waiter->deadline_ms != 0) timed_.fetch_add(1, std::memory_order_relaxed);
   waiters_.emplace(id, std::move(waiter));
-  blocked_.fetch_add(1, std::memory_order_relaxed);
+  // Under the keys' stripe locks: every later change of these keys is recorded for us.
+  if (blocked_.fetch_add(1, std::memory_order_relaxed) == 0) set_wanted(kWantedEvents);
 }
 
 void BlockingRegistry::Remove(Waiter* waiter) {
@@ -50,7 +55,7 @@ void BlockingRegistry::Remove(Waiter* waiter) {
   }
   if (waiter->deadline_ms != 0) timed_.fetch_sub(1, std::memory_order_relaxed);
   waiters_.erase(waiter->client->id());
-  blocked_.fetch_sub(1, std::memory_order_relaxed);
+  if (blocked_.fetch_sub(1, std::memory_order_relaxed) == 1) set_wanted(0);
 }
 
 bool BlockingRegistry::Unblock(uint64_t client_id) {
@@ -84,9 +89,34 @@ int64_t BlockingRegistry::DeadlineOf(uint64_t client_id) const {
   return it == waiters_.end() ? -1 : it->second->deadline_ms;
 }
 
-void BlockingRegistry::OnKeyReady(int db, std::string_view key) {
-  if (blocked_.load(std::memory_order_relaxed) == 0) return;  // the common case: nobody waits
-  std::string slot = SlotName(db, key);
+void BlockingRegistry::OnKeyEvent(const store::KeyEventRecord& event) {
+  using store::KeyEvent;
+  switch (event.event) {
+    case KeyEvent::kLPush:
+    case KeyEvent::kRPush:
+    case KeyEvent::kLInsert:
+    case KeyEvent::kSortStore:
+    case KeyEvent::kZAdd:
+    case KeyEvent::kZIncr:
+    case KeyEvent::kZUnionStore:
+    case KeyEvent::kZInterStore:
+    case KeyEvent::kZDiffStore:
+    case KeyEvent::kZRangeStore:
+    case KeyEvent::kRenameTo:
+    case KeyEvent::kMoveTo:
+    case KeyEvent::kCopyTo:
+    case KeyEvent::kRestore:
+      MarkReady(SlotName(event.db, event.key));
+      break;
+    case KeyEvent::kSwapDb:
+      MarkDatabasesReady(event.db, event.other_db);
+      break;
+    default:
+      break;
+  }
+}
+
+void BlockingRegistry::MarkReady(std::string slot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (by_key_.find(slot) == by_key_.end()) return;
@@ -95,8 +125,7 @@ void BlockingRegistry::OnKeyReady(int db, std::string_view key) {
   if (std::find(ready.begin(), ready.end(), slot) == ready.end()) ready.push_back(std::move(slot));
 }
 
-void BlockingRegistry::OnDatabasesSwapped(int a, int b) {
-  if (blocked_.load(std::memory_order_relaxed) == 0) return;
+void BlockingRegistry::MarkDatabasesReady(int a, int b) {
   const std::string prefix_a = SlotName(a, "");
   const std::string prefix_b = SlotName(b, "");
   std::vector<std::string>& ready = ReadySlots();

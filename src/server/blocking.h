@@ -1,10 +1,12 @@
 // Clients blocked on keys (BLPOP, BZPOPMIN ...) and their service across io-threads.
 //
 // A blocking command that finds nothing asks to block (Client::RequestBlock); the dispatcher then
-// registers the client here while still holding the stripe locks of its keys, and a push to one of
-// those keys (KeyspaceObserver::OnKeyReady, called under the same lock) can therefore never slip
-// in between and be missed. A push only notes the key as ready, on the pushing thread; once the
-// pushing command has released its locks, and before that thread runs anything else, ServeReady
+// registers the client here while still holding the stripe locks of its keys. The registry
+// observes keyspace events: while any client is blocked it wants the events that can bring
+// elements (pushes, stores, renames ...), and since a client widens that interest under its keys'
+// locks, a push to one of those keys can never slip in between and be missed. The event, handed
+// over after the pushing command released its locks, notes the key as ready on the pushing
+// thread; then, before that thread runs anything else, ServeReady
 // re-runs the blocked commands of the clients waiting on the ready keys, first blocked first
 // served, on the pushing thread, and hands each served client its reply to send on its own thread.
 // So, as in Redis, the command after a push already sees its waiters served (LLEN is 0, an LPOP
@@ -80,13 +82,10 @@ class BlockingRegistry final : public store::KeyspaceObserver {
   // The deadline `client_id` blocked with (0 = none), or -1 if it is not blocked.
   int64_t DeadlineOf(uint64_t client_id) const;
 
-  // KeyspaceObserver: notes (db, key) as ready on the calling thread if a client waits on it;
-  // that thread's next ServeReady serves it.
-  void OnKeyReady(int db, std::string_view key) override;
-
-  // KeyspaceObserver: notes, on the calling thread, every key of databases `a` and `b` that a
-  // client waits on as ready: the swap may have brought it elements.
-  void OnDatabasesSwapped(int a, int b) override;
+  // KeyspaceObserver: for an event that may have brought elements to a key a client waits on,
+  // notes the key as ready on the calling thread (for SWAPDB, every waited-on key of both
+  // databases); that thread's next ServeReady serves it.
+  void OnKeyEvent(const store::KeyEventRecord& event) override;
 
   // Whether the calling thread has ready keys to serve.
   static bool HasReady();
@@ -114,6 +113,10 @@ class BlockingRegistry final : public store::KeyspaceObserver {
     bool in_service = false;  // a thread is re-running its command
   };
   static std::string SlotName(int db, std::string_view key);
+  // Notes `slot` as ready on the calling thread if a client waits on it.
+  void MarkReady(std::string slot);
+  // Notes every waited-on slot of databases `a` and `b` as ready on the calling thread.
+  void MarkDatabasesReady(int a, int b);
   // Takes `waiter` out of every line and destroys it. REQUIRES: mu_.
   void Remove(Waiter* waiter);
 

@@ -2,10 +2,10 @@
 
 namespace strata::server {
 
-RequestTotals SumRequestCounters(size_t command_count) {
+RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, size_t command_count) {
   RequestTotals t;
   t.per_command.resize(command_count);
-  PerThread<RequestCounters>::ForEach([&](const RequestCounters& c) {
+  counters.ForEach([&](const RequestCounters& c) {
     for (size_t i = 0; i < command_count; ++i) {
       t.per_command[i].calls += c.per_command[i].calls.Get();
       t.per_command[i].usec += c.per_command[i].usec.Get();

@@ -31,8 +31,6 @@ struct RequestCounters {
   Counter rejected_connections;
 };
 
-inline RequestCounters& LocalRequestCounters() { return PerThread<RequestCounters>::Local(); }
-
 // Totals across threads.
 struct CommandTotals {
   uint64_t calls = 0;
@@ -50,8 +48,8 @@ struct RequestTotals {
   uint64_t rejected_connections = 0;
 };
 
-// Sums every thread's counters for the first `command_count` command ids.
-RequestTotals SumRequestCounters(size_t command_count);
+// Sums every thread's counters in `counters` for the first `command_count` command ids.
+RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, size_t command_count);
 
 }  // namespace strata::server
 

@@ -7,6 +7,7 @@
 
 #include "common/numbers.h"
 #include "server/command_docs.h"
+#include "store/lock_set.h"
 
 namespace strata::server {
 namespace {
@@ -81,6 +82,10 @@ uint64_t ImplicitCategories(uint32_t flags) {
 
 }  // namespace
 
+void LockClientDatabase(int db, std::span<const std::string_view> /*args*/, store::LockSet* locks) {
+  locks->AddDatabase(db);
+}
+
 std::span<const std::string_view> CommandFlagNames() { return kFlagNames; }
 std::span<const std::string_view> AclCategoryNames() { return kAclNames; }
 
@@ -121,7 +126,6 @@ void CommandTable::Add(const CommandSpec& spec) {
   cmd->handler = spec.handler;
   cmd->key_finder = spec.key_finder;
   cmd->extra_locks = spec.extra_locks;
-  cmd->locks_database = spec.locks_database;
   cmd->numkeys_index = spec.numkeys_index;
   cmd->summary = spec.summary;
   cmd->since = spec.since;

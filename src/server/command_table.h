@@ -33,15 +33,15 @@ using CommandHandler = void (*)(CommandContext& ctx);
 // it cannot make sense of are not keys; the handler reports the syntax error.
 using KeyFinder = void (*)(std::span<const std::string_view> args, std::vector<int>* keys);
 
-// For commands that also touch a key in another database (MOVE, COPY ... DB n): adds those
-// (database, key) stripes to `locks`, so the dispatcher takes them with the rest, in order.
-using ExtraLocks = void (*)(std::span<const std::string_view> args, store::LockSet* locks);
+// For commands that need stripes beyond those of the keys their arguments name: adds them to
+// `locks` for the call `args` made in database `db`, so the dispatcher takes them with the rest,
+// in the one global order. A key in another database (MOVE, COPY ... DB n); every stripe of a
+// database for commands that see a whole database at one instant (KEYS, SCAN, DBSIZE, FLUSHDB,
+// SWAPDB) or read keys no argument names (SORT's BY and GET patterns).
+using ExtraLocks = void (*)(int db, std::span<const std::string_view> args, store::LockSet* locks);
 
-// For commands that may read keys no argument names (SORT's BY and GET patterns build key names
-// from the values being sorted): returns whether this call needs every stripe of the client's
-// database locked. The dispatcher then adds them all to the lock set, which takes them in the one
-// global order, so the command sees the whole database atomically and cannot deadlock.
-using LocksDatabase = bool (*)(std::span<const std::string_view> args);
+// ExtraLocks for commands that work on the whole of the client's database.
+void LockClientDatabase(int db, std::span<const std::string_view> args, store::LockSet* locks);
 
 // Flags, spelled as COMMAND INFO spells them.
 enum CommandFlag : uint32_t {
@@ -78,7 +78,6 @@ struct CommandSpec {
   KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move
   ExtraLocks extra_locks = nullptr;
   int numkeys_index = 0;  // for a key_finder that reads a key count: its position (LMPOP: 1)
-  LocksDatabase locks_database = nullptr;
 };
 
 // A registered command.
@@ -94,7 +93,6 @@ struct Command {
   CommandHandler handler = nullptr;
   KeyFinder key_finder = nullptr;
   ExtraLocks extra_locks = nullptr;
-  LocksDatabase locks_database = nullptr;
   int numkeys_index = 0;
   std::string_view summary;
   std::string_view since;

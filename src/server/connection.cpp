@@ -122,7 +122,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*bu
     return;
   }
   const size_t n = static_cast<size_t>(nread);
-  LocalRequestCounters().net_input_bytes.Add(n);
+  conn->thread_->server().request_counters().net_input_bytes.Add(n);
   conn->client_.set_last_interaction_ms(conn->thread_->server().clock().NowMs());
   if (conn->read_into_shared_) {
     ByteBuffer& shared = conn->thread_->shared_input();
@@ -153,7 +153,7 @@ size_t Connection::RunRequests(const char* data, size_t size) {
     if (result == resp::RequestParser::Result::kNeedMore) break;
     if (result == resp::RequestParser::Result::kError) {
       reply_.Error(parser_.error());
-      LocalRequestCounters().error_replies.Add();
+      thread_->server().request_counters().error_replies.Add();
       spdlog::debug("Protocol error ({}) from client: id={} addr={}", parser_.error(), client_.id(), client_.addr());
       client_.set_close_after_reply();
       return size;  // nothing after a protocol error is read
@@ -194,7 +194,7 @@ void Connection::UpdateReading() {
 void Connection::Flush() {
   if (closing_) return;
   if (!write_in_flight_ && !output_.empty()) {
-    LocalRequestCounters().net_output_bytes.Add(output_.size());
+    thread_->server().request_counters().net_output_bytes.Add(output_.size());
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
     // Held-back requests run from OnWrite, so they need a uv_write even when the socket could
     // take everything now: with uv_try_write alone nothing would ever run them.

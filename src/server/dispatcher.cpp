@@ -31,65 +31,64 @@ std::string Upper(std::string_view s) {
 
 }  // namespace
 
-store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db()); }
+store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
 
-const Command* Dispatcher::Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) const {
+const Command* Dispatcher::Resolve(const Client& client, std::span<const std::string_view> args,
+                                   resp::ReplyBuilder& reply) {
+  RequestCounters& counters = server_->request_counters();
   const Command* cmd = server_->commands().Find(args[0]);
   if (cmd == nullptr) {
     reply.Error(UnknownCommandText(args));
+    counters.error_replies.Add();
     return nullptr;
   }
   // A container needs its subcommand; a command that also runs alone (COMMAND) takes one if given.
   if (cmd->is_container() || (!cmd->subcommands.empty() && args.size() >= 2)) {
     if (args.size() < 2) {
       reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
+      counters.error_replies.Add();
       return nullptr;
     }
     const Command* sub = CommandTable::FindSubcommand(*cmd, args[1]);
     if (sub == nullptr) {
       reply.Error(fmt::format(errors::kFmtUnknownSubcommand, args[1].substr(0, 128), Upper(cmd->name)));
+      counters.error_replies.Add();
       return nullptr;
     }
     cmd = sub;
   }
   if (!cmd->ArityOk(args.size())) {
     reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
-    LocalRequestCounters().per_command[cmd->id].rejected_calls.Add();
-    return nullptr;
+  } else if (!client.authenticated() && !cmd->has(kCmdNoAuth) && server_->RequiresAuth()) {
+    reply.Error(errors::kNoAuth);
+  } else {
+    return cmd;
   }
-  return cmd;
+  counters.per_command[cmd->id].rejected_calls.Add();
+  counters.error_replies.Add();
+  return nullptr;
 }
 
-void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
-                         store::LockSet* locks) {
-  RequestCounters& counters = LocalRequestCounters();
-  const size_t errors_before = reply.errors();
-  const Command* cmd = Resolve(args, reply);
-  if (cmd == nullptr) {
-    counters.error_replies.Add(reply.errors() - errors_before);
-    return;
-  }
-  if (!client.authenticated() && !cmd->has(kCmdNoAuth) && server_->RequiresAuth()) {
-    reply.Error(errors::kNoAuth);
-    counters.per_command[cmd->id].rejected_calls.Add();
-    counters.error_replies.Add();
-    return;
-  }
-
+void Dispatcher::CollectLocks(const Command& cmd, int db, std::span<const std::string_view> args,
+                              store::LockSet* locks) {
   key_indexes_scratch_.clear();
-  cmd->FindKeys(args, &key_indexes_scratch_);
-  for (int i : key_indexes_scratch_) locks->Add(client.db(), args[static_cast<size_t>(i)]);
-  if (cmd->extra_locks != nullptr) cmd->extra_locks(args, locks);
-  if (cmd->locks_database != nullptr && cmd->locks_database(args)) locks->AddDatabase(client.db());
-  const int64_t start = MonotonicUs();
-  {
-    locks->Lock();
-    CommandContext ctx(*server_, client, reply, *cmd, args);
-    cmd->handler(ctx);
-    SettleBlocking(client, args);
-    locks->Unlock();
-  }
-  const int64_t elapsed = MonotonicUs() - start;
+  cmd.FindKeys(args, &key_indexes_scratch_);
+  for (int i : key_indexes_scratch_) locks->Add(db, args[static_cast<size_t>(i)]);
+  if (cmd.extra_locks != nullptr) cmd.extra_locks(db, args, locks);
+}
+
+void Dispatcher::Run(const Command& cmd, Client& client, resp::ReplyBuilder& reply,
+                     std::span<const std::string_view> args, int64_t now_ms) {
+  CommandContext ctx(*server_, client, reply, cmd, args, now_ms);
+  cmd.handler(ctx);
+  std::optional<BlockRequest> request = client.TakeBlockRequest();
+  if (!request) return;
+  client.SetBlocked(request->deadline_ms);
+  server_->blocking().Block(&client, thread_, client.db(), args, *request);
+}
+
+void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors) {
+  server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
   if (BlockingRegistry::HasReady()) {
     server_->blocking().ServeReady(
@@ -97,49 +96,54 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
           return ServeBlocked(blocked, blocked_args, out);
         });
   }
-
-  client.set_last_command(cmd);
+  client.set_last_command(&cmd);
   // As in Redis, only commands that ran count as processed (not those refused before running).
+  RequestCounters& counters = server_->request_counters();
   counters.commands_processed.Add();
-  CommandCounters& per = counters.per_command[cmd->id];
+  CommandCounters& per = counters.per_command[cmd.id];
   per.calls.Add();
-  per.usec.Add(static_cast<uint64_t>(elapsed));
-  const size_t new_errors = reply.errors() - errors_before;
+  per.usec.Add(static_cast<uint64_t>(elapsed_us));
   if (new_errors > 0) {
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
   }
 }
 
-void Dispatcher::SettleBlocking(Client& client, std::span<const std::string_view> args) {
-  std::optional<BlockRequest> request = client.TakeBlockRequest();
-  if (!request) return;
-  client.SetBlocked(request->deadline_ms);
-  server_->blocking().Block(&client, thread_, client.db(), args, *request);
+void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
+                         store::LockSet* locks) {
+  const Command* cmd = Resolve(client, args, reply);
+  if (cmd == nullptr) return;
+  const size_t errors_before = reply.errors();
+  CollectLocks(*cmd, client.db(), args, locks);
+  const int64_t start = MonotonicUs();
+  locks->Lock();
+  Run(*cmd, client, reply, args, server_->clock().NowMs());
+  locks->Unlock();
+  AfterUnlock(*cmd, client, MonotonicUs() - start, reply.errors() - errors_before);
 }
 
 bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {
   const Command* cmd = server_->commands().Find(args[0]);  // it ran before: known and well formed
   store::LockSet& locks = thread_->locks();
-  key_indexes_scratch_.clear();
-  cmd->FindKeys(args, &key_indexes_scratch_);
-  for (int i : key_indexes_scratch_) locks.Add(client.db(), args[static_cast<size_t>(i)]);
+  CollectLocks(*cmd, client.db(), args, &locks);
   ByteBuffer out;
   resp::ReplyBuilder builder(&out);
   builder.set_protocol(client.protocol());
   const int64_t start = MonotonicUs();
   locks.Lock();
-  CommandContext ctx(*server_, client, builder, *cmd, args);
+  CommandContext ctx(*server_, client, builder, *cmd, args, server_->clock().NowMs());
   cmd->handler(ctx);
   const bool again = client.TakeBlockRequest().has_value();
   locks.Unlock();
+  // What the served command changed (BLMOVE's push) may serve others: ServeReady goes on with it.
+  server_->keyspace().DeliverEvents();
   if (again) return false;
   // The call was counted when it blocked: Redis counts a blocking command once, however it ends.
-  CommandCounters& per = LocalRequestCounters().per_command[cmd->id];
+  CommandCounters& per = server_->request_counters().per_command[cmd->id];
   per.usec.Add(static_cast<uint64_t>(MonotonicUs() - start));
   if (builder.errors() > 0) {
     per.failed_calls.Add();
-    LocalRequestCounters().error_replies.Add(builder.errors());
+    server_->request_counters().error_replies.Add(builder.errors());
   }
   reply->assign(out.data(), out.size());
   return true;

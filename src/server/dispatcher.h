@@ -1,5 +1,14 @@
-// Runs one request: finds its command, checks arity and authentication, locks the stripes of its
-// keys, calls the handler and counts the call.
+// Runs one request, in stages:
+//   1. Resolve:      look the command up, check its arity and the client's authentication.
+//   2. CollectLocks: add the stripes the call needs to a LockSet (its keys by the table's key
+//                    positions or key finder, extra_locks), without running anything.
+//   3. lock the set (LockSet::Lock, in the one global order).
+//   4. Run:          call the handler at one instant, and register a block it asked for.
+//   5. unlock.
+//   6. AfterUnlock:  deliver the keyspace events the call recorded, serve the blocked clients they
+//                    made ready, count the call.
+// Execute runs them all for one request. A caller that gathers several calls under one lock set
+// (EXEC) runs stages 1 and 2 for each, locks once, runs each, unlocks, then stage 6.
 #ifndef STRATA_SERVER_DISPATCHER_H_
 #define STRATA_SERVER_DISPATCHER_H_
 
@@ -23,8 +32,8 @@ class Server;
 class CommandContext {
  public:
   CommandContext(Server& server, Client& client, resp::ReplyBuilder& reply, const Command& command,
-                 std::span<const std::string_view> args)
-      : server(server), client(client), reply(reply), command(command), args(args) {}
+                 std::span<const std::string_view> args, int64_t now_ms)
+      : server(server), client(client), reply(reply), command(command), args(args), now_ms(now_ms) {}
 
   Server& server;
   Client& client;
@@ -32,10 +41,13 @@ class CommandContext {
   const Command& command;
   // args[0] is the command name as sent.
   std::span<const std::string_view> args;
+  // The command's instant (Unix ms): every expiry judgement of the call uses it.
+  int64_t now_ms;
 
   size_t argc() const { return args.size(); }
   std::string_view arg(size_t i) const { return args[i]; }
-  // The client's selected database. The stripes of the command's keys are locked.
+  // The client's selected database at the command's instant. The stripes of the command's keys
+  // are locked.
   store::Db db() const;
 };
 
@@ -44,21 +56,34 @@ class Dispatcher {
   // `thread` is the io-thread this dispatcher serves (blocked clients are woken there).
   Dispatcher(Server* server, IoThread* thread) : server_(server), thread_(thread) {}
 
-  // Runs the request `args` (non-empty) for `client`, writing the reply to `reply`.
-  // `locks` is the calling thread's reusable lock set. REQUIRES: the client's own io-thread.
+  // Runs the request `args` (non-empty) for `client` through every stage, writing the reply to
+  // `reply`. `locks` is the calling thread's reusable lock set, empty and unlocked.
+  // REQUIRES: the client's own io-thread; the calling thread holds no stripe lock.
   void Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
                store::LockSet* locks);
 
+  // Stage 1. Returns the command `args` calls (a subcommand for a container), or replies with the
+  // error for an unknown command or subcommand, a bad arity or a missing authentication, counts
+  // the refusal, and returns nullptr.
+  const Command* Resolve(const Client& client, std::span<const std::string_view> args, resp::ReplyBuilder& reply);
+
+  // Stage 2. Adds to `locks` every stripe the call `args` of `cmd` in database `db` needs.
+  // Thread-safe; takes no lock.
+  void CollectLocks(const Command& cmd, int db, std::span<const std::string_view> args, store::LockSet* locks);
+
+  // Stage 4. Calls the handler at the instant `now_ms`, then registers the block it asked for.
+  // REQUIRES: the stripes CollectLocks added are held.
+  void Run(const Command& cmd, Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
+           int64_t now_ms);
+
+  // Stage 6. Delivers the events the calling thread recorded, serves the blocked clients they made
+  // ready, and counts a call of `cmd` that took `elapsed_us` and replied `new_errors` errors.
+  // REQUIRES: the calling thread holds no stripe lock.
+  void AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors);
+
  private:
-  // Replies with the error for an unknown command or subcommand, or a bad arity, and returns
-  // nullptr; otherwise returns the command to run.
-  const Command* Resolve(std::span<const std::string_view> args, resp::ReplyBuilder& reply) const;
-
-  // After a handler ran, with its locks still held: registers the block the handler asked for.
-  void SettleBlocking(Client& client, std::span<const std::string_view> args);
-
   // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another
-  // connection, maybe on another thread) under its keys' locks, its reply written to *reply.
+  // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.
   bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
 

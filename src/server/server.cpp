@@ -37,8 +37,9 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()),
-      master_replid_(RandomRunId()) {
-  keyspace_->set_observer(&blocking_);
+      master_replid_(RandomRunId()),
+      stats_(&request_counters_, keyspace_.get()) {
+  keyspace_->AddObserver(&blocking_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();
@@ -120,7 +121,7 @@ size_t Server::SampleUsedMemory() {
 }
 
 void Server::SampleMetrics() {
-  const RequestTotals totals = SumRequestCounters(0);
+  const RequestTotals totals = SumRequestCounters(request_counters_, 0);
   const int64_t now = MonotonicUs() / 1000;
   ops_per_sec_.Sample(totals.commands_processed, now);
   input_per_sec_.Sample(totals.net_input_bytes, now);

@@ -71,6 +71,8 @@ class Server {
   const std::string& master_replid() const { return master_replid_; }
 
   // --- Statistics ---
+  // The calling thread's request counters.
+  RequestCounters& request_counters() { return request_counters_.Local(); }
   // Counters since start or the last CONFIG RESETSTAT. Thread-safe.
   StatsSnapshot ReadStats() const { return stats_.Read(commands_->size()); }
   // CONFIG RESETSTAT: zeroes the statistics INFO reports. Thread-safe.
@@ -136,6 +138,7 @@ class Server {
   std::atomic<bool> requires_auth_{false};
   std::atomic<bool> shutdown_requested_{false};
   std::string master_replid_;
+  PerThreadSet<RequestCounters> request_counters_;
   StatsBaseline stats_;
   InstantaneousMetric ops_per_sec_;
   InstantaneousMetric input_per_sec_;

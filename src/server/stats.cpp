@@ -47,10 +47,10 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b) {
   return out;
 }
 
-StatsSnapshot StatsBaseline::SumAll(size_t command_count) {
+StatsSnapshot StatsBaseline::SumAll(size_t command_count) const {
   StatsSnapshot s;
-  s.requests = SumRequestCounters(command_count);
-  s.store = store::SumStoreCounters();
+  s.requests = SumRequestCounters(*requests_, command_count);
+  s.store = keyspace_->CounterTotals();
   s.errors = SumErrorCounts();
   std::sort(s.errors.begin(), s.errors.end());
   return s;

@@ -1,8 +1,8 @@
 // Server statistics as INFO shows them: totals since start or since the last CONFIG RESETSTAT, and
 // the sampled per-second rates (instantaneous_ops_per_sec ...).
 //
-// The counters themselves are per-thread and have a single writer each (PerThread), so they are
-// never zeroed: CONFIG RESETSTAT records the current sums as a baseline that later reads subtract.
+// The counters themselves belong to the server (requests) and its keyspace (keys), per thread with
+// a single writer each (PerThreadSet), so they are never zeroed: CONFIG RESETSTAT records the current sums as a baseline that later reads subtract.
 #ifndef STRATA_SERVER_STATS_H_
 #define STRATA_SERVER_STATS_H_
 
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/command_stats.h"
+#include "store/keyspace.h"
 #include "store/store_counters.h"
 
 namespace strata::server {
@@ -31,6 +32,10 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b);
 
 class StatsBaseline {
  public:
+  // Reads `requests` and `keyspace`'s counters; both must outlive the baseline.
+  StatsBaseline(const PerThreadSet<RequestCounters>* requests, const store::Keyspace* keyspace)
+      : requests_(requests), keyspace_(keyspace) {}
+
   // The counters summed over all threads, minus the baseline. store.dirty is not reset by
   // RESETSTAT (it counts changes since the last save), so it is returned as summed.
   // Thread-safe.
@@ -40,8 +45,10 @@ class StatsBaseline {
   void Reset(size_t command_count);
 
  private:
-  static StatsSnapshot SumAll(size_t command_count);
+  StatsSnapshot SumAll(size_t command_count) const;
 
+  const PerThreadSet<RequestCounters>* requests_;
+  const store::Keyspace* keyspace_;
   mutable std::mutex mu_;
   StatsSnapshot base_;
 };

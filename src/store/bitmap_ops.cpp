@@ -118,7 +118,7 @@ OpStatus SetBit(Db& db, std::string_view key, uint64_t offset, bool value, bool*
   const auto mask = static_cast<unsigned char>(0x80u >> (offset & 7));
   *old_value = (byte & mask) != 0;
   byte = value ? static_cast<unsigned char>(byte | mask) : static_cast<unsigned char>(byte & ~mask);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kSetBit, key);
   return OpStatus::kOk;
 }
 
@@ -200,11 +200,7 @@ OpStatus BitOp(Db& db, BitOpKind kind, std::string_view dest, std::span<const st
   }
   *result_len = max_len;
   if (max_len == 0) {
-    EntryRef ref = db.Find(dest);
-    if (ref) {
-      db.Erase(&ref);
-      db.MarkModified(dest);
-    }
+    db.StoreResult(dest, nullptr, KeyEvent::kSet);
     return OpStatus::kOk;
   }
 
@@ -238,9 +234,7 @@ OpStatus BitOp(Db& db, BitOpKind kind, std::string_view dest, std::span<const st
       }
     }
   }
-  EntryRef ref = db.FindForWrite(dest);
-  Overwrite(db, &ref, fresh);
-  db.MarkModified(dest);
+  db.StoreResult(dest, fresh, KeyEvent::kSet);
   return OpStatus::kOk;
 }
 
@@ -281,6 +275,7 @@ OpStatus Bitfield(Db& db, std::string_view key, std::span<const BitfieldOp> ops,
   size_t size;
   auto* data = reinterpret_cast<unsigned char*>(GrowString(db, key, &ref, static_cast<size_t>((write_end - 1) >> 3) + 1, &size));
   const std::string_view value(reinterpret_cast<const char*>(data), size);
+  bool changed = false;  // Redis announces only a BITFIELD that wrote a field
   for (const BitfieldOp& op : ops) {
     const int64_t old = FieldValue(ReadField(value, op.offset, op.bits), op.is_signed, op.bits);
     if (op.kind == BitfieldOp::Kind::kGet) {
@@ -301,9 +296,10 @@ OpStatus Bitfield(Db& db, std::string_view key, std::span<const BitfieldOp> ops,
       continue;
     }
     WriteField(data, op.offset, op.bits, raw);
+    changed = true;
     results->emplace_back(op.kind == BitfieldOp::Kind::kSet ? old : FieldValue(raw, op.is_signed, op.bits));
   }
-  db.MarkModified(key);
+  if (changed) db.Notify(KeyEvent::kSetBit, key);
   return OpStatus::kOk;
 }
 

@@ -57,7 +57,7 @@ OpStatus HashSet(Db& db, std::string_view key, std::span<const std::string_view>
     hash = Keep(ref, hash, hash->Set(field_values[i], field_values[i + 1], limits, &is_new));
     *added += is_new ? 1 : 0;
   }
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kHSet, key);
   return OpStatus::kOk;
 }
 
@@ -70,7 +70,7 @@ OpStatus HashSetIfAbsent(Db& db, std::string_view key, std::string_view field, s
   if (!*set) return OpStatus::kOk;
   if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, value);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kHSet, key);
   return OpStatus::kOk;
 }
 
@@ -113,6 +113,7 @@ OpStatus HashDelete(Db& db, std::string_view key, std::span<const std::string_vi
   if (status == OpStatus::kNoKey) return OpStatus::kOk;
   if (status != OpStatus::kOk) return status;
   HashValue* hash = HashOf(ref);
+  bool emptied = false;
   for (std::string_view field : fields) {
     bool removed;
     hash = Keep(ref, hash, hash->Delete(field, &removed));
@@ -120,10 +121,12 @@ OpStatus HashDelete(Db& db, std::string_view key, std::span<const std::string_vi
     ++*deleted;
     if (hash->size() == 0) {
       db.Erase(&ref);
+      emptied = true;
       break;
     }
   }
-  if (*deleted > 0) db.MarkModified(key);
+  if (*deleted > 0) db.Notify(KeyEvent::kHDel, key);
+  if (emptied) db.Notify(KeyEvent::kDel, key);
   return OpStatus::kOk;
 }
 
@@ -166,7 +169,7 @@ OpStatus HashIncrBy(Db& db, std::string_view key, std::string_view field, int64_
   const std::string_view sum(digits, FormatInt64(*result, digits));
   if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, sum);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kHIncrBy, key);
   return OpStatus::kOk;
 }
 
@@ -185,7 +188,7 @@ OpStatus HashIncrByFloat(Db& db, std::string_view key, std::string_view field, l
   *result = FormatLongDoubleHuman(sum);
   if (status == OpStatus::kNoKey) FindOrCreate(db, key, &ref);
   SetField(db, ref, field, *result);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kHIncrByFloat, key);
   return OpStatus::kOk;
 }
 

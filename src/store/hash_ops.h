@@ -1,8 +1,8 @@
 // Operations on hash values (HSET, HGET ... HSCAN), under the caller's stripe locks (see Db).
 //
 // Each returns kOk, kWrongType when the key holds another type, or the status named in its
-// comment. Writes call Db::MarkModified once when they change the hash; a write that empties a
-// hash deletes its key. Values handed out as views point into the hash and stay valid while the
+// comment. Writes announce themselves once (Db::Notify) when they change the hash; a write that
+// empties a hash deletes its key (and announces "del"). Values handed out as views point into the hash and stay valid while the
 // stripe lock is held and the key is not written; what a PairSink receives is valid only during
 // the call.
 #ifndef STRATA_STORE_HASH_OPS_H_

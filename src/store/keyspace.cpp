@@ -42,18 +42,6 @@ uint64_t RandomU64() {
 
 }  // namespace
 
-StoreCounterTotals SumStoreCounters() {
-  StoreCounterTotals t;
-  PerThread<StoreCounters>::ForEach([&t](const StoreCounters& c) {
-    t.keyspace_hits += c.keyspace_hits.Get();
-    t.keyspace_misses += c.keyspace_misses.Get();
-    t.expired_keys += c.expired_keys.Get();
-    t.evicted_keys += c.evicted_keys.Get();
-    t.dirty += c.dirty.Get();
-  });
-  return t;
-}
-
 Keyspace::Keyspace(int databases, const Clock* clock)
     : databases_(databases),
       clock_(clock),
@@ -69,6 +57,42 @@ Keyspace::Keyspace(int databases, const Clock* clock)
 Keyspace::~Keyspace() {
   const size_t n = static_cast<size_t>(databases_) * kStripes;
   for (size_t i = 0; i < n; ++i) stripes_[i].table.DestroyAll();
+}
+
+StoreCounterTotals Keyspace::CounterTotals() const {
+  StoreCounterTotals t;
+  counters_.ForEach([&t](const StoreCounters& c) {
+    t.keyspace_hits += c.keyspace_hits.Get();
+    t.keyspace_misses += c.keyspace_misses.Get();
+    t.expired_keys += c.expired_keys.Get();
+    t.evicted_keys += c.evicted_keys.Get();
+    t.dirty += c.dirty.Get();
+  });
+  return t;
+}
+
+void Keyspace::Announce(KeyEvent event, int db, int other_db, std::string_view key) {
+  if (EventCountsAsWrite(event)) counters().dirty.Add();
+  if ((WantedEventClasses() & EventClassOf(event)) != 0) LocalEventQueue().Push(event, db, other_db, key);
+}
+
+void Keyspace::DeliverEvents() {
+  EventQueue& queue = LocalEventQueue();
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const KeyEventRecord record = queue.at(i);
+    const uint32_t cls = EventClassOf(record.event);
+    for (KeyspaceObserver* o : observers_) {
+      if ((o->wanted() & cls) != 0) o->OnKeyEvent(record);
+    }
+  }
+  queue.Clear();
+}
+
+void Keyspace::RemoveExpired(int db, KeyTable* table, size_t i) {
+  Entry* e = table->Remove(i);
+  Announce(KeyEvent::kExpired, db, db, e->key());
+  Entry::Destroy(e);
+  counters().expired_keys.Add();
 }
 
 void Keyspace::Tick() {
@@ -92,26 +116,21 @@ size_t Keyspace::VolatileCount(int db) const {
 void Keyspace::Flush(int db, bool async) {
   const int first = db < 0 ? 0 : db;
   const int last = db < 0 ? databases_ - 1 : db;
-  // Detach every table under all the locks (in lock order), free outside them.
+  // Detach every table under the caller's locks; free them after.
   auto detached = std::make_shared<std::vector<std::unique_ptr<KeyTable>>>();
-  std::vector<std::unique_lock<SpinLock>> locks;
-  locks.reserve(static_cast<size_t>(last - first + 1) * kStripes);
-  for (int d = first; d <= last; ++d) {
-    for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(d, s).mu);
-  }
-  detached->reserve(locks.size());
+  size_t removed = 0;
   for (int d = first; d <= last; ++d) {
     for (size_t s = 0; s < kStripes; ++s) {
-      KeyTable& table = stripe(d, s).table;
-      if (table.size() == 0) continue;
+      Stripe& st = stripe(d, s);
+      assert(st.mu.HeldByCurrentThread());
+      if (st.table.size() == 0) continue;
+      removed += st.table.size();
       detached->push_back(std::make_unique<KeyTable>(kStripeBits));
-      table.Swap(detached->back().get());
+      st.table.Swap(detached->back().get());
     }
   }
-  locks.clear();
-  size_t removed = 0;
-  for (const auto& t : *detached) removed += t->size();
-  LocalCounters().dirty.Add(removed);
+  counters().dirty.Add(removed);
+  Announce(KeyEvent::kFlushDb, db, db, {});
   auto destroy = [detached] {
     for (auto& t : *detached) t->DestroyAll();
   };
@@ -124,20 +143,14 @@ void Keyspace::Flush(int db, bool async) {
 
 void Keyspace::SwapDb(int a, int b) {
   if (a == b) return;
-  const int lo = a < b ? a : b;
-  const int hi = a < b ? b : a;
-  std::vector<std::unique_lock<SpinLock>> locks;
-  locks.reserve(2 * kStripes);
-  for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(lo, s).mu);
-  for (size_t s = 0; s < kStripes; ++s) locks.emplace_back(stripe(hi, s).mu);
   for (size_t s = 0; s < kStripes; ++s) {
-    Stripe& x = stripe(lo, s);
-    Stripe& y = stripe(hi, s);
+    Stripe& x = stripe(a, s);
+    Stripe& y = stripe(b, s);
+    assert(x.mu.HeldByCurrentThread() && y.mu.HeldByCurrentThread());
     x.table.Swap(&y.table);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
-  locks.clear();
-  if (observer_ != nullptr) observer_->OnDatabasesSwapped(a, b);
+  Announce(KeyEvent::kSwapDb, a, b, {});
 }
 
 int64_t Keyspace::AvgTtlMs(int db) {
@@ -166,127 +179,7 @@ int64_t Keyspace::AvgTtlMs(int db) {
   return samples == 0 ? 0 : sum / static_cast<int64_t>(samples);
 }
 
-uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit) {
-  if (cursor >= kUnitsTotal) return 0;
-  if (count == 0) count = 1;
-  size_t visited = 0;
-  uint64_t unit = cursor;
-  while (unit < kUnitsTotal && visited < count) {
-    unit = ScanStripe(db, unit, count - visited, &visited, visit);
-  }
-  return unit >= kUnitsTotal ? 0 : unit;
-}
-
-uint64_t Keyspace::ScanStripe(int db, uint64_t unit, size_t want, size_t* visited,
-                              FunctionRef<void(const Entry&)> visit) {
-  const size_t s = static_cast<size_t>(unit >> kUnitsPerStripeBits);
-  const uint64_t stripe_first_unit = static_cast<uint64_t>(s) << kUnitsPerStripeBits;
-  const uint64_t stripe_end_unit = stripe_first_unit + (uint64_t{1} << kUnitsPerStripeBits);
-  Stripe& st = stripe(db, s);
-  std::lock_guard<SpinLock> lock(st.mu);
-  KeyTable& t = st.table;
-  if (t.size() == 0) return stripe_end_unit;
-
-  // Cover enough home slots to yield about `want` keys, then widen the range to whole units.
-  const size_t capacity = t.capacity();
-  const size_t start_slot = t.HomeOf(unit << kUnitShift);
-  // (want < size <= capacity keeps the product far from overflowing for any COUNT.)
-  size_t cover = want >= t.size() ? capacity : want * capacity / t.size();
-  if (cover == 0) cover = 1;
-  const size_t end_slot = start_slot + cover < capacity ? start_slot + cover : capacity;
-  const uint64_t end_offset = t.FirstOffsetAtOrAfter(end_slot);
-  uint64_t end_unit = stripe_first_unit + ((end_offset + (uint64_t{1} << kUnitShift) - 1) >> kUnitShift);
-  if (end_unit > stripe_end_unit) end_unit = stripe_end_unit;
-  if (end_unit <= unit) end_unit = unit + 1;
-
-  // Keys hashing into [unit, end_unit) have homes in [start_slot, last_home] and sit between
-  // their home and the next empty slot, so walk from start_slot until an empty slot past
-  // last_home (wrapping around the table's end).
-  const size_t last_home = t.HomeOf(((end_unit - 1) << kUnitShift) | ((uint64_t{1} << kUnitShift) - 1));
-  const int64_t now = clock_->NowMs();
-  std::vector<std::string> expired;
-  for (size_t u = start_slot; u < start_slot + capacity; ++u) {
-    const Entry* e = t.At(u < capacity ? u : u - capacity);
-    if (e == nullptr) {
-      if (u > last_home) break;
-      continue;
-    }
-    const uint64_t key_unit = HashKey(e->key()) >> kUnitShift;
-    if (key_unit < unit || key_unit >= end_unit) continue;
-    if (Expired(*e, now)) {
-      expired.emplace_back(e->key());
-      continue;
-    }
-    visit(*e);
-    ++*visited;
-  }
-  // Reclaim what the walk found expired, now that removing cannot disturb it.
-  for (const std::string& key : expired) {
-    const uint64_t h = HashKey(key);
-    const size_t i = t.Find(h, key);
-    if (i == KeyTable::kNotFound) continue;
-    Entry::Destroy(t.Remove(i));
-    LocalCounters().expired_keys.Add();
-  }
-  return end_unit;
-}
-
-void Keyspace::ForEach(int db, FunctionRef<void(const Entry&)> visit) {
-  const int64_t now = clock_->NowMs();
-  for (size_t s = 0; s < kStripes; ++s) {
-    Stripe& st = stripe(db, s);
-    if (st.table.size() == 0) continue;
-    std::lock_guard<SpinLock> lock(st.mu);
-    const KeyTable& t = st.table;
-    for (size_t i = 0; i < t.capacity(); ++i) {
-      const Entry* e = t.At(i);
-      if (e != nullptr && !Expired(*e, now)) visit(*e);
-    }
-  }
-}
-
-std::optional<std::string> Keyspace::RandomKey(int db) {
-  // Stripes hold about equal shares of the keys, so a random non-empty stripe and then a random
-  // occupied slot in it is close to uniform. Expired keys found on the way are reclaimed.
-  constexpr int kRandomTries = 100;
-  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
-    if (DbSize(db) == 0) return std::nullopt;
-    const size_t first = static_cast<size_t>(RandomU64() % kStripes);
-    for (size_t k = 0; k < kStripes; ++k) {
-      Stripe& st = stripe(db, (first + k) % kStripes);
-      if (st.table.size() == 0) continue;
-      std::lock_guard<SpinLock> lock(st.mu);
-      KeyTable& t = st.table;
-      if (t.size() == 0) continue;
-      size_t i = static_cast<size_t>(RandomU64() % t.capacity());
-      while (t.At(i) == nullptr) i = static_cast<size_t>(RandomU64() % t.capacity());
-      Entry* e = t.At(i);
-      if (Expired(*e, clock_->NowMs())) {
-        Entry::Destroy(t.Remove(i));
-        LocalCounters().expired_keys.Add();
-        break;  // try again from a fresh random stripe
-      }
-      return std::string(e->key());
-    }
-  }
-  // Almost every key sampled had expired: walk the stripes from a random one, so that a
-  // database holding any live key never answers nothing.
-  const size_t first = static_cast<size_t>(RandomU64() % kStripes);
-  const int64_t now = clock_->NowMs();
-  for (size_t k = 0; k < kStripes; ++k) {
-    Stripe& st = stripe(db, (first + k) % kStripes);
-    if (st.table.size() == 0) continue;
-    std::lock_guard<SpinLock> lock(st.mu);
-    const KeyTable& t = st.table;
-    for (size_t i = 0; i < t.capacity(); ++i) {
-      const Entry* e = t.At(i);
-      if (e != nullptr && !Expired(*e, now)) return std::string(e->key());
-    }
-  }
-  return std::nullopt;
-}
-
-std::pair<size_t, size_t> Keyspace::ExpireSample(Stripe& st, size_t sample, int64_t now_ms) {
+std::pair<size_t, size_t> Keyspace::ExpireSample(int db, Stripe& st, size_t sample, int64_t now_ms) {
   KeyTable& t = st.table;
   size_t sampled = 0;
   size_t expired = 0;
@@ -301,14 +194,12 @@ std::pair<size_t, size_t> Keyspace::ExpireSample(Stripe& st, size_t sample, int6
       continue;
     }
     ++sampled;
-    Entry* e = t.At(i);
-    if (!Expired(*e, now_ms)) {
+    if (!Expired(*t.At(i), now_ms)) {
       i = i + 1 == capacity ? 0 : i + 1;
       continue;
     }
     // Removal shifts the next slot into i (or rebuilds a shrinking table): look at i again.
-    Entry::Destroy(t.Remove(i));
-    LocalCounters().expired_keys.Add();
+    RemoveExpired(db, &t, i);
     ++expired;
     capacity = t.capacity();
     if (capacity == 0) break;
@@ -342,7 +233,7 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
     if (st.table.volatile_count() == 0) continue;
     std::lock_guard<SpinLock> lock(st.mu);
     while (true) {
-      const auto [sampled, expired] = ExpireSample(st, kSample, now_ms);
+      const auto [sampled, expired] = ExpireSample(static_cast<int>(p / kStripes), st, kSample, now_ms);
       deleted += expired;
       if (MonotonicUs() - start > budget_us) {
         out_of_time = true;
@@ -353,6 +244,7 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
     }
   }
   expire_resume_[static_cast<size_t>(worker)] = pos;
+  DeliverEvents();
   return deleted;
 }
 
@@ -364,9 +256,8 @@ EntryRef Db::Find(std::string_view key) {
   const size_t i = t.Find(h, key);
   if (i == KeyTable::kNotFound) return {};
   Entry* e = t.At(i);
-  if (e->has_expire() && Expired(*e, NowMs())) {
-    Entry::Destroy(t.Remove(i));
-    LocalCounters().expired_keys.Add();
+  if (Expired(*e)) {
+    keyspace_->RemoveExpired(index_, &t, i);
     return {};
   }
   return {e, &t, i};
@@ -374,12 +265,12 @@ EntryRef Db::Find(std::string_view key) {
 
 EntryRef Db::FindForRead(std::string_view key) {
   EntryRef ref = Find(key);
-  StoreCounters& counters = LocalCounters();
+  StoreCounters& c = counters();
   if (ref) {
-    counters.keyspace_hits.Add();
+    c.keyspace_hits.Add();
     ref->set_access(keyspace_->lru_clock());
   } else {
-    counters.keyspace_misses.Add();
+    c.keyspace_misses.Add();
   }
   return ref;
 }
@@ -407,26 +298,36 @@ OpStatus Db::FindForWriteAs(std::string_view key, ValueType type, EntryRef* ref)
   return CheckType(*ref, type);
 }
 
-EntryRef Db::Insert(Entry* entry) {
+EntryRef Db::Insert(Entry* entry, Access access) {
   const uint64_t h = HashKey(entry->key());
   KeyTable& t = StripeFor(h).table;
-  entry->set_access(keyspace_->lru_clock());
+  assert(t.Find(h, entry->key()) == KeyTable::kNotFound);
+  if (access == Access::kFresh) entry->set_access(keyspace_->lru_clock());
   const size_t i = t.Insert(h, entry);
+  Notify(KeyEvent::kNew, entry->key());
   return {entry, &t, i};
 }
 
-void Db::Upsert(Entry* entry) {
-  const uint64_t h = HashKey(entry->key());
-  KeyTable& t = StripeFor(h).table;
-  entry->set_access(keyspace_->lru_clock());
-  const size_t i = t.Find(h, entry->key());
-  if (i == KeyTable::kNotFound) {
-    t.Insert(h, entry);
+EntryRef Db::Store(Entry* entry, Access access) {
+  EntryRef ref = Find(entry->key());  // an expired key goes first, announced as such
+  if (!ref) return Insert(entry, access);
+  if (access == Access::kFresh) entry->set_access(keyspace_->lru_clock());
+  Entry* old = ref.entry;
+  Replace(&ref, entry);
+  Entry::Destroy(old);
+  return ref;
+}
+
+void Db::StoreResult(std::string_view key, Entry* entry, KeyEvent event) {
+  if (entry != nullptr) {
+    Store(entry);
+    Notify(event, key);
     return;
   }
-  Entry* old = t.At(i);
-  t.Replace(i, entry);
-  Entry::Destroy(old);
+  EntryRef ref = FindForWrite(key);
+  if (!ref) return;
+  Erase(&ref);
+  Notify(KeyEvent::kDel, key);
 }
 
 void Db::Replace(EntryRef* ref, Entry* entry) {
@@ -442,6 +343,103 @@ Entry* Db::Detach(EntryRef* ref) {
   return e;
 }
 
-void Db::MarkModified([[maybe_unused]] std::string_view key) { LocalCounters().dirty.Add(); }
+uint64_t Db::Scan(uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit) {
+  if (cursor >= kUnitsTotal) return 0;
+  if (count == 0) count = 1;
+  size_t visited = 0;
+  uint64_t unit = cursor;
+  while (unit < kUnitsTotal && visited < count) {
+    unit = ScanStripe(unit, count - visited, &visited, visit);
+  }
+  return unit >= kUnitsTotal ? 0 : unit;
+}
+
+uint64_t Db::ScanStripe(uint64_t unit, size_t want, size_t* visited, FunctionRef<void(const Entry&)> visit) {
+  const size_t s = static_cast<size_t>(unit >> kUnitsPerStripeBits);
+  const uint64_t stripe_first_unit = static_cast<uint64_t>(s) << kUnitsPerStripeBits;
+  const uint64_t stripe_end_unit = stripe_first_unit + (uint64_t{1} << kUnitsPerStripeBits);
+  KeyTable& t = StripeAt(s).table;
+  if (t.size() == 0) return stripe_end_unit;
+
+  // Cover enough home slots to yield about `want` keys, then widen the range to whole units.
+  const size_t capacity = t.capacity();
+  const size_t start_slot = t.HomeOf(unit << kUnitShift);
+  // (want < size <= capacity keeps the product far from overflowing for any COUNT.)
+  size_t cover = want >= t.size() ? capacity : want * capacity / t.size();
+  if (cover == 0) cover = 1;
+  const size_t end_slot = start_slot + cover < capacity ? start_slot + cover : capacity;
+  const uint64_t end_offset = t.FirstOffsetAtOrAfter(end_slot);
+  uint64_t end_unit = stripe_first_unit + ((end_offset + (uint64_t{1} << kUnitShift) - 1) >> kUnitShift);
+  if (end_unit > stripe_end_unit) end_unit = stripe_end_unit;
+  if (end_unit <= unit) end_unit = unit + 1;
+
+  // Keys hashing into [unit, end_unit) have homes in [start_slot, last_home] and sit between
+  // their home and the next empty slot, so walk from start_slot until an empty slot past
+  // last_home (wrapping around the table's end).
+  const size_t last_home = t.HomeOf(((end_unit - 1) << kUnitShift) | ((uint64_t{1} << kUnitShift) - 1));
+  std::vector<std::string> expired;
+  for (size_t u = start_slot; u < start_slot + capacity; ++u) {
+    const Entry* e = t.At(u < capacity ? u : u - capacity);
+    if (e == nullptr) {
+      if (u > last_home) break;
+      continue;
+    }
+    const uint64_t key_unit = HashKey(e->key()) >> kUnitShift;
+    if (key_unit < unit || key_unit >= end_unit) continue;
+    if (Expired(*e)) {
+      expired.emplace_back(e->key());
+      continue;
+    }
+    visit(*e);
+    ++*visited;
+  }
+  // Reclaim what the walk found expired, now that removing cannot disturb it.
+  for (const std::string& key : expired) Find(key);
+  return end_unit;
+}
+
+void Db::ForEach(FunctionRef<void(const Entry&)> visit) {
+  for (size_t s = 0; s < kStripes; ++s) {
+    const KeyTable& t = StripeAt(s).table;
+    if (t.size() == 0) continue;
+    for (size_t i = 0; i < t.capacity(); ++i) {
+      const Entry* e = t.At(i);
+      if (e != nullptr && !Expired(*e)) visit(*e);
+    }
+  }
+}
+
+std::optional<std::string> Db::RandomKey() {
+  // Stripes hold about equal shares of the keys, so a random non-empty stripe and then a random
+  // occupied slot in it is close to uniform. Expired keys found on the way are reclaimed.
+  constexpr int kRandomTries = 100;
+  for (int attempt = 0; attempt < kRandomTries; ++attempt) {
+    if (keyspace_->DbSize(index_) == 0) return std::nullopt;
+    const size_t first = static_cast<size_t>(RandomU64() % kStripes);
+    for (size_t k = 0; k < kStripes; ++k) {
+      KeyTable& t = StripeAt((first + k) % kStripes).table;
+      if (t.size() == 0) continue;
+      size_t i = static_cast<size_t>(RandomU64() % t.capacity());
+      while (t.At(i) == nullptr) i = static_cast<size_t>(RandomU64() % t.capacity());
+      Entry* e = t.At(i);
+      if (Expired(*e)) {
+        keyspace_->RemoveExpired(index_, &t, i);
+        break;  // try again from a fresh random stripe
+      }
+      return std::string(e->key());
+    }
+  }
+  // Almost every key sampled had expired: walk the stripes from a random one, so that a
+  // database holding any live key never answers nothing.
+  const size_t first = static_cast<size_t>(RandomU64() % kStripes);
+  for (size_t k = 0; k < kStripes; ++k) {
+    const KeyTable& t = StripeAt((first + k) % kStripes).table;
+    for (size_t i = 0; i < t.capacity(); ++i) {
+      const Entry* e = t.At(i);
+      if (e != nullptr && !Expired(*e)) return std::string(e->key());
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace strata::store

@@ -1,16 +1,21 @@
 // The keyspace: every database's keys, in lock-striped hash tables.
 //
 // Each database is split into kStripes stripes by the top bits of the key hash; a stripe is one
-// KeyTable behind its own mutex. Commands lock the stripes of the keys they name (LockSet, in
-// ascending order, so multi-key commands never deadlock) and then use a Db view to read and
-// write those keys. Whole-database work (SCAN, KEYS, FLUSHDB, SWAPDB, active expiry) locks
-// stripes itself, one at a time or all at once.
+// KeyTable behind its own lock. Commands lock the stripes they need (LockSet, in ascending order,
+// so multi-key commands never deadlock): the stripes of the keys they name, or every stripe of a
+// database for whole-database work (KEYS, SCAN, DBSIZE, FLUSHDB, SWAPDB), and then read and write
+// through a Db view, which carries the command's one instant. Only the keyspace's own background
+// work (active expiry, INFO's TTL sample) takes stripe locks itself.
+//
+// Every change to a key is announced once as a keyspace event (store/key_events.h) and delivered
+// to the observers after the locks are released (DeliverEvents).
 //
 // The keyspace knows nothing of clients or sockets; time comes from the injected Clock.
 #ifndef STRATA_STORE_KEYSPACE_H_
 #define STRATA_STORE_KEYSPACE_H_
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,9 +30,11 @@
 #include "common/spin_lock.h"
 #include "store/encoding_limits.h"
 #include "store/entry.h"
+#include "store/key_events.h"
 #include "store/key_table.h"
 #include "store/lazy_free.h"
 #include "store/op_status.h"
+#include "store/store_counters.h"
 
 namespace strata::store {
 
@@ -45,19 +52,6 @@ struct alignas(64) Stripe {
   size_t expire_cursor = 0;  // where the active expiry sweep resumes
 };
 
-// Told about keyspace events that other layers act on (the server wakes blocked clients).
-class KeyspaceObserver {
- public:
-  virtual ~KeyspaceObserver() = default;
-  // `key` in database `db` received elements that a blocked client may be waiting for (a push to
-  // a list, an add to a sorted set). Called under the key's stripe lock: it must not take stripe
-  // locks or block.
-  virtual void OnKeyReady(int db, std::string_view key) = 0;
-  // Databases `a` and `b` exchanged their contents (SWAPDB): clients blocked on keys of either
-  // may now be served. Called with no stripe lock held; it may lock stripes.
-  virtual void OnDatabasesSwapped([[maybe_unused]] int a, [[maybe_unused]] int b) {}
-};
-
 // A found key: the entry and where it sits. Valid until the next insert or removal in its stripe.
 struct EntryRef {
   Entry* entry = nullptr;
@@ -67,6 +61,8 @@ struct EntryRef {
   explicit operator bool() const { return entry != nullptr; }
   Entry* operator->() const { return entry; }
 };
+
+class Db;
 
 class Keyspace {
  public:
@@ -79,57 +75,68 @@ class Keyspace {
   int databases() const { return databases_; }
   const Clock* clock() const { return clock_; }
 
-  // The stripe `index` of database `db`. Its mutex guards its table.
+  // The stripe `index` of database `db`. Its lock guards its table.
   Stripe& stripe(int db, size_t index) { return stripes_[static_cast<size_t>(db) * kStripes + index]; }
 
   // Encoding thresholds for collections (hash-max-listpack-entries ...).
   EncodingLimits& limits() { return limits_; }
 
-  // Installs the observer (once, at start-up, before commands run). Not owned.
-  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
-  KeyspaceObserver* observer() const { return observer_; }
+  // Adds an observer of keyspace events (at start-up, before commands run). Not owned; it must
+  // outlive the keyspace's use.
+  void AddObserver(KeyspaceObserver* observer) { observers_.push_back(observer); }
+
+  // The event classes some observer wants now (see KeyspaceObserver::wanted).
+  uint32_t WantedEventClasses() const {
+    uint32_t wanted = 0;
+    for (const KeyspaceObserver* o : observers_) wanted |= o->wanted();
+    return wanted;
+  }
+
+  // Records `event` on the calling thread's queue if an observer wants its class, and counts it
+  // as a write if it is one. REQUIRES: the stripe locks the change needed.
+  void Announce(KeyEvent event, int db, int other_db, std::string_view key);
+
+  // Hands the events the calling thread recorded to the observers that want them, in order, and
+  // empties the queue. REQUIRES: the calling thread holds no stripe lock.
+  void DeliverEvents();
+
+  // The calling thread's statistics counters, and their sums over all threads.
+  StoreCounters& counters() { return counters_.Local(); }
+  StoreCounterTotals CounterTotals() const;
 
   // The LRU clock: seconds, refreshed by Tick(). Stamped on keys when they are accessed.
   uint32_t lru_clock() const { return lru_clock_.load(std::memory_order_relaxed); }
   // Refreshes the LRU clock from the Clock. Called by the server's timers (and tests).
   void Tick();
 
-  // --- Whole-database operations. Thread-safe: each takes the stripe locks it needs. ---
+  // --- Whole-database operations ---
 
-  // Keys in `db`, including expired keys not yet reclaimed (as Redis's DBSIZE). Lock-free.
+  // Keys in `db`, including expired keys not yet reclaimed (as Redis's DBSIZE). Exact for one
+  // instant when the caller holds every stripe of `db`; without locks (INFO), a recent estimate.
   size_t DbSize(int db) const;
-  // Keys with a TTL in `db`. Lock-free.
+  // Keys with a TTL in `db`. Lock-free, like DbSize without locks.
   size_t VolatileCount(int db) const;
 
-  // Empties database `db` (or all of them for db == -1). With `async`, the entries are freed on
-  // the background thread after the call returns. Counts each removed key as a write (dirty).
+  // Empties database `db` (or all of them for db == -1) and announces "flushdb". With `async`,
+  // the entries are freed on the background thread. Counts each removed key as a write.
+  // REQUIRES: the caller holds every stripe of the emptied databases.
   void Flush(int db, bool async);
 
-  // Exchanges the contents of databases a and b atomically, then tells the observer.
+  // Exchanges the contents of databases a and b and announces "swapdb".
+  // REQUIRES: the caller holds every stripe of both.
   void SwapDb(int a, int b);
 
   // An estimate of the mean remaining time to live, in ms, of the keys of `db` that have one
   // (INFO keyspace's avg_ttl): the mean over a sample of up to a few hundred such keys spread
-  // over the stripes; 0 when no key has a TTL. Thread-safe.
+  // over the stripes; 0 when no key has a TTL. Locks one stripe at a time.
+  // REQUIRES: the caller holds no stripe lock.
   int64_t AvgTtlMs(int db);
-
-  // One SCAN step: visits the live keys whose hashes fall in the range that starts at `cursor`,
-  // about `count` of them, and returns the cursor of the next range (0 when the scan is over).
-  // Every key present for the whole scan is visited exactly once, whatever the tables do between
-  // steps. `visit` runs under the key's stripe lock and must not touch the keyspace.
-  uint64_t Scan(int db, uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit);
-
-  // Visits every live key of `db`, stripe by stripe, under each stripe's lock.
-  void ForEach(int db, FunctionRef<void(const Entry&)> visit);
-
-  // A random live key of `db`, or nothing when it has none. Expired keys met on the way are
-  // reclaimed.
-  std::optional<std::string> RandomKey(int db);
 
   // One active-expiry cycle for the stripes that worker `worker` of `workers` owns (stripe index
   // modulo workers), in every database, spending at most `budget_us` microseconds. Samples keys
-  // with a TTL and deletes the expired ones, staying on a stripe while more than a quarter of a
-  // sample had expired. Returns the number of keys deleted.
+  // with a TTL and deletes the expired ones (announcing "expired"), staying on a stripe while more
+  // than a quarter of a sample had expired, then delivers the events. Returns the number of keys
+  // deleted. Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
   size_t ActiveExpireCycle(int worker, int workers, int64_t budget_us);
 
   // Hands entries to the background thread to destroy (UNLINK of large values).
@@ -140,12 +147,14 @@ class Keyspace {
  private:
   friend class Db;
 
-  // Scans one stripe for the range starting at `unit` (in cursor units). Returns the unit where
-  // the next range starts.
-  uint64_t ScanStripe(int db, uint64_t unit, size_t want, size_t* visited, FunctionRef<void(const Entry&)> visit);
+  // The one way an expired key leaves the keyspace, whoever finds it (a lookup, a walk, active
+  // expiry): removes the entry at slot `i` of `table` in database `db`, counts it and announces
+  // "expired". REQUIRES: the table's stripe lock; the entry has expired.
+  void RemoveExpired(int db, KeyTable* table, size_t i);
+
   // Deletes expired keys among up to `sample` TTL-bearing slots from the stripe's cursor.
   // REQUIRES: the stripe's lock. Returns {sampled, expired}.
-  std::pair<size_t, size_t> ExpireSample(Stripe& stripe, size_t sample, int64_t now_ms);
+  std::pair<size_t, size_t> ExpireSample(int db, Stripe& stripe, size_t sample, int64_t now_ms);
 
   const int databases_;
   const Clock* clock_;
@@ -154,23 +163,39 @@ class Keyspace {
   std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
   EncodingLimits limits_;
-  KeyspaceObserver* observer_ = nullptr;
+  std::vector<KeyspaceObserver*> observers_;
+  PerThreadSet<StoreCounters> counters_;
   // Where each expiry worker resumes: its next (db * kStripes + stripe) position. Worker w only
   // touches element w.
   std::vector<size_t> expire_resume_;
   LazyFree lazy_free_;
 };
 
-// The view of one database through which commands read and write keys.
+// Whose access field (LRU clock or LFU counter) a stored entry gets.
+enum class Access {
+  kFresh,  // a new value: stamped now, as Redis gives every new object
+  kKeep,   // the same object under another name (RENAME, MOVE, COPY): keeps the entry's own
+};
+
+// The view of one database at one instant, through which commands read and write keys.
 //
-// REQUIRES for every call: the caller holds the stripe lock of each key it passes (see LockSet).
+// The instant (NowMs) is read once, when the view is made: every expiry judgement and every
+// relative deadline of one command uses it, as Redis reads the time once per command.
+// REQUIRES for every call: the caller holds the stripe lock of each key it passes (see LockSet),
+// and for the whole-database calls every stripe of the database. Builds with assertions check it.
 // A Db is cheap to copy; it refers to the keyspace, which must outlive it.
 class Db {
  public:
-  Db(Keyspace* keyspace, int index) : keyspace_(keyspace), index_(index) {}
+  Db(Keyspace* keyspace, int index, int64_t now_ms) : keyspace_(keyspace), index_(index), now_ms_(now_ms) {}
+  // A view at the keyspace clock's current time.
+  Db(Keyspace* keyspace, int index) : Db(keyspace, index, keyspace->clock()->NowMs()) {}
 
   int index() const { return index_; }
   Keyspace* keyspace() const { return keyspace_; }
+  // The view's instant, Unix milliseconds.
+  int64_t NowMs() const { return now_ms_; }
+  // The calling thread's statistics counters.
+  StoreCounters& counters() const { return keyspace_->counters(); }
 
   // The live entry of `key`, deleting it first if its deadline has passed. No statistics.
   EntryRef Find(std::string_view key);
@@ -186,16 +211,24 @@ class Db {
   OpStatus FindForReadAs(std::string_view key, ValueType type, EntryRef* ref);
   OpStatus FindForWriteAs(std::string_view key, ValueType type, EntryRef* ref);
 
-  // Stores `entry` under its key, which must be absent (Find returned nothing).
-  // Ownership passes to the keyspace. Returns where it went.
-  EntryRef Insert(Entry* entry);
-
+  // The write primitives. A key that did not exist gets the "new" event; the caller announces
+  // what the command did (Notify).
+  //
+  // Stores `entry` under its key, which must be absent (Find returned nothing). Ownership passes
+  // to the keyspace. Returns where it went.
+  EntryRef Insert(Entry* entry, Access access = Access::kFresh);
   // Stores `entry` under its key, replacing (and destroying) any current entry.
-  void Upsert(Entry* entry);
+  EntryRef Store(Entry* entry, Access access = Access::kFresh);
 
-  // Puts `entry` (built for the same key) in place of ref's entry; ref then refers to `entry`.
-  // The old entry is not destroyed here: the Entry builders (SetString, MoveTo ...) have already
-  // freed it, or the caller still owns it.
+  // Stores a command's result: `entry` under `key`, replacing any current entry, announced as
+  // `event`; or, for a null `entry` (an empty result), deletes `key`, announced as "del" if it
+  // existed (SINTERSTORE, ZUNIONSTORE, SORT ... STORE, BITOP).
+  void StoreResult(std::string_view key, Entry* entry, KeyEvent event);
+
+  // Puts `entry` (built for the same key: the same value changed in shape, a new deadline) in
+  // place of ref's entry; ref then refers to `entry`. The access field is whatever `entry` holds
+  // (the Entry builders keep it). The old entry is not destroyed here: the Entry builders
+  // (SetString, MoveTo ...) have already freed it, or the caller still owns it.
   void Replace(EntryRef* ref, Entry* entry);
 
   // Removes ref's key and destroys its entry.
@@ -204,22 +237,44 @@ class Db {
   // Removes ref's key and returns its entry to the caller, who owns it.
   Entry* Detach(EntryRef* ref);
 
-  // Records a write to `key`: counts it for persistence.
-  void MarkModified(std::string_view key);
+  // Announces that a command changed `key` (see store/key_events.h): once per change, with the
+  // event Redis names it by.
+  void Notify(KeyEvent event, std::string_view key) { keyspace_->Announce(event, index_, index_, key); }
 
-  // Announces that `key` gained elements blocked clients may want (see KeyspaceObserver).
-  void SignalKeyReady(std::string_view key) {
-    if (keyspace_->observer() != nullptr) keyspace_->observer()->OnKeyReady(index_, key);
-  }
+  // --- Whole-database calls: REQUIRE every stripe of the database. ---
 
-  // Unix milliseconds now, from the keyspace's clock.
-  int64_t NowMs() const { return keyspace_->clock()->NowMs(); }
+  // One SCAN step: visits the live keys whose hashes fall in the range that starts at `cursor`,
+  // about `count` of them, and returns the cursor of the next range (0 when the scan is over).
+  // Every key present for the whole scan is visited exactly once, whatever the tables do between
+  // steps. `visit` must not touch the keyspace.
+  uint64_t Scan(uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit);
+
+  // Visits every live key.
+  void ForEach(FunctionRef<void(const Entry&)> visit);
+
+  // A random live key, or nothing when there is none. Expired keys met on the way are reclaimed.
+  std::optional<std::string> RandomKey();
 
  private:
-  Stripe& StripeFor(uint64_t hash) { return keyspace_->stripe(index_, StripeOf(hash)); }
+  Stripe& StripeFor(uint64_t hash) const {
+    Stripe& s = keyspace_->stripe(index_, StripeOf(hash));
+    assert(s.mu.HeldByCurrentThread());
+    return s;
+  }
+  Stripe& StripeAt(size_t index) const {
+    Stripe& s = keyspace_->stripe(index_, index);
+    assert(s.mu.HeldByCurrentThread());
+    return s;
+  }
+  // Whether `e` is past its deadline at this view's instant (Redis deletes a key once now > deadline).
+  bool Expired(const Entry& e) const { return e.has_expire() && e.expire_ms() < now_ms_; }
+  // Scans one stripe for the range starting at `unit` (in cursor units). Returns the unit where
+  // the next range starts.
+  uint64_t ScanStripe(uint64_t unit, size_t want, size_t* visited, FunctionRef<void(const Entry&)> visit);
 
   Keyspace* keyspace_;
   int index_;
+  int64_t now_ms_;
 };
 
 }  // namespace strata::store

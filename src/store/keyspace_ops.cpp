@@ -16,19 +16,13 @@ constexpr int64_t kSharedIntegers = 10000;
 // A lookup that counts a hit or miss but leaves the access time alone (Redis's LOOKUP_NOTOUCH).
 EntryRef FindNoTouch(Db& db, std::string_view key) {
   EntryRef ref = db.Find(key);
-  StoreCounters& counters = LocalCounters();
+  StoreCounters& counters = db.counters();
   if (ref) {
     counters.keyspace_hits.Add();
   } else {
     counters.keyspace_misses.Add();
   }
   return ref;
-}
-
-// Clients block only on lists, sorted sets and streams; a key of those types appearing under a
-// name (RENAME, COPY, MOVE) may be what one of them waits for.
-void SignalIfBlockable(Db& db, std::string_view key, ValueType type) {
-  if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream) db.SignalKeyReady(key);
 }
 
 bool IsSharedInteger(const Entry& e) {
@@ -48,7 +42,7 @@ bool DeleteKey(Db& db, std::string_view key, bool lazy) {
   } else {
     Entry::Destroy(entry);
   }
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kDel, key);
   return true;
 }
 
@@ -74,11 +68,9 @@ OpStatus RenameKey(Db& db, std::string_view from, std::string_view to, bool only
   src = db.Find(from);
   if (!src) return OpStatus::kNoKey;
   const int64_t deadline = src->expire_ms();
-  const ValueType type = src->type();
-  db.Upsert(Entry::MoveTo(db.Detach(&src), to, deadline));
-  db.MarkModified(from);
-  db.MarkModified(to);
-  SignalIfBlockable(db, to, type);
+  db.Store(Entry::MoveTo(db.Detach(&src), to, deadline), Access::kKeep);
+  db.Notify(KeyEvent::kRenameFrom, from);
+  db.Notify(KeyEvent::kRenameTo, to);
   return OpStatus::kOk;
 }
 
@@ -89,9 +81,8 @@ OpStatus CopyKey(Db& src, std::string_view from, Db& dst, std::string_view to, b
   // The entry itself stays put while the lookup below reclaims or shifts other slots.
   const Entry* source = ref.entry;
   if (dst.FindForWrite(to) && !replace) return OpStatus::kNotDone;
-  dst.Upsert(Entry::CopyTo(source, to, source->expire_ms()));
-  dst.MarkModified(to);
-  SignalIfBlockable(dst, to, source->type());
+  dst.Store(Entry::CopyTo(source, to, source->expire_ms()), Access::kKeep);
+  dst.Notify(KeyEvent::kCopyTo, to);
   return OpStatus::kOk;
 }
 
@@ -101,12 +92,9 @@ OpStatus MoveKey(Db& src, Db& dst, std::string_view key) {
   if (!ref) return OpStatus::kNoKey;
   // Another database is another table: this lookup cannot disturb ref.
   if (dst.FindForWrite(key)) return OpStatus::kNotDone;
-  Entry* entry = src.Detach(&ref);
-  const ValueType type = entry->type();
-  dst.Insert(entry);
-  src.MarkModified(key);
-  dst.MarkModified(key);
-  SignalIfBlockable(dst, key, type);
+  dst.Insert(src.Detach(&ref), Access::kKeep);
+  src.Notify(KeyEvent::kMoveFrom, key);
+  dst.Notify(KeyEvent::kMoveTo, key);
   return OpStatus::kOk;
 }
 
@@ -122,10 +110,11 @@ OpStatus SetExpiry(Db& db, std::string_view key, int64_t deadline_ms, unsigned c
   if ((conditions & kExpireLt) && has_current && deadline_ms >= current) return OpStatus::kNotDone;
   if (deadline_ms <= db.NowMs()) {
     db.Erase(&ref);
+    db.Notify(KeyEvent::kDel, key);
   } else {
     db.Replace(&ref, Entry::MoveTo(ref.entry, key, deadline_ms));
+    db.Notify(KeyEvent::kExpire, key);
   }
-  db.MarkModified(key);
   return OpStatus::kOk;
 }
 
@@ -134,7 +123,7 @@ OpStatus ClearExpiry(Db& db, std::string_view key) {
   if (!ref) return OpStatus::kNoKey;
   if (!ref->has_expire()) return OpStatus::kNotDone;
   db.Replace(&ref, Entry::MoveTo(ref.entry, key, kNoExpire));
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kPersist, key);
   return OpStatus::kOk;
 }
 
@@ -156,19 +145,19 @@ OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
   return OpStatus::kOk;
 }
 
-void MatchKeys(Keyspace& keyspace, int db, std::string_view pattern, FunctionRef<void(std::string_view)> emit) {
+void MatchKeys(Db& db, std::string_view pattern, FunctionRef<void(std::string_view)> emit) {
   const bool all = pattern == "*";
-  keyspace.ForEach(db, [&](const Entry& e) {
+  db.ForEach([&](const Entry& e) {
     if (all || GlobMatch(pattern, e.key())) emit(e.key());
   });
 }
 
-uint64_t ScanKeys(Keyspace& keyspace, int db, uint64_t cursor, size_t count, const ScanFilter& filter,
+uint64_t ScanKeys(Db& db, uint64_t cursor, size_t count, const ScanFilter& filter,
                   FunctionRef<void(std::string_view)> emit) {
   // Redis looks each candidate up to learn its type, which counts a hit; counting in bulk
   // afterwards keeps the visitor free of thread-local lookups.
   size_t type_checks = 0;
-  const uint64_t next = keyspace.Scan(db, cursor, count, [&](const Entry& e) {
+  const uint64_t next = db.Scan(cursor, count, [&](const Entry& e) {
     if (filter.has_pattern && !GlobMatch(filter.pattern, e.key())) return;
     if (filter.has_type) {
       ++type_checks;
@@ -176,7 +165,7 @@ uint64_t ScanKeys(Keyspace& keyspace, int db, uint64_t cursor, size_t count, con
     }
     emit(e.key());
   });
-  if (type_checks > 0) LocalCounters().keyspace_hits.Add(type_checks);
+  if (type_checks > 0) db.counters().keyspace_hits.Add(type_checks);
   return next;
 }
 

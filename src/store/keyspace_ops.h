@@ -2,8 +2,8 @@
 // moving, expiry, introspection, and the pattern walks of KEYS and SCAN.
 //
 // They look only at Entry::type() and Entry::encoding(), so they work for every value type.
-// Operations taking a Db run under the caller's stripe locks (see Db); those taking the Keyspace
-// lock stripes themselves.
+// They run under the caller's stripe locks (see Db): the keys' stripes, or for the pattern walks
+// every stripe of the database.
 #ifndef STRATA_STORE_KEYSPACE_OPS_H_
 #define STRATA_STORE_KEYSPACE_OPS_H_
 
@@ -89,10 +89,10 @@ struct ObjectInfo {
 // Fills *info for `key`: kOk or kNoKey. Counts a hit or miss, does not refresh the access time.
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info);
 
-// The keys of database `db` that match the glob `pattern` (a lone "*" matches every key,
-// including the empty one), each passed to `emit` once. Expired keys not yet reclaimed are
-// skipped. `emit` runs under a stripe lock and must not touch the keyspace. Thread-safe.
-void MatchKeys(Keyspace& keyspace, int db, std::string_view pattern, FunctionRef<void(std::string_view)> emit);
+// The keys of `db` that match the glob `pattern` (a lone "*" matches every key, including the
+// empty one), each passed to `emit` once. Expired keys not yet reclaimed are skipped. `emit` must
+// not touch the keyspace. REQUIRES: every stripe of `db`.
+void MatchKeys(Db& db, std::string_view pattern, FunctionRef<void(std::string_view)> emit);
 
 // The filters of one SCAN step.
 struct ScanFilter {
@@ -102,12 +102,11 @@ struct ScanFilter {
   std::string_view type_name;  // compared case-insensitively with TypeName(); unknown names match nothing
 };
 
-// One SCAN step over database `db` from `cursor`, examining about `count` keys (see
-// Keyspace::Scan for the guarantees) and passing those that pass `filter` to `emit`. Each key
-// examined under a TYPE filter counts a keyspace hit, as Redis's type lookup does. Returns the
-// next cursor, 0 when the scan is over. `emit` runs under a stripe lock and must not touch the
-// keyspace. Thread-safe.
-uint64_t ScanKeys(Keyspace& keyspace, int db, uint64_t cursor, size_t count, const ScanFilter& filter,
+// One SCAN step over `db` from `cursor`, examining about `count` keys (see Db::Scan for the
+// guarantees) and passing those that pass `filter` to `emit`. Each key examined under a TYPE
+// filter counts a keyspace hit, as Redis's type lookup does. Returns the next cursor, 0 when the
+// scan is over. `emit` must not touch the keyspace. REQUIRES: every stripe of `db`.
+uint64_t ScanKeys(Db& db, uint64_t cursor, size_t count, const ScanFilter& filter,
                   FunctionRef<void(std::string_view)> emit);
 
 }  // namespace strata::store

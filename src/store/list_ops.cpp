@@ -7,6 +7,19 @@ namespace {
 
 ListValue* ListOf(const EntryRef& ref) { return static_cast<ListValue*>(ref->object()); }
 
+KeyEvent PushEvent(ListEnd end) { return end == ListEnd::kHead ? KeyEvent::kLPush : KeyEvent::kRPush; }
+KeyEvent PopEvent(ListEnd end) { return end == ListEnd::kHead ? KeyEvent::kLPop : KeyEvent::kRPop; }
+
+// After a removal from the list at `ref` announced as `event`: deletes the key if the list
+// emptied, announcing "del" after `event`, as Redis does.
+void AnnounceRemoval(Db& db, EntryRef* ref, std::string_view key, KeyEvent event) {
+  db.Notify(event, key);
+  if (ListOf(*ref)->empty()) {
+    db.Erase(ref);
+    db.Notify(KeyEvent::kDel, key);
+  }
+}
+
 // Adds an empty list under `key`, which must be absent. Redis 7.0 reports every list as
 // "quicklist", however small.
 ListValue* CreateList(Db& db, std::string_view key) {
@@ -22,8 +35,7 @@ void PopFrom(Db& db, EntryRef* ref, std::string_view key, ListEnd end, size_t co
   if (count > list->size()) count = list->size();
   values->resize(count);
   for (size_t i = 0; i < count; ++i) list->Pop(end, &(*values)[i]);
-  if (list->empty()) db.Erase(ref);
-  db.MarkModified(key);
+  AnnounceRemoval(db, ref, key, PopEvent(end));
 }
 
 // Turns LRANGE-style `start` and `stop` into the first index and the element count of the
@@ -68,8 +80,7 @@ OpStatus ListPush(Db& db, std::string_view key, ListEnd end, std::span<const std
   }
   for (std::string_view v : values) list->Push(end, v);
   *length = list->size();
-  db.MarkModified(key);
-  db.SignalKeyReady(key);
+  db.Notify(PushEvent(end), key);
   return OpStatus::kOk;
 }
 
@@ -107,8 +118,8 @@ OpStatus ListMove(Db& db, std::string_view source, std::string_view destination,
     // Pop and push on the same list: it never empties in between, so the key stays.
     src_list->Pop(from, value);
     src_list->Push(to, *value);
-    db.MarkModified(source);
-    db.SignalKeyReady(destination);
+    db.Notify(PushEvent(to), destination);
+    db.Notify(PopEvent(from), source);
     return OpStatus::kOk;
   }
   // Looking up (or inserting) the destination may expire or move keys in the source's stripe:
@@ -119,13 +130,9 @@ OpStatus ListMove(Db& db, std::string_view source, std::string_view destination,
   src_list->Pop(from, value);
   ListValue* dst_list = dst_status == OpStatus::kOk ? ListOf(dst) : CreateList(db, destination);
   dst_list->Push(to, *value);
-  if (src_list->empty()) {
-    src = db.Find(source);
-    db.Erase(&src);
-  }
-  db.MarkModified(source);
-  db.MarkModified(destination);
-  db.SignalKeyReady(destination);
+  db.Notify(PushEvent(to), destination);
+  src = db.Find(source);
+  AnnounceRemoval(db, &src, source, PopEvent(from));
   return OpStatus::kOk;
 }
 
@@ -161,7 +168,7 @@ OpStatus ListSet(Db& db, std::string_view key, int64_t index, std::string_view v
   size_t i;
   if (!ResolveIndex(index, list->size(), &i)) return OpStatus::kOutOfRange;
   list->Set(i, value);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kLSet, key);
   return OpStatus::kOk;
 }
 
@@ -190,14 +197,10 @@ OpStatus ListTrim(Db& db, std::string_view key, int64_t start, int64_t stop) {
   size_t n;
   ClampRange(start, stop, list->size(), &first, &n);
   const size_t tail = list->size() - first - n;
-  if (n == 0) {
-    db.Erase(&ref);
-  } else {
-    list->Erase(ListEnd::kHead, first);
-    list->Erase(ListEnd::kTail, tail);
-  }
-  // Redis counts LTRIM as a write even when it keeps everything.
-  db.MarkModified(key);
+  list->Erase(ListEnd::kHead, first);
+  list->Erase(ListEnd::kTail, tail);
+  // Redis announces LTRIM even when it keeps everything.
+  AnnounceRemoval(db, &ref, key, KeyEvent::kLTrim);
   return OpStatus::kOk;
 }
 
@@ -209,10 +212,7 @@ OpStatus ListRemove(Db& db, std::string_view key, int64_t count, std::string_vie
   // -INT64_MIN does not fit an int64_t; its magnitude does fit a uint64_t.
   const uint64_t limit = count < 0 ? 0 - static_cast<uint64_t>(count) : static_cast<uint64_t>(count);
   *removed = list->Remove(ListNeedle(value), count < 0 ? ListEnd::kTail : ListEnd::kHead, limit);
-  if (*removed > 0) {
-    if (list->empty()) db.Erase(&ref);
-    db.MarkModified(key);
-  }
+  if (*removed > 0) AnnounceRemoval(db, &ref, key, KeyEvent::kLRem);
   return OpStatus::kOk;
 }
 
@@ -224,8 +224,7 @@ OpStatus ListInsert(Db& db, std::string_view key, bool after, std::string_view p
   ListValue* list = ListOf(ref);
   if (!list->InsertAtPivot(ListNeedle(pivot), after, value)) return OpStatus::kNotDone;
   *length = list->size();
-  db.MarkModified(key);
-  db.SignalKeyReady(key);
+  db.Notify(KeyEvent::kLInsert, key);
   return OpStatus::kOk;
 }
 

@@ -1,7 +1,7 @@
 // Operations on list values, under the caller's stripe locks (see Db).
 //
-// Every operation that empties a list deletes its key, every write calls Db::MarkModified once,
-// and every push calls Db::SignalKeyReady. The pop and move operations are written for the
+// Every operation that empties a list deletes its key; every write announces itself with Redis's
+// event name (Db::Notify: "lpush", "rpop" ..., then "del" for a key it emptied). The pop and move operations are written for the
 // blocking commands too: they report "nothing to pop" (kNoKey) apart from WRONGTYPE, so a
 // blocking caller can decide to wait.
 #ifndef STRATA_STORE_LIST_OPS_H_

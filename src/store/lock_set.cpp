@@ -10,19 +10,28 @@ namespace strata::store {
 void LockSet::Add(int db, std::string_view key) {
   assert(!locked_);
   if (db < 0 || db >= keyspace_->databases()) return;
-  stripes_.push_back(static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | StripeOf(HashKey(key))));
+  Push(static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | StripeOf(HashKey(key))));
+}
+
+void LockSet::Push(uint32_t id) {
+  if (!stripes_.empty() && id <= stripes_.back()) ordered_ = false;
+  stripes_.push_back(id);
 }
 
 void LockSet::AddDatabase(int db) {
   assert(!locked_);
   if (db < 0 || db >= keyspace_->databases()) return;
   const auto base = static_cast<uint32_t>(static_cast<size_t>(db) << kStripeBits);
-  for (uint32_t s = 0; s < kStripes; ++s) stripes_.push_back(base | s);
+  for (uint32_t s = 0; s < kStripes; ++s) Push(base | s);
+}
+
+void LockSet::AddAllDatabases() {
+  for (int db = 0; db < keyspace_->databases(); ++db) AddDatabase(db);
 }
 
 void LockSet::Lock() {
   assert(!locked_);
-  if (stripes_.size() > 1) {
+  if (!ordered_) {
     std::sort(stripes_.begin(), stripes_.end());
     stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
   }
@@ -40,6 +49,7 @@ void LockSet::Unlock() {
     locked_ = false;
   }
   stripes_.clear();
+  ordered_ = true;
 }
 
 }  // namespace strata::store

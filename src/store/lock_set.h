@@ -28,10 +28,14 @@ class LockSet {
   // (the command rejects it when it runs). REQUIRES: not locked.
   void Add(int db, std::string_view key);
 
-  // Adds every stripe of database `db`: for a command that reads keys it can name only while it
-  // runs (SORT's BY and GET patterns). Ignored for a database the keyspace does not have.
+  // Adds every stripe of database `db`: for a command that sees the whole database at one instant
+  // (KEYS, DBSIZE, FLUSHDB ...) or reads keys it can name only while it runs (SORT's BY and GET
+  // patterns). Ignored for a database the keyspace does not have.
   // REQUIRES: not locked.
   void AddDatabase(int db);
+
+  // Adds every stripe of every database (FLUSHALL). REQUIRES: not locked.
+  void AddAllDatabases();
 
   // Takes every added stripe lock, in order. REQUIRES: not locked.
   void Lock();
@@ -43,8 +47,14 @@ class LockSet {
 
  private:
   Keyspace* keyspace_;
+  // Appends `id`, noting whether the ids are still strictly ascending.
+  void Push(uint32_t id);
+
   // (db << kStripeBits) | stripe, for each added key; sorted and de-duplicated by Lock.
   std::vector<uint32_t> stripes_;
+  // Whether stripes_ is strictly ascending already (one key, or whole databases added in order),
+  // so Lock can skip sorting a thousand ids per database.
+  bool ordered_ = true;
   bool locked_ = false;
 };
 

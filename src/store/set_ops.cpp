@@ -125,17 +125,16 @@ std::unique_ptr<SetValue> Diff(std::vector<const SetValue*> sets, int64_t max_in
   return result;
 }
 
-// Stores `result` at `destination` in place of whatever it held; an empty result deletes it.
-void StoreResult(Db& db, std::string_view destination, std::unique_ptr<SetValue> result, int64_t* size) {
+// Stores `result` at `destination` in place of whatever it held, announced as `event`; an empty
+// result deletes it.
+void StoreResult(Db& db, std::string_view destination, std::unique_ptr<SetValue> result, KeyEvent event,
+                 int64_t* size) {
   *size = static_cast<int64_t>(result->size());
-  if (result->empty()) {
-    EntryRef ref = db.FindForWrite(destination);
-    if (ref) db.Erase(&ref);
-  } else {
-    const Encoding encoding = result->encoding();
-    db.Upsert(Entry::NewObject(destination, ValueType::kSet, encoding, result.release(), kNoExpire));
-  }
-  db.MarkModified(destination);
+  const Encoding encoding = result->encoding();
+  db.StoreResult(destination,
+                 result->empty() ? nullptr
+                                 : Entry::NewObject(destination, ValueType::kSet, encoding, result.release(), kNoExpire),
+                 event);
 }
 
 }  // namespace
@@ -161,7 +160,7 @@ OpStatus SetAdd(Db& db, std::string_view key, std::span<const std::string_view> 
     if (set->Add(member, max_intset_entries)) ++*added;
   }
   ref->set_encoding(set->encoding());
-  if (*added > 0) db.MarkModified(key);
+  if (*added > 0) db.Notify(KeyEvent::kSAdd, key);
   return OpStatus::kOk;
 }
 
@@ -177,8 +176,11 @@ OpStatus SetRemove(Db& db, std::string_view key, std::span<const std::string_vie
     ++*removed;
     if (set->empty()) break;
   }
-  if (set->empty()) db.Erase(&ref);
-  if (*removed > 0) db.MarkModified(key);
+  if (*removed > 0) db.Notify(KeyEvent::kSRem, key);
+  if (set->empty()) {
+    db.Erase(&ref);
+    db.Notify(KeyEvent::kDel, key);
+  }
   return OpStatus::kOk;
 }
 
@@ -201,20 +203,23 @@ OpStatus SetMove(Db& db, std::string_view source, std::string_view destination, 
   }
   if (!src->Remove(member)) return OpStatus::kOk;
   *moved = true;
+  db.Notify(KeyEvent::kSRem, source);
   // Removing the source may shift slots; dst_entry is a pointer to the entry and stays valid.
-  if (src->empty()) db.Erase(&src_ref);
+  if (src->empty()) {
+    db.Erase(&src_ref);
+    db.Notify(KeyEvent::kDel, source);
+  }
   const int64_t max_intset_entries = MaxIntsetEntries(db);
   if (dst_entry == nullptr) {
     auto* dst = new SetValue();
     dst->Add(member, max_intset_entries);
     db.Insert(Entry::NewObject(destination, ValueType::kSet, dst->encoding(), dst, kNoExpire));
+    db.Notify(KeyEvent::kSAdd, destination);
   } else {
     SetValue* dst = AsSet(dst_entry);
-    dst->Add(member, max_intset_entries);
+    if (dst->Add(member, max_intset_entries)) db.Notify(KeyEvent::kSAdd, destination);
     dst_entry->set_encoding(dst->encoding());
   }
-  db.MarkModified(source);
-  db.MarkModified(destination);
   return OpStatus::kOk;
 }
 
@@ -229,7 +234,8 @@ OpStatus SetPop(Db& db, std::string_view key, uint64_t count, std::vector<std::s
     popped->reserve(popped->size() + size);
     ForEachAsCopied(*set, max_intset_entries, [&](std::string_view member) { popped->emplace_back(member); });
     db.Erase(&ref);
-    db.MarkModified(key);
+    db.Notify(KeyEvent::kSPop, key);
+    db.Notify(KeyEvent::kDel, key);
     return OpStatus::kOk;
   }
   popped->reserve(popped->size() + count);
@@ -255,7 +261,7 @@ OpStatus SetPop(Db& db, std::string_view key, uint64_t count, std::vector<std::s
     ref->ResetObject(kept.release());
   }
   ref->set_encoding(set->encoding());
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kSPop, key);
   return OpStatus::kOk;
 }
 
@@ -333,7 +339,7 @@ OpStatus SetInterStore(Db& db, std::string_view destination, std::span<const std
       return true;
     });
   }
-  StoreResult(db, destination, std::move(result), size);
+  StoreResult(db, destination, std::move(result), KeyEvent::kSInterStore, size);
   return OpStatus::kOk;
 }
 
@@ -355,7 +361,7 @@ OpStatus SetUnionDiffStore(Db& db, SetAlgebra op, std::string_view destination,
   const int64_t max_intset_entries = MaxIntsetEntries(db);
   StoreResult(db, destination,
               op == SetAlgebra::kUnion ? Union(sets, max_intset_entries) : Diff(std::move(sets), max_intset_entries),
-              size);
+              op == SetAlgebra::kUnion ? KeyEvent::kSUnionStore : KeyEvent::kSDiffStore, size);
   return OpStatus::kOk;
 }
 

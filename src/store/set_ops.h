@@ -1,6 +1,6 @@
 // Operations on set values, under the caller's stripe locks (see Db): one per set command, with
 // Redis 7.0's semantics. A missing key reads as an empty set; an operation that empties a set
-// deletes its key; every write calls Db::MarkModified once.
+// deletes its key; every write announces itself once (Db::Notify).
 //
 // Operations that return members either copy them (when the set changes under them) or visit
 // them in the order Redis replies them; views passed to a visitor are valid during its call.

@@ -340,16 +340,12 @@ OpStatus SortStore(Db& db, std::string_view key, const SortOptions& options, std
   auto list = std::make_unique<ListValue>(EncodingLimits::Get(db.keyspace()->limits().list_max_listpack_size));
   EmitResult(db, sorted, options.get,
              [&](std::optional<std::string_view> value) { list->Push(ListEnd::kTail, value.value_or("")); });
-  EntryRef ref = db.FindForWrite(destination);
-  if (list->empty()) {
-    if (!ref) return OpStatus::kOk;
-    db.Erase(&ref);
-  } else {
-    // Redis 7.0 reports every list as "quicklist".
-    Overwrite(db, &ref, Entry::NewObject(destination, ValueType::kList, Encoding::kQuicklist, list.release(), kNoExpire));
-    db.SignalKeyReady(destination);
-  }
-  db.MarkModified(destination);
+  // Redis 7.0 reports every list as "quicklist".
+  db.StoreResult(destination,
+                 list->empty() ? nullptr
+                               : Entry::NewObject(destination, ValueType::kList, Encoding::kQuicklist, list.release(),
+                                                  kNoExpire),
+                 KeyEvent::kSortStore);
   return OpStatus::kOk;
 }
 

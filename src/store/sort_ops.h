@@ -8,7 +8,7 @@
 // Locking. The keys patterns name are known only once the elements are read, so they cannot be
 // locked up front key by key. A call whose options read pattern keys (SortReadsPatternKeys)
 // REQUIRES the stripe locks of the whole database (the dispatcher takes them for SORT through its
-// command row's locks_database hook); any other call REQUIRES the locks of `key` and of the STORE
+// command row's extra_locks hook); any other call REQUIRES the locks of `key` and of the STORE
 // destination only.
 //
 // Values handed to a visitor are valid during that call only.

@@ -1,4 +1,5 @@
-// Keyspace statistics that INFO reports, kept per thread (see PerThread) and summed on demand.
+// Keyspace statistics that INFO reports, kept per thread in the keyspace (Keyspace::counters)
+// and summed on demand (Keyspace::CounterTotals).
 #ifndef STRATA_STORE_STORE_COUNTERS_H_
 #define STRATA_STORE_STORE_COUNTERS_H_
 
@@ -16,9 +17,6 @@ struct StoreCounters {
   Counter dirty;  // writes since start (rdb_changes_since_last_save derives from it)
 };
 
-// The calling thread's counters.
-inline StoreCounters& LocalCounters() { return PerThread<StoreCounters>::Local(); }
-
 // Sums of all threads' counters.
 struct StoreCounterTotals {
   uint64_t keyspace_hits = 0;
@@ -27,7 +25,6 @@ struct StoreCounterTotals {
   uint64_t evicted_keys = 0;
   uint64_t dirty = 0;
 };
-StoreCounterTotals SumStoreCounters();
 
 }  // namespace strata::store
 

@@ -8,17 +8,6 @@
 
 namespace strata::store {
 
-void Overwrite(Db& db, EntryRef* ref, Entry* fresh) {
-  if (!*ref) {
-    *ref = db.Insert(fresh);
-    return;
-  }
-  Entry* old = ref->entry;
-  fresh->set_access(old->access());
-  db.Replace(ref, fresh);
-  Entry::Destroy(old);
-}
-
 SetOutcome SetString(Db& db, std::string_view key, std::string_view value, const SetParams& params) {
   SetOutcome out;
   // SET ... GET and GETSET read the old value as GET does, which counts a keyspace hit or miss.
@@ -44,9 +33,10 @@ SetOutcome SetString(Db& db, std::string_view key, std::string_view value, const
     Entry* fresh = Entry::MoveTo(Entry::SetString(ref.entry, value, encoding), key, expire);
     if (fresh != ref.entry) db.Replace(&ref, fresh);
   } else {
-    Overwrite(db, &ref, Entry::NewString(key, value, encoding, expire));
+    db.Store(Entry::NewString(key, value, encoding, expire));
   }
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kSet, key);
+  if (!params.keep_ttl && params.expire_ms != kNoExpire) db.Notify(KeyEvent::kExpire, key);
   return out;
 }
 
@@ -63,7 +53,7 @@ OpStatus GetDel(Db& db, std::string_view key, std::string* value) {
   if (status != OpStatus::kOk) return status;
   value->assign(ref->string_value());
   db.Erase(&ref);
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kDel, key);
   return OpStatus::kOk;
 }
 
@@ -78,15 +68,16 @@ OpStatus GetEx(Db& db, std::string_view key, const ExpiryChange& change, std::st
     case ExpiryChange::Kind::kSet:
       if (change.deadline_ms <= db.NowMs()) {
         db.Erase(&ref);
+        db.Notify(KeyEvent::kDel, key);
       } else {
         db.Replace(&ref, Entry::MoveTo(ref.entry, ref->key(), change.deadline_ms));
+        db.Notify(KeyEvent::kExpire, key);
       }
-      db.MarkModified(key);
       break;
     case ExpiryChange::Kind::kPersist:
       if (ref->has_expire()) {
         db.Replace(&ref, Entry::MoveTo(ref.entry, ref->key(), kNoExpire));
-        db.MarkModified(key);
+        db.Notify(KeyEvent::kPersist, key);
       }
       break;
   }
@@ -137,14 +128,14 @@ OpStatus Append(Db& db, std::string_view key, std::string_view suffix, size_t* n
   if (status == OpStatus::kNoKey) {
     db.Insert(Entry::NewString(key, suffix, ChooseStringEncoding(suffix), kNoExpire));
     *new_len = suffix.size();
-    db.MarkModified(key);
+    db.Notify(KeyEvent::kAppend, key);
     return OpStatus::kOk;
   }
   const size_t old = ref->string_value().size();
   if (old > kMaxStringLen || suffix.size() > kMaxStringLen - old) return OpStatus::kTooLarge;
   char* data = GrowString(db, key, &ref, old + suffix.size(), new_len);
   if (!suffix.empty()) std::memcpy(data + old, suffix.data(), suffix.size());
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kAppend, key);
   return OpStatus::kOk;
 }
 
@@ -162,7 +153,7 @@ OpStatus SetRange(Db& db, std::string_view key, int64_t offset, std::string_view
   if (value.size() > kMaxStringLen || start > kMaxStringLen - value.size()) return OpStatus::kTooLarge;
   char* data = GrowString(db, key, &ref, static_cast<size_t>(start) + value.size(), new_len);
   std::memcpy(data + start, value.data(), value.size());
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kSetRange, key);
   return OpStatus::kOk;
 }
 
@@ -185,7 +176,7 @@ OpStatus IncrBy(Db& db, std::string_view key, int64_t delta, int64_t* result) {
     db.Insert(Entry::NewString(key, text, Encoding::kInt, kNoExpire));
   }
   *result = value;
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kIncrBy, key);
   return OpStatus::kOk;
 }
 
@@ -207,7 +198,7 @@ OpStatus IncrByFloat(Db& db, std::string_view key, std::string_view increment, s
   } else {
     db.Insert(Entry::NewString(key, *result, encoding, kNoExpire));
   }
-  db.MarkModified(key);
+  db.Notify(KeyEvent::kIncrByFloat, key);
   return OpStatus::kOk;
 }
 

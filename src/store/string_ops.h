@@ -110,11 +110,6 @@ std::string_view Substring(std::string_view value, int64_t start, int64_t end);
 // REQUIRES: *ref is the entry of `key` and holds a string, or is empty and the key is absent.
 char* GrowString(Db& db, std::string_view key, EntryRef* ref, size_t min_size, size_t* size);
 
-// Stores `fresh`, a new entry for `key`, in place of *ref's entry (destroying that one but keeping
-// its access field, as Redis keeps the LFU counter across overwrites), or adds it when *ref is
-// empty. *ref then refers to `fresh`.
-void Overwrite(Db& db, EntryRef* ref, Entry* fresh);
-
 // LCS: the table Redis builds holds (|a|+1) * (|b|+1) 32-bit cells and is refused beyond
 // kMaxStringLen bytes. Whether strings of these lengths fit.
 bool LcsTableFits(size_t a_len, size_t b_len);

@@ -31,11 +31,13 @@ void InsertMember(Db& db, EntryRef& ref, ZSetValue* zs, std::string_view member,
   zs->Insert(member, score);
 }
 
-// Deletes the key if its set is empty; returns whether it did.
-bool EraseIfEmpty(Db& db, EntryRef& ref, const ZSetValue* zs) {
-  if (zs->size() != 0) return false;
+// After a removal announced as `event`: deletes the key if its set emptied, announcing "del"
+// after `event`, as Redis does.
+void AnnounceRemoval(Db& db, EntryRef& ref, std::string_view key, const ZSetValue* zs, KeyEvent event) {
+  db.Notify(event, key);
+  if (zs->size() != 0) return;
   db.Erase(&ref);
-  return true;
+  db.Notify(KeyEvent::kDel, key);
 }
 
 // Builds a set holding `elements` (in order, distinct): compact when they fit the limits, as
@@ -52,22 +54,16 @@ ZSetValue* BuildSet(Db& db, const std::vector<ScoredMember>& elements, Encoding*
   return zs;
 }
 
-// Replaces whatever `dst` holds with `elements`, or deletes it when they are empty. Counts the
-// write and wakes blocked clients when something was stored.
-void StoreResult(Db& db, std::string_view dst, const std::vector<ScoredMember>& elements) {
-  EntryRef ref = db.FindForWrite(dst);
-  if (elements.empty()) {
-    if (ref) {
-      db.Erase(&ref);
-      db.MarkModified(dst);
-    }
-    return;
+// Replaces whatever `dst` holds with `elements`, announced as `event`, or deletes it when they
+// are empty.
+void StoreResult(Db& db, std::string_view dst, const std::vector<ScoredMember>& elements, KeyEvent event) {
+  Entry* entry = nullptr;
+  if (!elements.empty()) {
+    Encoding encoding;
+    ZSetValue* zs = BuildSet(db, elements, &encoding);
+    entry = Entry::NewObject(dst, ValueType::kZSet, encoding, zs, kNoExpire);
   }
-  Encoding encoding;
-  ZSetValue* zs = BuildSet(db, elements, &encoding);
-  db.Upsert(Entry::NewObject(dst, ValueType::kZSet, encoding, zs, kNoExpire));
-  db.MarkModified(dst);
-  db.SignalKeyReady(dst);
+  db.StoreResult(dst, entry, event);
 }
 
 // The window of ascending ranks [*start, *end) that `spec` selects from `zs`, and whether it is
@@ -311,10 +307,9 @@ OpStatus ZAdd(Db& db, std::string_view key, const ZAddParams& params, std::span<
       result->score = e.score;
     }
   }
-  if (result->added + result->updated > 0) db.MarkModified(key);
-  if (result->added > 0) db.SignalKeyReady(key);
+  if (result->added + result->updated > 0) db.Notify(params.incr ? KeyEvent::kZIncr : KeyEvent::kZAdd, key);
   // A set created here that nothing was added to (every element skipped) must not linger.
-  EraseIfEmpty(db, ref, zs);
+  if (zs->size() == 0) db.Erase(&ref);
   return OpStatus::kOk;
 }
 
@@ -328,10 +323,7 @@ OpStatus ZRem(Db& db, std::string_view key, std::span<const std::string_view> me
     if (zs->Erase(m)) ++*removed;
     if (zs->size() == 0) break;
   }
-  if (*removed > 0) {
-    EraseIfEmpty(db, ref, zs);
-    db.MarkModified(key);
-  }
+  if (*removed > 0) AnnounceRemoval(db, ref, key, zs, KeyEvent::kZRem);
   return OpStatus::kOk;
 }
 
@@ -349,12 +341,11 @@ OpStatus ZRemRange(Db& db, std::string_view key, const ZRangeSpec& spec, size_t*
   Resolve(*zs, window, &start, &end);
   if (start >= end) return OpStatus::kOk;
   *removed = end - start;
-  if (*removed == zs->size()) {
-    db.Erase(&ref);
-  } else {
-    zs->EraseRange(start, end);
-  }
-  db.MarkModified(key);
+  zs->EraseRange(start, end);
+  AnnounceRemoval(db, ref, key, zs,
+                  spec.by == ZRangeSpec::By::kRank    ? KeyEvent::kZRemRangeByRank
+                  : spec.by == ZRangeSpec::By::kScore ? KeyEvent::kZRemRangeByScore
+                                                      : KeyEvent::kZRemRangeByLex);
   return OpStatus::kOk;
 }
 
@@ -376,12 +367,10 @@ OpStatus ZPopFirst(Db& db, std::span<const std::string_view> keys, bool max, siz
     const size_t n = std::min(count, zs->size());
     const size_t start = max ? zs->size() - n : 0;
     Collect(*zs, start, start + n, max, out);
-    if (n == zs->size()) {
-      db.Erase(&ref);
-    } else {
+    if (n > 0) {
       zs->EraseRange(start, start + n);
+      AnnounceRemoval(db, ref, keys[i], zs, max ? KeyEvent::kZPopMax : KeyEvent::kZPopMin);
     }
-    if (n > 0) db.MarkModified(keys[i]);
     return OpStatus::kOk;
   }
   return OpStatus::kNoKey;
@@ -399,7 +388,7 @@ OpStatus ZRangeStore(Db& db, std::string_view dst, std::string_view src, const Z
     Collect(*zs, start, end, false, &elements);
   }
   *stored = elements.size();
-  StoreResult(db, dst, elements);
+  StoreResult(db, dst, elements, KeyEvent::kZRangeStore);
   return OpStatus::kOk;
 }
 
@@ -577,10 +566,19 @@ OpStatus ZSetOperation(Db& db, std::span<const std::string_view> keys, ZSetOpOpt
 OpStatus ZSetOperationStore(Db& db, std::string_view dst, std::span<const std::string_view> keys,
                             ZSetOpOptions options, size_t* stored) {
   std::vector<ScoredMember> result;
-  const OpStatus status = ZSetOperation(db, keys, options, &result);
+  ZSetOpParams::Op op = ZSetOpParams::Op::kUnion;
+  auto keep_op = [&](ZSetOpParams* params) {
+    const bool ok = options(params);
+    op = params->op;
+    return ok;
+  };
+  const OpStatus status = ZSetOperation(db, keys, keep_op, &result);
   if (status != OpStatus::kOk) return status;
   *stored = result.size();
-  StoreResult(db, dst, result);
+  StoreResult(db, dst, result,
+              op == ZSetOpParams::Op::kUnion   ? KeyEvent::kZUnionStore
+              : op == ZSetOpParams::Op::kInter ? KeyEvent::kZInterStore
+                                               : KeyEvent::kZDiffStore);
   return OpStatus::kOk;
 }
 

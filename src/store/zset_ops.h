@@ -2,8 +2,8 @@
 //
 // Every operation looks its keys up itself, keeps the entry's reported encoding in step with the
 // value's form (compact while the zset-max-listpack-* limits allow, large from then on), deletes
-// a key its operation emptied, and calls Db::MarkModified once per logical write and
-// Db::SignalKeyReady after adding members. Statuses: kOk, kNoKey (callers pick the reply),
+// a key its operation emptied, and announces each write once with Redis's event name (Db::Notify).
+// Statuses: kOk, kNoKey (callers pick the reply),
 // kWrongType, and kNanOrInfinity when an increment would make a NaN score.
 #ifndef STRATA_STORE_ZSET_OPS_H_
 #define STRATA_STORE_ZSET_OPS_H_
