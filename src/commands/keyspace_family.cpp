@@ -246,30 +246,19 @@ void CmdScan(CommandContext& ctx) {
     ctx.reply.Error(errors::kInvalidCursor);
     return;
   }
-  store::ScanFilter filter;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    const bool has_value = i + 1 < ctx.argc();
-    if (ArgIs(ctx, i, "COUNT") && has_value) {
-      if (!ParseIntArg(ctx, i + 1, &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(errors::kSyntax);
-        return;
-      }
-    } else if (ArgIs(ctx, i, "MATCH") && has_value) {
-      filter.pattern = ctx.arg(i + 1);
-      filter.has_pattern = filter.pattern != "*";
-    } else if (ArgIs(ctx, i, "TYPE") && has_value) {
-      filter.type_name = ctx.arg(i + 1);
-      filter.has_type = true;
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
+  ScanOptions options;
+  if (const char* error = ParseScanOptions(ctx.args, 2, /*allow_type=*/true, &options)) {
+    ctx.reply.Error(error);
+    return;
   }
+  store::ScanFilter filter;
+  filter.has_pattern = options.pattern.has_value();
+  filter.pattern = options.pattern.value_or("");
+  filter.has_type = options.type.has_value();
+  filter.type_name = options.type.value_or("");
   // The next cursor, which leads the reply, is known only after the step: gather the keys first.
   std::vector<std::string> keys;
-  const uint64_t next = store::ScanKeys(ctx.server.keyspace(), ctx.client.db(), cursor, static_cast<size_t>(count),
+  const uint64_t next = store::ScanKeys(ctx.server.keyspace(), ctx.client.db(), cursor, options.count,
                                         filter, [&keys](std::string_view key) { keys.emplace_back(key); });
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
@@ -450,10 +439,10 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
   table.Add({"rename", 3, "write", 1, 2, 1, "@keyspace", CmdRename, "Rename a key", "1.0.0"});
   table.Add({"renamenx", 3, "write fast", 1, 2, 1, "@keyspace", CmdRenamenx,
              "Rename a key, only if the new key does not exist", "1.0.0"});
-  table.Add({"copy", -3, "write denyoom", 1, 2, 1, "@keyspace", CmdCopy, "Copy a key", "6.2.0", nullptr,
+  table.Add({"copy", -3, "write denyoom", 1, 2, 1, "@keyspace", CmdCopy, "Copy a key", "6.2.0", 0, nullptr,
              CopyExtraLocks});
   table.Add({"move", 3, "write fast", 1, 1, 1, "@keyspace", CmdMove, "Move a key to another database", "1.0.0",
-             nullptr, MoveExtraLocks});
+             0, nullptr, MoveExtraLocks});
   table.Add({"randomkey", 1, "readonly", 0, 0, 0, "@keyspace", CmdRandomkey,
              "Return a random key from the keyspace", "1.0.0"});
   // Redis documents these four in its "server" group.
