@@ -31,10 +31,10 @@ void ReplyFlags(CommandContext& ctx, const Command& cmd) {
   std::vector<std::string_view> shown;
   for (size_t bit = 0; bit < names.size(); ++bit) {
     if ((cmd.flags & (1u << bit)) == 0 || !ShownFlag(names[bit])) continue;
-    if (names[bit] == "allow_busy" && cmd.key_finder != nullptr) shown.push_back("movablekeys");
+    if (names[bit] == "allow_busy" && cmd.movable_keys()) shown.push_back("movablekeys");
     shown.push_back(names[bit]);
   }
-  if (cmd.key_finder != nullptr && !cmd.has(server::kCmdAllowBusy)) shown.push_back("movablekeys");
+  if (cmd.movable_keys() && !cmd.has(server::kCmdAllowBusy)) shown.push_back("movablekeys");
   ctx.reply.SetHeader(shown.size());
   for (std::string_view f : shown) ctx.reply.Simple(f);
 }
@@ -297,7 +297,7 @@ const Command* CommandForGetKeys(CommandContext& ctx) {
     ctx.reply.Error(errors::kInvalidCommandSpecified);
     return nullptr;
   }
-  if (cmd->first_key <= 0 && cmd->key_finder == nullptr) {
+  if (cmd->first_key <= 0 && !cmd->movable_keys()) {
     ctx.reply.Error(errors::kCommandHasNoKeys);
     return nullptr;
   }

@@ -94,6 +94,27 @@ bool ParseIntArg(CommandContext& ctx, size_t i, int64_t* value) {
   return false;
 }
 
+const char* ParseScanOptions(std::span<const std::string_view> args, size_t first, bool allow_type,
+                             ScanOptions* out) {
+  for (size_t i = first; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) return errors::kSyntax;
+    const std::string_view value = args[i + 1];
+    if (EqualsIgnoreCase(args[i], "COUNT")) {
+      int64_t count;
+      if (!ParseInt64(value, &count)) return errors::kNotInteger;
+      if (count < 1) return errors::kSyntax;
+      out->count = static_cast<size_t>(count);
+    } else if (EqualsIgnoreCase(args[i], "MATCH")) {
+      out->pattern = value == "*" ? std::nullopt : std::optional<std::string_view>(value);
+    } else if (allow_type && EqualsIgnoreCase(args[i], "TYPE")) {
+      out->type = value;
+    } else {
+      return errors::kSyntax;
+    }
+  }
+  return nullptr;
+}
+
 bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value) {
   if (ParseDouble(ctx.arg(i), value)) return true;
   ctx.reply.Error(errors::kNotFloat);

@@ -4,6 +4,7 @@
 #define STRATA_COMMANDS_COMMAND_UTIL_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -47,6 +48,23 @@ struct MPopArgs {
 // (numkeys, then <side>, then COUNT), replying the first error and returning false.
 bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, std::string_view first_side, std::string_view second_side,
                    MPopArgs* out);
+
+// The options of SCAN, HSCAN, SSCAN and ZSCAN.
+struct ScanOptions {
+  size_t count = 10;
+  // MATCH's glob; absent without MATCH and for MATCH "*", which Redis does not even match
+  // (so "*" finds what no MATCH finds). MATCH "" is present: it matches only the empty name.
+  std::optional<std::string_view> pattern;
+  std::optional<std::string_view> type;  // TYPE's name (SCAN only)
+};
+
+// Parses "[MATCH pattern] [COUNT count] [TYPE type]" from args[first] on, as Redis's scan
+// commands do: option/value pairs in any order, a repeated option's last value wins, TYPE only
+// when `allow_type`. Returns nullptr, or the error of the first bad pair in order: a COUNT that
+// is not an integer is "value is not an integer", a COUNT below 1, a missing value or any other
+// word a syntax error. Views in *out point into `args`.
+const char* ParseScanOptions(std::span<const std::string_view> args, size_t first, bool allow_type,
+                             ScanOptions* out);
 
 // Parses argument `i` as a double; on failure replies "ERR value is not a valid float".
 bool ParseDoubleArg(CommandContext& ctx, size_t i, double* value);

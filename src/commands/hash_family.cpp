@@ -264,26 +264,13 @@ void CmdHscan(CommandContext& ctx) {
     return;
   }
   if (status != OpStatus::kOk) return ReplyError(ctx, status);
-  int64_t count = 10;
-  std::string_view pattern;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    const bool has_value = i + 1 < ctx.argc();
-    if (ArgIs(ctx, i, "COUNT") && has_value) {
-      if (!ParseIntArg(ctx, i + 1, &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(errors::kSyntax);
-        return;
-      }
-    } else if (ArgIs(ctx, i, "MATCH") && has_value) {
-      // A lone "*" matches everything, the empty field included.
-      pattern = ctx.arg(i + 1) == "*" ? std::string_view() : ctx.arg(i + 1);
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
+  ScanOptions options;
+  if (const char* error = ParseScanOptions(ctx.args, 3, /*allow_type=*/false, &options)) {
+    ctx.reply.Error(error);
+    return;
   }
   std::vector<std::pair<std::string, std::string>> pairs;
-  const uint64_t next = store::HashScan(*hash, cursor, static_cast<size_t>(count), pattern, &pairs);
+  const uint64_t next = store::HashScan(*hash, cursor, options.count, options.pattern, &pairs);
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(pairs.size() * 2);

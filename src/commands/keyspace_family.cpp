@@ -261,31 +261,20 @@ void CmdScan(CommandContext& ctx) {
     ctx.reply.Error(errors::kInvalidCursor);
     return;
   }
-  store::ScanFilter filter;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    const bool has_value = i + 1 < ctx.argc();
-    if (ArgIs(ctx, i, "COUNT") && has_value) {
-      if (!ParseIntArg(ctx, i + 1, &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(errors::kSyntax);
-        return;
-      }
-    } else if (ArgIs(ctx, i, "MATCH") && has_value) {
-      filter.pattern = ctx.arg(i + 1);
-      filter.has_pattern = filter.pattern != "*";
-    } else if (ArgIs(ctx, i, "TYPE") && has_value) {
-      filter.type_name = ctx.arg(i + 1);
-      filter.has_type = true;
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
+  ScanOptions options;
+  if (const char* error = ParseScanOptions(ctx.args, 2, /*allow_type=*/true, &options)) {
+    ctx.reply.Error(error);
+    return;
   }
+  store::ScanFilter filter;
+  filter.has_pattern = options.pattern.has_value();
+  filter.pattern = options.pattern.value_or("");
+  filter.has_type = options.type.has_value();
+  filter.type_name = options.type.value_or("");
   // The next cursor, which leads the reply, is known only after the step: gather the keys first.
   std::vector<std::string> keys;
   store::Db db = ctx.db();
-  const uint64_t next = store::ScanKeys(db, cursor, static_cast<size_t>(count), filter,
+  const uint64_t next = store::ScanKeys(db, cursor, options.count, filter,
                                         [&keys](std::string_view key) { keys.emplace_back(key); });
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
@@ -466,27 +455,27 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
   table.Add({"rename", 3, "write", 1, 2, 1, "@keyspace", CmdRename, "Rename a key", "1.0.0"});
   table.Add({"renamenx", 3, "write fast", 1, 2, 1, "@keyspace", CmdRenamenx,
              "Rename a key, only if the new key does not exist", "1.0.0"});
-  table.Add({"copy", -3, "write denyoom", 1, 2, 1, "@keyspace", CmdCopy, "Copy a key", "6.2.0", nullptr,
+  table.Add({"copy", -3, "write denyoom", 1, 2, 1, "@keyspace", CmdCopy, "Copy a key", "6.2.0", 0, nullptr,
              CopyExtraLocks});
   table.Add({"move", 3, "write fast", 1, 1, 1, "@keyspace", CmdMove, "Move a key to another database", "1.0.0",
-             nullptr, MoveExtraLocks});
+             0, nullptr, MoveExtraLocks});
   table.Add({"randomkey", 1, "readonly", 0, 0, 0, "@keyspace", CmdRandomkey,
-             "Return a random key from the keyspace", "1.0.0", nullptr, server::LockClientDatabase});
+             "Return a random key from the keyspace", "1.0.0", 0, nullptr, server::LockClientDatabase});
   // Redis documents these four in its "server" group.
   table.SetGroup("server");
   table.Add({"dbsize", 1, "readonly fast", 0, 0, 0, "@keyspace", CmdDbsize,
-             "Return the number of keys in the selected database", "1.0.0", nullptr, server::LockClientDatabase});
+             "Return the number of keys in the selected database", "1.0.0", 0, nullptr, server::LockClientDatabase});
   table.Add({"flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushdb,
-             "Remove all keys from the current database", "1.0.0", nullptr, server::LockClientDatabase});
+             "Remove all keys from the current database", "1.0.0", 0, nullptr, server::LockClientDatabase});
   table.Add({"flushall", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushall,
-             "Remove all keys from all databases", "1.0.0", nullptr, FlushallExtraLocks});
+             "Remove all keys from all databases", "1.0.0", 0, nullptr, FlushallExtraLocks});
   table.Add({"swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", CmdSwapdb, "Swaps two Redis databases",
-             "4.0.0", nullptr, SwapdbExtraLocks});
+             "4.0.0", 0, nullptr, SwapdbExtraLocks});
   table.SetGroup("generic");
   table.Add({"keys", 2, "readonly", 0, 0, 0, "@keyspace @dangerous", CmdKeys,
-             "Find all keys matching the given pattern", "1.0.0", nullptr, server::LockClientDatabase});
+             "Find all keys matching the given pattern", "1.0.0", 0, nullptr, server::LockClientDatabase});
   table.Add({"scan", -2, "readonly", 0, 0, 0, "@keyspace", CmdScan, "Incrementally iterate the keys space",
-             "2.8.0", nullptr, server::LockClientDatabase});
+             "2.8.0", 0, nullptr, server::LockClientDatabase});
   table.Add({"object", -2, "", 0, 0, 0, "", nullptr, "A container for object introspection commands", "2.2.3"});
   table.Add({"object|encoding", 3, "readonly", 2, 2, 1, "@keyspace", CmdObjectEncoding,
              "Inspect the internal encoding of a Redis object", "2.2.3"});

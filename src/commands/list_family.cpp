@@ -357,30 +357,6 @@ void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kHead); }
 // BRPOP key [key ...] timeout
 void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, ListEnd::kTail); }
 
-// Reads the numkeys argument at `index`: the count of keys that follow it, when it is a positive
-// integer and that many arguments follow. For key finders (LMPOP's at index 1, BLMPOP's at 2).
-bool ReadNumkeys(std::span<const std::string_view> args, size_t index, size_t* numkeys) {
-  int64_t n;
-  if (index >= args.size() || !ParseInt64(args[index], &n) || n < 1) return false;
-  if (static_cast<uint64_t>(n) > args.size() - index - 1) return false;
-  *numkeys = static_cast<size_t>(n);
-  return true;
-}
-
-// LMPOP's keys: numkeys is argument 1, the keys follow it.
-void LMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  size_t numkeys;
-  if (!ReadNumkeys(args, 1, &numkeys)) return;
-  for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(2 + i));
-}
-
-// BLMPOP's keys: numkeys is argument 2 (after the timeout).
-void BLMPopKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  size_t numkeys;
-  if (!ReadNumkeys(args, 2, &numkeys)) return;
-  for (size_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(3 + i));
-}
-
 // LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 void CmdLMPop(CommandContext& ctx) {
   MPopArgs a;
@@ -430,7 +406,7 @@ void RegisterListFamily(server::CommandTable& table) {
              "Pop an element from a list, push it to another list and return it", "6.2.0"});
   table.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, "@list", CmdRPopLPush,
              "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
-  table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", LMPopKeys, nullptr, 1});
+  table.Add({"lmpop", -4, "write", 0, 0, 0, "@list", CmdLMPop, "Pop elements from a list", "7.0.0", 1});
   table.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBLPop,
              "Remove and get the first element in a list, or block until one is available", "2.0.0"});
   table.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, "@list", CmdBRPop,
@@ -442,7 +418,7 @@ void RegisterListFamily(server::CommandTable& table) {
              "Pop an element from a list, push it to another list and return it; or block until one is available",
              "2.2.0"});
   table.Add({"blmpop", -5, "write blocking", 0, 0, 0, "@list", CmdBLMPop,
-             "Pop elements from a list, or block until one is available", "7.0.0", BLMPopKeys, nullptr, 2});
+             "Pop elements from a list, or block until one is available", "7.0.0", 2});
 }
 
 }  // namespace strata::commands

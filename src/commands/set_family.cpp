@@ -149,16 +149,6 @@ void CmdSInter(CommandContext& ctx) {
   ctx.reply.EndDeferredSet(header, count);
 }
 
-// The keys of SINTERCARD numkeys key [key ...] [LIMIT limit]: none when numkeys is malformed.
-void SInterCardKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  int64_t numkeys;
-  if (args.size() < 2 || !ParseInt64(args[1], &numkeys) || numkeys <= 0 ||
-      numkeys > static_cast<int64_t>(args.size()) - 2) {
-    return;
-  }
-  for (int64_t i = 0; i < numkeys; ++i) keys->push_back(static_cast<int>(2 + i));
-}
-
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
 void CmdSInterCard(CommandContext& ctx) {
   int64_t numkeys;
@@ -235,21 +225,12 @@ void CmdSScan(CommandContext& ctx) {
     return ctx.reply.ArrayHeader(0);
   }
   if (status != OpStatus::kOk) return ReplyError(ctx, status);
-  int64_t count = 10;
-  std::optional<std::string_view> pattern;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) return ctx.reply.Error(errors::kSyntax);
-    if (ArgIs(ctx, i, "COUNT")) {
-      if (!ParseIntArg(ctx, i + 1, &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-    } else if (ArgIs(ctx, i, "MATCH")) {
-      pattern = ctx.arg(i + 1);
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
+  ScanOptions options;
+  if (const char* error = ParseScanOptions(ctx.args, 3, /*allow_type=*/false, &options)) {
+    return ctx.reply.Error(error);
   }
   std::vector<std::string> members;
-  const uint64_t next = store::SetScan(*set, cursor, static_cast<size_t>(count), pattern, &members);
+  const uint64_t next = store::SetScan(*set, cursor, options.count, options.pattern, &members);
   char digits[kMaxInt64Chars];
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::string_view(digits, FormatInt64(static_cast<int64_t>(next), digits)));
@@ -277,7 +258,7 @@ void RegisterSetFamily(server::CommandTable& table) {
   table.Add({"smove", 4, "write fast", 1, 2, 1, "@set", CmdSMove, "Move a member from one set to another", "1.0.0"});
   table.Add({"sinter", -2, "readonly", 1, -1, 1, "@set", CmdSInter, "Intersect multiple sets", "1.0.0"});
   table.Add({"sintercard", -3, "readonly", 0, 0, 0, "@set", CmdSInterCard,
-             "Intersect multiple sets and return the cardinality of the result", "7.0.0", SInterCardKeys, nullptr, 1});
+             "Intersect multiple sets and return the cardinality of the result", "7.0.0", 1});
   table.Add({"sinterstore", -3, "write denyoom", 1, -1, 1, "@set", CmdSInterStore,
              "Intersect multiple sets and store the resulting set in a key", "1.0.0"});
   table.Add({"sunion", -2, "readonly", 1, -1, 1, "@set", CmdSUnion, "Add multiple sets", "1.0.0"});

@@ -74,11 +74,26 @@ SortArgsError ParseSortArgs(std::span<const std::string_view> args, bool readonl
   return SortArgsError::kNone;
 }
 
-// Key finder of SORT: the sorted key and, when the call parses, its STORE destination.
+// Key finder of SORT: the sorted key and the STORE destination as Redis's COMMAND GETKEYS finds
+// it, without reading option values: LIMIT skips two words, BY and GET one, any other word none,
+// and the last "STORE word" names it (so `LIMIT 4 abc STORE d`, which SORT itself refuses, still
+// names d). Where that walk and the real parse disagree (`STORE GET STORE d` writes d, Redis's
+// walk says GET), the parsed destination is added too: the handler writes only locked keys.
 void SortKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
   keys->push_back(1);
+  size_t store_at = 0;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "limit")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "by") || EqualsIgnoreCase(args[i], "get")) {
+      i += 1;
+    } else if (EqualsIgnoreCase(args[i], "store") && i + 1 < args.size()) {
+      store_at = i + 1;
+    }
+  }
+  if (store_at != 0) keys->push_back(static_cast<int>(store_at));
   SortCall call;
-  if (ParseSortArgs(args, false, &call) == SortArgsError::kNone && call.store_at != 0) {
+  if (ParseSortArgs(args, false, &call) == SortArgsError::kNone && call.store_at != 0 && call.store_at != store_at) {
     keys->push_back(static_cast<int>(call.store_at));
   }
 }
@@ -146,10 +161,10 @@ void CmdSortRo(CommandContext& ctx) { SortGeneric(ctx, true); }
 void RegisterSortFamily(server::CommandTable& table) {
   table.SetGroup("generic");
   table.Add({"sort", -2, "write denyoom", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSort,
-             "Sort the elements in a list, set or sorted set", "1.0.0", SortKeys, SortExtraLocks});
+             "Sort the elements in a list, set or sorted set", "1.0.0", 0, SortKeys, SortExtraLocks});
   table.Add({"sort_ro", -2, "readonly", 1, 1, 1, "@set @sortedset @list @dangerous", CmdSortRo,
-             "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", SortRoKeys,
-             SortRoExtraLocks});
+             "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", 0,
+             SortRoKeys, SortRoExtraLocks});
 }
 
 }  // namespace strata::commands

@@ -19,34 +19,6 @@ using store::OpStatus;
 using store::ScoredMember;
 using store::ZRangeSpec;
 
-// ---- Key finders for the commands that say how many keys follow (numkeys).
-
-// Appends the `numkeys` key indexes that follow args[at], when args[at] is a count that fits;
-// otherwise none (the handler reports the error).
-void NumkeysKeys(std::span<const std::string_view> args, size_t at, std::vector<int>* keys) {
-  int64_t n;
-  if (at >= args.size() || !ParseInt64(args[at], &n) || n < 1 || static_cast<uint64_t>(n) > args.size() - at - 1) {
-    return;
-  }
-  for (int64_t i = 0; i < n; ++i) keys->push_back(static_cast<int>(at + 1 + static_cast<size_t>(i)));
-}
-
-// ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP: numkeys key [key ...] ...
-void FindNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) { NumkeysKeys(args, 1, keys); }
-
-// BZMPOP: timeout numkeys key [key ...] ...
-void FindBlockingNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  NumkeysKeys(args, 2, keys);
-}
-
-// ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination numkeys key [key ...] ...
-void FindStoreNumkeysKeys(std::span<const std::string_view> args, std::vector<int>* keys) {
-  // All or nothing, as Redis: a bad numkeys means the command names no keys at all.
-  const size_t before = keys->size();
-  NumkeysKeys(args, 2, keys);
-  if (keys->size() > before) keys->insert(keys->begin() + static_cast<std::ptrdiff_t>(before), 1);
-}
-
 // ---- Replies.
 
 // Elements with or without their scores: WITHSCORES pairs are [member, score] arrays in RESP3
@@ -537,7 +509,7 @@ void CmdZRandMember(CommandContext& ctx) {
   }
   const bool withscores = ctx.argc() == 4;
   // Pairs double the reply: Redis refuses counts whose reply length would overflow.
-  if (withscores && count < -INT64_MAX / 2) {
+  if (withscores && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) {
     ctx.reply.Error(errors::kValueOutOfRange);
     return;
   }
@@ -665,48 +637,33 @@ void CmdZScan(CommandContext& ctx) {
     ctx.reply.Error(errors::kInvalidCursor);
     return;
   }
-  // Redis looks the key up before it reads the options: a missing key answers an empty scan
-  // whatever follows, so option errors are only reported for an existing sorted set.
-  std::string_view pattern;
-  int64_t count = 10;
-  const char* option_error = nullptr;
-  for (size_t j = 3; j < ctx.argc() && option_error == nullptr; j += 2) {
-    if (j + 1 >= ctx.argc()) {
-      option_error = errors::kSyntax;
-    } else if (ArgIs(ctx, j, "COUNT")) {
-      if (!ParseInt64(ctx.arg(j + 1), &count)) {
-        option_error = errors::kNotInteger;
-      } else if (count < 1) {
-        option_error = errors::kSyntax;
-      }
-    } else if (ArgIs(ctx, j, "MATCH")) {
-      pattern = ctx.arg(j + 1);
-    } else {
-      option_error = errors::kSyntax;
-    }
-  }
   store::Db db = ctx.db();
+  ScanOptions options;
+  const char* option_error = ParseScanOptions(ctx.args, 3, /*allow_type=*/false, &options);
   std::vector<std::pair<std::string, double>> found;
   uint64_t next = 0;
-  const OpStatus status = store::ZScan(
-      db, ctx.arg(1), cursor, static_cast<size_t>(option_error ? 1 : count), pattern,
-      [&](std::string_view member, double score) {
-        if (option_error == nullptr) found.emplace_back(std::string(member), score);
-      },
-      &next);
-  if (status == OpStatus::kOk && option_error != nullptr) {
-    ctx.reply.Error(option_error);
-    return;
+  bool compact = false;
+  OpStatus status;
+  if (option_error != nullptr) {
+    // Redis looks the key up before it reads the options: a missing key answers an empty scan
+    // whatever follows, so option errors are only reported for an existing sorted set.
+    size_t card;
+    status = store::ZCard(db, ctx.arg(1), &card);
+    if (status == OpStatus::kOk) return ctx.reply.Error(option_error);
+  } else {
+    status = store::ZScan(
+        db, ctx.arg(1), cursor, options.count, options.pattern,
+        [&](std::string_view member, double score) { found.emplace_back(std::string(member), score); }, &next,
+        &compact);
   }
   if (Failed(ctx, status)) return;
   char buf[kMaxDoubleChars];
   ctx.reply.ArrayHeader(2);
-  const size_t n = FormatInt64(static_cast<int64_t>(next), buf);
-  ctx.reply.Bulk(std::string_view(buf, n));
+  ctx.reply.Bulk(std::string_view(buf, FormatInt64(static_cast<int64_t>(next), buf)));
   ctx.reply.ArrayHeader(found.size() * 2);
   for (const auto& [member, score] : found) {
     ctx.reply.Bulk(member);
-    ctx.reply.Bulk(std::string_view(buf, FormatDouble(score, buf)));
+    ctx.reply.Bulk(std::string_view(buf, compact ? FormatListpackDouble(score, buf) : FormatDouble(score, buf)));
   }
 }
 
@@ -761,7 +718,7 @@ void RegisterZSetFamily(server::CommandTable& table) {
   table.Add({"zpopmax", -2, "write fast", 1, 1, 1, "@sortedset", CmdZPopMax,
              "Remove and return members with the highest scores in a sorted set", "5.0.0"});
   table.Add({"zmpop", -4, "write", 0, 0, 0, "@sortedset", CmdZMPop,
-             "Remove and return members with scores in a sorted set", "7.0.0", FindNumkeysKeys, nullptr, 1});
+             "Remove and return members with scores in a sorted set", "7.0.0", 1});
   table.Add({"bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, "@sortedset", CmdBZPopMin,
              "Remove and return the member with the lowest score from one or more sorted sets, or block until one "
              "is available",
@@ -772,26 +729,26 @@ void RegisterZSetFamily(server::CommandTable& table) {
              "5.0.0"});
   table.Add({"bzmpop", -5, "write blocking", 0, 0, 0, "@sortedset", CmdBZMPop,
              "Remove and return members with scores in a sorted set or block until one is available", "7.0.0",
-             FindBlockingNumkeysKeys, nullptr, 2});
+             2});
   table.Add({"zrandmember", -2, "readonly", 1, 1, 1, "@sortedset", CmdZRandMember,
              "Get one or multiple random elements from a sorted set", "6.2.0"});
   table.Add({"zunion", -3, "readonly", 0, 0, 0, "@sortedset", CmdZUnion, "Add multiple sorted sets", "6.2.0",
-             FindNumkeysKeys, nullptr, 1});
+             1});
   table.Add({"zunionstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZUnionStore,
              "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
-             FindStoreNumkeysKeys, nullptr, 2});
+             2});
   table.Add({"zinter", -3, "readonly", 0, 0, 0, "@sortedset", CmdZInter, "Intersect multiple sorted sets", "6.2.0",
-             FindNumkeysKeys, nullptr, 1});
+             1});
   table.Add({"zinterstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZInterStore,
              "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
-             FindStoreNumkeysKeys, nullptr, 2});
+             2});
   table.Add({"zintercard", -3, "readonly", 0, 0, 0, "@sortedset", CmdZInterCard,
-             "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", FindNumkeysKeys, nullptr, 1});
+             "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", 1});
   table.Add({"zdiff", -3, "readonly", 0, 0, 0, "@sortedset", CmdZDiff, "Subtract multiple sorted sets", "6.2.0",
-             FindNumkeysKeys, nullptr, 1});
+             1});
   table.Add({"zdiffstore", -4, "write denyoom", 1, 1, 1, "@sortedset", CmdZDiffStore,
              "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
-             FindStoreNumkeysKeys, nullptr, 2});
+             2});
   table.Add({"zscan", -3, "readonly", 1, 1, 1, "@sortedset", CmdZScan,
              "Incrementally iterate sorted sets elements and associated scores", "2.8.0"});
 }

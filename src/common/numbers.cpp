@@ -136,6 +136,15 @@ size_t FormatDouble(double value, char* buf) {
   return n < 0 ? 0 : static_cast<size_t>(n);
 }
 
+size_t FormatListpackDouble(double value, char* buf) {
+  // Redis stores such a score as an integer, where the conversion to a 64-bit integer is exact.
+  constexpr double kIntegerLimit = 4611686018427387904.0;  // 2^62
+  if (value >= -kIntegerLimit && value <= kIntegerLimit && value == std::trunc(value)) {
+    return FormatInt64(static_cast<int64_t>(value), buf);
+  }
+  return FormatDouble(value, buf);
+}
+
 std::string FormatLongDoubleHuman(long double value) {
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   // A long double has at most 4933 integer digits; 17 decimals and the sign fit in 5 KiB.

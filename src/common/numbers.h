@@ -46,6 +46,11 @@ size_t FormatInt64(int64_t value, char* buf);
 // `buf` holds at least kMaxDoubleChars bytes. Returns the length.
 size_t FormatDouble(double value, char* buf);
 
+// Writes `value` as a listpack-encoded sorted set holds its score, which ZSCAN replies as it is:
+// a whole number within +-2^62 in integer form ("1148677881235767424", "0" for -0), anything
+// else as FormatDouble does. `buf` holds at least kMaxDoubleChars bytes. Returns the length.
+size_t FormatListpackDouble(double value, char* buf);
+
 // Formats a long double as INCRBYFLOAT stores it: "%.17Lf" with trailing zeros and a trailing '.'
 // removed, "-0" printed as "0", infinities as "inf"/"-inf".
 std::string FormatLongDoubleHuman(long double value);

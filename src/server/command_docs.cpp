@@ -22,7 +22,7 @@ std::vector<KeySpec> KeySpecs(const Command& cmd) {
     range.last_key = cmd.last_key >= 0 ? cmd.last_key - cmd.first_key : cmd.last_key;
     range.key_step = cmd.key_step;
   }
-  if (cmd.key_finder != nullptr) {
+  if (cmd.movable_keys()) {
     KeySpec& found = specs.emplace_back();
     if (cmd.numkeys_index > 0) {
       found.find = KeySpec::Find::kKeynum;

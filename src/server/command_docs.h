@@ -29,8 +29,8 @@ struct KeySpec {
 };
 
 // The key specs of `cmd`, in argument order: a range over first_key/last_key/key_step when the
-// table has them, and for a key_finder a keynum spec at numkeys_index (or an unknown one without
-// it). Their flags are the command's: a write command reads and updates its keys ("RW access
+// table has them, then a keynum spec at numkeys_index when there is one, or an unknown one for a
+// key_finder. Their flags are the command's: a write command reads and updates its keys ("RW access
 // update"), any other reads them ("RO access").
 std::vector<KeySpec> KeySpecs(const Command& cmd);
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "common/numbers.h"
 #include "server/command_docs.h"
@@ -89,15 +90,43 @@ void LockClientDatabase(int db, std::span<const std::string_view> /*args*/, stor
 std::span<const std::string_view> CommandFlagNames() { return kFlagNames; }
 std::span<const std::string_view> AclCategoryNames() { return kAclNames; }
 
+namespace {
+
+// The key count as C's atoi reads `text` (leading spaces, a sign, the digits up to the first
+// other byte; out-of-range values wrap as glibc's int conversion of strtol's result does).
+// Redis falls back to it when a count does not parse strictly ("01", "2x").
+int AtoiCount(std::string_view text) {
+  const std::string copy(text);
+  return static_cast<int>(std::strtol(copy.c_str(), nullptr, 10));
+}
+
+}  // namespace
+
 void Command::FindKeys(std::span<const std::string_view> args, std::vector<int>* keys) const {
   if (key_finder != nullptr) {
     key_finder(args, keys);
     return;
   }
-  if (first_key <= 0) return;
   const int argc = static_cast<int>(args.size());
-  const int last = last_key >= 0 ? last_key : argc + last_key;
-  for (int i = first_key; i <= last && i < argc; i += key_step) keys->push_back(i);
+  auto fixed_keys = [&] {
+    if (first_key <= 0) return;
+    const int last = last_key >= 0 ? last_key : argc + last_key;
+    for (int i = first_key; i <= last && i < argc; i += key_step) keys->push_back(i);
+  };
+  if (numkeys_index <= 0) return fixed_keys();
+  if (numkeys_index >= argc) return;
+  // Redis reads a strict non-negative count first (truncated to an int), with the fixed keys
+  // leading; when that gives no keys it retries with atoi and puts the fixed keys last.
+  const std::string_view text = args[static_cast<size_t>(numkeys_index)];
+  const int room = argc - numkeys_index - 1;
+  int64_t strict;
+  int count = ParseInt64(text, &strict) && strict >= 0 ? static_cast<int32_t>(strict) : 0;
+  const bool fixed_first = count >= 1 && count <= room;
+  if (!fixed_first) count = AtoiCount(text);
+  if (count < 1 || count > room) return;
+  if (fixed_first) fixed_keys();
+  for (int i = 1; i <= count; ++i) keys->push_back(numkeys_index + i);
+  if (!fixed_first) fixed_keys();
 }
 
 CommandTable::CommandTable() : slots_(kSlots, nullptr) {}
@@ -131,9 +160,10 @@ void CommandTable::Add(const CommandSpec& spec) {
   cmd->since = spec.since;
   cmd->group = group_;
   if (spec.arity == 0) Die(name, "arity 0 is not a valid arity");
-  if (spec.numkeys_index < 0 || (spec.numkeys_index > 0 && spec.key_finder == nullptr)) {
-    Die(name, "numkeys_index is for a key_finder that reads a key count");
+  if (spec.numkeys_index < 0 || (spec.numkeys_index > 0 && spec.key_finder != nullptr)) {
+    Die(name, "numkeys_index is for commands without a key_finder");
   }
+  if (spec.numkeys_index > 0 && spec.arity > 0) Die(name, "a key count needs a variable arity");
   if (spec.first_key == 0) {
     if (spec.last_key != 0 || spec.key_step != 0) Die(name, "a keyless command has last_key and key_step 0");
   } else {

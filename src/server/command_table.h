@@ -75,9 +75,11 @@ struct CommandSpec {
   CommandHandler handler;  // nullptr for a container
   std::string_view summary;
   std::string_view since;
-  KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move
+  // For a command whose keys follow a key count, the count's position (LMPOP: 1, ZUNIONSTORE: 2);
+  // the table finds those keys, after the fixed first/last/step ones. 0 for the others.
+  int numkeys_index = 0;
+  KeyFinder key_finder = nullptr;  // replaces first/last/step when the keys move otherwise (SORT)
   ExtraLocks extra_locks = nullptr;
-  int numkeys_index = 0;  // for a key_finder that reads a key count: its position (LMPOP: 1)
 };
 
 // A registered command.
@@ -104,11 +106,15 @@ struct Command {
 
   bool is_container() const { return handler == nullptr; }
   bool has(CommandFlag flag) const { return (flags & flag) != 0; }
+  // Whether the key positions depend on the arguments (COMMAND INFO's "movablekeys").
+  bool movable_keys() const { return key_finder != nullptr || numkeys_index > 0; }
   // Whether `argc` words satisfy the arity.
   bool ArityOk(size_t argc) const {
     return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
   }
-  // Appends the indexes of the key arguments in `args` to `keys`.
+  // Appends the indexes of the key arguments in `args` to `keys`. A key count that is not a
+  // positive integer with that many arguments after it makes the call name no keys at all (as
+  // in Redis); the handler then reports the error.
   void FindKeys(std::span<const std::string_view> args, std::vector<int>* keys) const;
 };
 

@@ -13,14 +13,17 @@
 namespace strata::server {
 namespace {
 
+// What Redis shows of an argument in an error: its C string, which ends at the first NUL byte.
+std::string_view UpToNul(std::string_view arg) { return arg.substr(0, arg.find('\0')); }
+
 // Redis quotes at most 128 bytes of the name and of the arguments in this error.
 std::string UnknownCommandText(std::span<const std::string_view> args) {
   std::string shown_args;
   for (size_t i = 1; i < args.size() && shown_args.size() < 128; ++i) {
     const size_t room = 128 - shown_args.size();
-    shown_args += fmt::format("'{}' ", args[i].substr(0, room));
+    shown_args += fmt::format("'{}' ", UpToNul(args[i]).substr(0, room));
   }
-  return fmt::format(errors::kFmtUnknownCommand, args[0].substr(0, 128), shown_args);
+  return fmt::format(errors::kFmtUnknownCommand, UpToNul(args[0]).substr(0, 128), shown_args);
 }
 
 std::string Upper(std::string_view s) {
@@ -51,7 +54,7 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
     }
     const Command* sub = CommandTable::FindSubcommand(*cmd, args[1]);
     if (sub == nullptr) {
-      reply.Error(fmt::format(errors::kFmtUnknownSubcommand, args[1].substr(0, 128), Upper(cmd->name)));
+      reply.Error(fmt::format(errors::kFmtUnknownSubcommand, UpToNul(args[1]).substr(0, 128), Upper(cmd->name)));
       counters.error_replies.Add();
       return nullptr;
     }

@@ -231,11 +231,11 @@ OpStatus HashFindForRead(Db& db, std::string_view key, const HashValue** hash) {
   return status;
 }
 
-uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::string_view pattern,
+uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::optional<std::string_view> pattern,
                   std::vector<std::pair<std::string, std::string>>* pairs) {
   pairs->clear();
   return hash.Scan(cursor, count, [&](std::string_view f, std::string_view v) {
-    if (pattern.empty() || GlobMatch(pattern, f)) pairs->emplace_back(f, v);
+    if (!pattern || GlobMatch(*pattern, f)) pairs->emplace_back(f, v);
   });
 }
 

@@ -89,8 +89,8 @@ OpStatus HashRandomFields(Db& db, std::string_view key, int64_t count, HashRng& 
 OpStatus HashFindForRead(Db& db, std::string_view key, const HashValue** hash);
 
 // One HSCAN step over `hash` from `cursor`, visiting about `count` pairs (count >= 1) and keeping
-// those whose field matches the glob `pattern` (empty: all) in *pairs. Returns the next cursor.
-uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::string_view pattern,
+// those whose field matches the glob `pattern` (all when absent) in *pairs. Returns the next cursor.
+uint64_t HashScan(const HashValue& hash, uint64_t cursor, size_t count, std::optional<std::string_view> pattern,
                   std::vector<std::pair<std::string, std::string>>* pairs);
 
 }  // namespace strata::store

@@ -500,15 +500,15 @@ OpStatus ZRandMember(Db& db, std::string_view key, int64_t count, std::vector<Sc
   return status;
 }
 
-OpStatus ZScan(Db& db, std::string_view key, uint64_t cursor, size_t count, std::string_view pattern,
-               ZSetScanVisitor visit, uint64_t* next_cursor) {
+OpStatus ZScan(Db& db, std::string_view key, uint64_t cursor, size_t count, std::optional<std::string_view> pattern,
+               ZSetScanVisitor visit, uint64_t* next_cursor, bool* compact) {
   *next_cursor = 0;
   EntryRef ref;
   const OpStatus status = db.FindForReadAs(key, ValueType::kZSet, &ref);
   if (status != OpStatus::kOk) return status;
-  const bool all = pattern.empty() || pattern == "*";
+  *compact = ZSetOf(ref)->compact();
   *next_cursor = ZSetOf(ref)->Scan(cursor, count, [&](std::string_view member, double score) {
-    if (all || GlobMatch(pattern, member)) visit(member, score);
+    if (!pattern || GlobMatch(*pattern, member)) visit(member, score);
   });
   return status;
 }

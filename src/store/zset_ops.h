@@ -142,9 +142,11 @@ OpStatus ZRange(Db& db, std::string_view key, const ZRangeSpec& spec, FunctionRe
 // first, when the set has no more), `count` < 0 picks -count members with repeats.
 OpStatus ZRandMember(Db& db, std::string_view key, int64_t count, std::vector<ScoredMember>* out);
 
-// ZSCAN: one step from `cursor`, visiting elements whose member matches `pattern` (empty: all).
-OpStatus ZScan(Db& db, std::string_view key, uint64_t cursor, size_t count, std::string_view pattern,
-               ZSetScanVisitor visit, uint64_t* next_cursor);
+// ZSCAN: one step from `cursor`, visiting elements whose member matches `pattern` (all when
+// absent). *compact tells whether the set is in its compact ("listpack") form, where Redis
+// replies the scores as its listpack holds them (common/numbers.h FormatListpackDouble).
+OpStatus ZScan(Db& db, std::string_view key, uint64_t cursor, size_t count, std::optional<std::string_view> pattern,
+               ZSetScanVisitor visit, uint64_t* next_cursor, bool* compact);
 
 // ---- Set algebra: ZUNION, ZINTER, ZDIFF (and their STORE forms), ZINTERCARD.
 

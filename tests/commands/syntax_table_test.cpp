@@ -96,8 +96,8 @@ TEST(SyntaxTable, KeySpecsFollowTheTable) {
   table.SetGroup("test");
   table.Add({"rd", -2, "readonly", 1, -1, 2, "", Handler, "", ""});
   table.Add({"wr", 3, "write", 1, 2, 1, "", Handler, "", ""});
-  table.Add({"moving", -2, "write", 0, 0, 0, "", Handler, "", "", NoKeys});
-  table.Add({"counted", -3, "readonly", 1, 1, 1, "", Handler, "", "", NoKeys, nullptr, 2});
+  table.Add({"moving", -2, "write", 0, 0, 0, "", Handler, "", "", 0, NoKeys});
+  table.Add({"counted", -3, "readonly", 1, 1, 1, "", Handler, "", "", 2});
 
   std::vector<KeySpec> specs = server::KeySpecs(*table.Find("rd"));
   ASSERT_EQ(specs.size(), 1u);
@@ -122,6 +122,34 @@ TEST(SyntaxTable, KeySpecsFollowTheTable) {
   ASSERT_EQ(specs.size(), 2u);
   EXPECT_EQ(specs[1].find, KeySpec::Find::kKeynum);
   EXPECT_EQ(specs[1].begin_index, 2);
+  EXPECT_TRUE(table.Find("counted")->movable_keys());
+  EXPECT_FALSE(table.Find("wr")->movable_keys());
+}
+
+// The table's numkeys finder: the fixed keys, then the counted ones; a count that is not a
+// positive integer with that many words after it names no keys at all.
+TEST(SyntaxTable, NumkeysIndexFindsTheCountedKeys) {
+  CommandTable table;
+  table.SetGroup("test");
+  table.Add({"counted", -3, "readonly", 1, 1, 1, "", Handler, "", "", 2});
+  table.Add({"onlycounted", -2, "readonly", 0, 0, 0, "", Handler, "", "", 1});
+  auto keys = [&](std::string_view name, std::vector<std::string_view> args) {
+    std::vector<int> found;
+    table.Find(name)->FindKeys(args, &found);
+    return found;
+  };
+  EXPECT_EQ(keys("counted", {"counted", "dst", "2", "a", "b", "WEIGHTS"}), (std::vector<int>{1, 3, 4}));
+  EXPECT_EQ(keys("onlycounted", {"onlycounted", "1", "a", "b"}), (std::vector<int>{2}));
+  // A count that does not parse strictly is read as C's atoi reads it, the fixed keys then last.
+  EXPECT_EQ(keys("counted", {"counted", "dst", "01", "a", "b"}), (std::vector<int>{3, 1}));
+  EXPECT_EQ(keys("counted", {"counted", "dst", " 2x", "a", "b"}), (std::vector<int>{3, 4, 1}));
+  // Both readings truncate the count to an int.
+  EXPECT_EQ(keys("counted", {"counted", "dst", "4294967297", "a", "b"}), (std::vector<int>{1, 3}));
+  EXPECT_EQ(keys("counted", {"counted", "dst", "-4294967295", "a", "b"}), (std::vector<int>{3, 1}));
+  for (std::string_view bad : {"0", "-1", "3", "x", "", " -1"}) {
+    EXPECT_EQ(keys("counted", {"counted", "dst", bad, "a", "b"}), std::vector<int>{}) << bad;
+  }
+  EXPECT_EQ(keys("onlycounted", {"onlycounted"}), std::vector<int>{});
 }
 
 TEST(SyntaxTable, ReportsEveryDisagreement) {

@@ -53,6 +53,20 @@ TEST(ParseCursor, EmptyIsZeroSpacesAreNot) {
   EXPECT_FALSE(ParseCursor("18446744073709551616", &v));
 }
 
+TEST(FormatListpackDouble, WholeNumbersUpTo2To62AsIntegers) {
+  char buf[kMaxDoubleChars];
+  auto format = [&](double v) { return std::string(buf, FormatListpackDouble(v, buf)); };
+  EXPECT_EQ(format(1148677881235767424.0), "1148677881235767424");
+  EXPECT_EQ(format(4611686018427387904.0), "4611686018427387904");
+  EXPECT_EQ(format(-4611686018427387904.0), "-4611686018427387904");
+  EXPECT_EQ(format(4611686018427388928.0), "4.6116860184273889e+18");
+  EXPECT_EQ(format(-0.0), "0");
+  EXPECT_EQ(format(0.1), "0.10000000000000001");
+  EXPECT_EQ(format(1e300), "1.0000000000000001e+300");
+  EXPECT_EQ(format(INFINITY), "inf");
+  EXPECT_EQ(format(-INFINITY), "-inf");
+}
+
 TEST(FormatDouble, SeventeenSignificantDigits) {
   char buf[kMaxDoubleChars];
   EXPECT_EQ(std::string(buf, FormatDouble(1.1, buf)), "1.1000000000000001");

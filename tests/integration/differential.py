@@ -14,11 +14,11 @@ script. Lines may start with a marker:
   @sleep SECONDS     pause both sides (expiry)
   @raw BYTES         send BYTES (escapes decoded) as they are and compare the reply; a connection the
                      server closes is compared as "<closed>" and reopened for the next line
-  @scanall SCAN ...  run a whole SCAN on each server (SCAN 0 [MATCH p] [COUNT n] [TYPE t]: the cursor is
-                     the second word), following the returned cursors until 0, and compare the sorted sets
-                     of distinct keys found: cursor values, batch sizes and order differ from Redis by
-                     design, the keys a full scan finds must not. A reply that is not a [cursor, keys]
-                     pair (an error) is compared byte for byte
+  @scanall SCAN ...  run a whole SCAN, HSCAN, SSCAN or ZSCAN on each server from the cursor given,
+                     following the returned cursors until 0, and compare the sorted sets of distinct
+                     elements found (field/value pairs for HSCAN and ZSCAN): cursor values, batch sizes
+                     and order differ from Redis by design, what a full scan finds must not. A reply
+                     that is not a [cursor, elements] pair (an error) is compared byte for byte
 
 The servers take free ports from $STRATA_TEST_PORTS ("7400-7499") when it is set. Prints one line per
 mismatch and ends with "differential: N passed, N failed".
@@ -26,10 +26,9 @@ mismatch and ends with "differential: N passed, N failed".
 import argparse
 import os
 import sys
-import tempfile
 import time
 
-from testlib import Closed, Conn, Server, encode
+from testlib import Closed, Conn, encode, scan_all, shape, start_differential_pair
 
 
 def split_args(line):
@@ -72,13 +71,6 @@ def split_args(line):
         args.append(bytes(cur))
 
 
-def shape(tree):
-    t, payload = tree
-    if isinstance(payload, list):
-        return (t, len(payload), tuple(shape(c[1]) for c in payload))
-    return (t, payload is None)
-
-
 def exchange(conn, data):
     try:
         conn.send(data)
@@ -87,23 +79,6 @@ def exchange(conn, data):
         conn.close()
         conn.open()
         return b"<closed>", ("<closed>", None)
-
-
-def scan_all(conn, args):
-    """Runs a whole SCAN from the cursor in args[1]. Returns (raw, keys): keys is the sorted list of the
-    distinct keys found, or None when a reply is not a [cursor, keys] pair (raw is then that reply)."""
-    raw, tree = exchange(conn, encode(*args))
-    keys = set()
-    for _ in range(1000000):
-        t, children = tree
-        if t != "*" or children is None or len(children) != 2 or children[1][1][0] != "*":
-            return raw, None
-        cursor = children[0][1][1]
-        keys.update(element[1][1] for element in children[1][1][1])
-        if cursor == b"0":
-            return raw, sorted(keys)
-        raw, tree = exchange(conn, encode(args[0], cursor, *args[2:]))
-    raise RuntimeError("SCAN did not reach cursor 0")
 
 
 def run_script(path, redis_port, strata_port, report):
@@ -129,8 +104,8 @@ def run_script(path, redis_port, strata_port, report):
             mode, text = "scanall", text[9:]
         if mode == "scanall":
             args = split_args(text)
-            exp_raw, exp_keys = scan_all(ref, args)
-            got_raw, got_keys = scan_all(sut, args)
+            exp_raw, exp_keys = scan_all(lambda a: exchange(ref, encode(*a)), args)
+            got_raw, got_keys = scan_all(lambda a: exchange(sut, encode(*a)), args)
             ok = exp_keys == got_keys if exp_keys is not None else exp_raw == got_raw
             if ok:
                 passed += 1
@@ -169,14 +144,7 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("scripts", nargs="+")
     args = ap.parse_args()
-    workdir = tempfile.mkdtemp(prefix="strata-diff-")
-    options = ["--save", "", "--appendonly", "no", "--dir", workdir]
-    redis = Server([args.redis] + options)
-    try:
-        strata = Server([args.strata] + options)
-    except RuntimeError:
-        redis.stop()
-        raise
+    redis, strata = start_differential_pair(args.redis, args.strata, "strata-diff-")
     total_passed = total_failed = 0
     try:
         for path in args.scripts:

@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 
 _used_ports = set()
@@ -94,6 +95,54 @@ class Server:
                 self.proc.wait()
         if self.log:
             self.log.close()
+
+
+def start_differential_pair(redis_binary, strata_binary, prefix):
+    """Starts redis-server and Strata for a differential comparison: the same options for both (no
+    persistence, a fresh working directory named after `prefix`). Returns (redis, strata); stops
+    redis again if Strata does not start."""
+    options = ["--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix=prefix)]
+    redis = Server([redis_binary] + options)
+    try:
+        return redis, Server([strata_binary] + options)
+    except RuntimeError:
+        redis.stop()
+        raise
+
+
+def shape(tree):
+    """A reply tree (see Conn.read_reply) reduced to its types and aggregate sizes, for replies that
+    differ by nature."""
+    t, payload = tree
+    if isinstance(payload, list):
+        return (t, len(payload), tuple(shape(c[1]) for c in payload))
+    return (t, payload is None)
+
+
+def scan_all(call, args):
+    """Runs a whole SCAN, HSCAN, SSCAN or ZSCAN from the cursor in `args`, following the returned
+    cursors to 0; `call(args)` sends one command and returns its (raw, tree) (see Conn.read_reply).
+    Returns (raw, found): found is the sorted list of the distinct elements seen (raw bulk replies;
+    (field, value) pairs for HSCAN and ZSCAN), or None when a reply is not a [cursor, elements] pair,
+    raw being that reply."""
+    name = args[0].upper()
+    at = 1 if name == b"SCAN" else 2
+    raw, tree = call(args)
+    found = set()
+    for _ in range(1000000):
+        t, children = tree
+        if t != "*" or children is None or len(children) != 2 or children[1][1][0] != "*":
+            return raw, None
+        cursor = children[0][1][1]
+        elements = [r for r, _ in children[1][1][1]]
+        if name in (b"HSCAN", b"ZSCAN"):
+            found.update(zip(elements[0::2], elements[1::2]))
+        else:
+            found.update(elements)
+        if cursor == b"0":
+            return raw, sorted(found)
+        raw, tree = call(list(args[:at]) + [cursor] + list(args[at + 1:]))
+    raise RuntimeError("the scan did not reach cursor 0")
 
 
 def encode(*args):

@@ -332,6 +332,15 @@ TEST_F(HashOpsTest, ScanWithPatternAndGrowthBetweenSteps) {
   ASSERT_EQ(pairs.size(), 2u);
   EXPECT_EQ(pairs[0].first, "apple");
   EXPECT_EQ(pairs[1].first, "avocado");
+  // An empty pattern matches only an empty field; no pattern matches all.
+  Set("e", {"", "1", "x", "2"});
+  ASSERT_EQ(HashFindForRead(db_, "e", &hash), OpStatus::kOk);
+  HashScan(*hash, 0, 10, "", &pairs);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0].first, "");
+  HashScan(*hash, 0, 10, std::nullopt, &pairs);
+  EXPECT_EQ(pairs.size(), 2u);
+  ASSERT_EQ(HashFindForRead(db_, "c", &hash), OpStatus::kOk);
 
   for (int i = 0; i < 500; ++i) Set("t", {"orig" + std::to_string(i), "v"});
   std::multiset<std::string> seen;

@@ -595,15 +595,34 @@ TEST_F(ZSetOpsTest, ScanFiltersAndCompletes) {
   Add("s", elements);
   std::set<std::string> seen;
   uint64_t cursor = 0;
+  bool compact = true;
   do {
-    ASSERT_EQ(ZScan(db_, "s", cursor, 20, "odd*", [&](std::string_view m, double) { seen.emplace(m); }, &cursor),
+    ASSERT_EQ(ZScan(db_, "s", cursor, 20, "odd*", [&](std::string_view m, double) { seen.emplace(m); }, &cursor,
+                    &compact),
               OpStatus::kOk);
   } while (cursor != 0);
+  EXPECT_FALSE(compact);
   EXPECT_EQ(seen.size(), 250u);
   for (const std::string& m : seen) EXPECT_EQ(m.rfind("odd", 0), 0u);
   uint64_t next = 7;
-  EXPECT_EQ(ZScan(db_, "missing", 0, 10, "", [](std::string_view, double) {}, &next), OpStatus::kNoKey);
+  EXPECT_EQ(ZScan(db_, "missing", 0, 10, "", [](std::string_view, double) {}, &next, &compact), OpStatus::kNoKey);
   EXPECT_EQ(next, 0u);
+}
+
+TEST_F(ZSetOpsTest, ScanEmptyPatternMatchesOnlyTheEmptyMember) {
+  Add("s", {{1, ""}, {2, "a"}});
+  std::vector<std::string> seen;
+  uint64_t next;
+  bool compact = false;
+  ASSERT_EQ(ZScan(db_, "s", 0, 10, "", [&](std::string_view m, double) { seen.emplace_back(m); }, &next, &compact),
+            OpStatus::kOk);
+  EXPECT_TRUE(compact);
+  EXPECT_EQ(seen, std::vector<std::string>{""});
+  seen.clear();
+  ASSERT_EQ(ZScan(db_, "s", 0, 10, std::nullopt, [&](std::string_view m, double) { seen.emplace_back(m); }, &next,
+                  &compact),
+            OpStatus::kOk);
+  EXPECT_EQ(seen.size(), 2u);
 }
 
 }  // namespace
