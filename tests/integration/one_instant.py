@@ -2,6 +2,7 @@
 """Every command is atomic and sees one instant, as in single-threaded Redis.
 
 Usage: one_instant.py --strata build/src/strata-server [--io-threads 1,2,4] [--redis redis-server]
+                      [--scale 1.0]
 
 Starts Strata once per io-thread count (and, with --redis, first redis-server as a control, which
 must pass every check) and runs against each, with writers pipelining multi-key writes on several
@@ -16,9 +17,10 @@ existed:
            the two key sets and DBSIZE 100 or 37
   SCAN     while writers MSET and DEL 500 other keys, a full SCAN returns every key that was
            present throughout (SCAN's weaker guarantee)
-Each check makes a fixed number of reads and also fails when its readers never saw both states
-(the writers did not overlap them). Against a server it started, the last check is that the server
-ran clean: it did not exit, exited with status 0 when stopped and printed no sanitizer report.
+Each check makes a fixed number of reads (times --scale) and also fails when its readers never saw
+both states (the writers did not overlap them). Against each server it started, the last check is
+that the server ran clean: it did not exit, exited with status 0 when stopped and printed no
+sanitizer report.
 Servers take ports from $STRATA_TEST_PORTS when it is set. Prints one line per check and ends with
 "one_instant: N passed, N failed"; exits 1 when a check failed.
 """
@@ -28,7 +30,7 @@ import sys
 import threading
 import time
 
-from testlib import Conn, Server, Tally, encode, value
+from testlib import Background, Conn, Server, Tally, encode, value
 
 READERS = 3
 WRITERS = 3
@@ -60,35 +62,19 @@ SCANS = 30
 # Replies a reader reads per pipelined write.
 BATCH = 10
 
+# --scale: the factor on the number of rounds and reads above (a sanitized server is slower).
+SCALE = 1.0
+
+
+def scaled(n):
+    return max(1, round(n * SCALE))
+
 
 def pipeline(conn, commands):
     """Sends the commands in one write and returns their replies as testlib.value gives them; an
     error reply raises testlib.ReplyError."""
     conn.send(b"".join(encode(*c) for c in commands))
     return [value(conn.read_reply()[1]) for _ in commands]
-
-
-class Worker:
-    """Runs fn() on a thread; result() joins it and returns its value or raises its exception."""
-
-    def __init__(self, fn):
-        self.value = self.error = None
-        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self.thread.start()
-
-    def _run(self, fn):
-        try:
-            self.value = fn()
-        except Exception as e:  # noqa: BLE001 - handed to result()
-            self.error = e
-
-    def result(self):
-        self.thread.join(TIMEOUT)
-        if self.thread.is_alive():
-            raise AssertionError("a client thread did not finish within %ds" % TIMEOUT)
-        if self.error is not None:
-            raise self.error
-        return self.value
 
 
 class Observations:
@@ -135,19 +121,19 @@ def race(port, write_batch, reader):
             wrote.set()  # a writer that failed lets the readers go; its error comes from result()
 
     wrote = [threading.Event() for _ in range(WRITERS)]
-    writers = [Worker(lambda e=e: write(e)) for e in wrote]
+    writers = [Background(lambda e=e: write(e)) for e in wrote]
     try:
         for e in wrote:
             if not e.wait(TIMEOUT):
                 raise AssertionError("a writer did not write within %ds" % TIMEOUT)
-        readers = [Worker(lambda: reader(Conn(port, timeout=30))) for _ in range(READERS)]
+        readers = [Background(lambda: reader(Conn(port, timeout=30))) for _ in range(READERS)]
         seen = Observations()
         for r in readers:
-            seen.merge(r.result())
+            seen.merge(r.result(TIMEOUT))
     finally:
         stop.set()
     for w in writers:
-        w.result()
+        w.result(TIMEOUT)
     return seen
 
 
@@ -177,7 +163,7 @@ def check_expiry(port):
     admin = Conn(port, timeout=30)
     admin.call("FLUSHALL")
     seen = Observations()
-    for round_ in range(EXPIRY_ROUNDS):
+    for round_ in range(scaled(EXPIRY_ROUNDS)):
         keys = ["exp%d:%d" % (round_, i) for i in range(1, EXPIRY_KEYS + 1)]
         val = b"v%d" % round_
         expires = time.time() + EXPIRY_LEAD
@@ -213,8 +199,10 @@ def check_expiry(port):
                 if time.time() > expires + EXPIRY_AFTER:
                     return mine
 
-        for r in [Worker(lambda i=i: reader(Conn(port, timeout=30), (i + 1) * EXPIRY_AHEAD)) for i in range(READERS)]:
-            seen.merge(r.result())
+        readers = [Background(lambda i=i: reader(Conn(port, timeout=30), (i + 1) * EXPIRY_AHEAD))
+                   for i in range(READERS)]
+        for r in readers:
+            seen.merge(r.result(TIMEOUT))
     return seen.verdict(["EXISTS %d" % EXPIRY_KEYS, "EXISTS 0", "MGET %d" % EXPIRY_KEYS, "MGET 0"])
 
 
@@ -224,7 +212,7 @@ def check_dbsize(port):
 
     def reader(conn):
         mine = Observations()
-        for _ in range(DBSIZE_READS // BATCH):
+        for _ in range(scaled(DBSIZE_READS // BATCH)):
             for n in map(int, pipeline(conn, [["DBSIZE"]] * BATCH)):
                 (mine.states if n in (0, LOOP_KEYS) else mine.impossible)["DBSIZE %d" % n] += 1
         return mine
@@ -239,7 +227,7 @@ def check_keys(port):
 
     def reader(conn):
         mine = Observations()
-        for _ in range(KEYS_READS // BATCH):
+        for _ in range(scaled(KEYS_READS // BATCH)):
             for found in pipeline(conn, [["KEYS", "*"]] * BATCH):
                 found = set(found)
                 if found == everything:
@@ -268,7 +256,7 @@ def check_swapdb(port):
 
     def reader(conn):
         mine = Observations()
-        for _ in range(SWAPDB_READS // BATCH):
+        for _ in range(scaled(SWAPDB_READS // BATCH)):
             replies = pipeline(conn, [("KEYS", "*"), ("DBSIZE",)] * (BATCH // 2))
             for found, size in zip(replies[0::2], map(int, replies[1::2])):
                 found = set(found)
@@ -293,7 +281,7 @@ def check_scan(port):
 
     def reader(conn):
         mine = Observations()
-        for _ in range(SCANS):
+        for _ in range(scaled(SCANS)):
             cursor, found = b"0", set()
             while True:
                 cursor, batch = conn.call("SCAN", cursor, "COUNT", 20)
@@ -338,11 +326,14 @@ def run_checks(tally, label, argv):
 
 
 def main():
+    global SCALE
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
     ap.add_argument("--io-threads", default="1,2,4", help="comma-separated io-thread counts to run Strata with")
     ap.add_argument("--redis", help="also run the checks against this redis-server, as a control")
+    ap.add_argument("--scale", type=float, default=SCALE, help="factor on the rounds and reads of each check")
     args = ap.parse_args()
+    SCALE = args.scale
     tally = Tally()
     if args.redis:
         run_checks(tally, "redis-server", [args.redis, "--save", "", "--appendonly", "no"])

@@ -94,6 +94,25 @@ def sorter(port, deadline, seed, problems, counts):
         problems.append("sorter: %s" % e)
 
 
+def race(port, seconds):
+    """Runs the writers and sorters for `seconds`; raises AssertionError on a bad reply, a failed
+    command or fewer than MIN_SORTS sorts."""
+    Conn(port, timeout=30).call("RPUSH", "src", *range(ELEMENTS))
+    problems, counts = [], [0]
+    deadline = time.time() + seconds
+    threads = [threading.Thread(target=writer, args=(port, deadline, s, problems)) for s in range(3)]
+    threads += [threading.Thread(target=sorter, args=(port, deadline, 100 + s, problems, counts)) for s in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if problems:
+        raise AssertionError("%d problems after %d sorts:\n%s" % (len(problems), counts[0], "\n".join(problems[:10])))
+    if counts[0] < MIN_SORTS:
+        raise AssertionError("only %d sorts ran in %gs (want %d)" % (counts[0], seconds, MIN_SORTS))
+    return "%d sorts" % counts[0]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
@@ -107,26 +126,9 @@ def main():
         tally.fail("server start", e)
         return tally.summary("sort_concurrency")
     try:
-        setup = Conn(server.port, timeout=30)
-        setup.call("RPUSH", "src", *range(ELEMENTS))
-        problems, counts = [], [0]
-        deadline = time.time() + opts.seconds
-        threads = [threading.Thread(target=writer, args=(server.port, deadline, s, problems)) for s in range(3)]
-        threads += [threading.Thread(target=sorter, args=(server.port, deadline, 100 + s, problems, counts))
-                    for s in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        tally.run("SORT replies are snapshots under concurrent writers", lambda: race(server.port, opts.seconds))
     finally:
         tally.server_stopped("the server ran clean", server)
-    name = "SORT replies are snapshots under concurrent writers"
-    if problems:
-        tally.fail(name, "%d problems after %d sorts:\n%s" % (len(problems), counts[0], "\n".join(problems[:10])))
-    elif counts[0] < MIN_SORTS:
-        tally.fail(name, "only %d sorts ran in %gs (want %d)" % (counts[0], opts.seconds, MIN_SORTS))
-    else:
-        tally.ok(name, "%d sorts" % counts[0])
     return tally.summary("sort_concurrency")
 
 

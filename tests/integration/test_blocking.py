@@ -24,44 +24,13 @@ import time
 
 import redis
 
-from testlib import Server, Tally, encode
+from testlib import Background, Server, Tally, encode
 
 PORT = 0
 
 
 def conn(**kw):
     return redis.Redis(host="127.0.0.1", port=PORT, socket_timeout=30, **kw)
-
-
-class Background:
-    """Runs fn() on a thread; result() joins it and returns its value or raises its exception."""
-
-    def __init__(self, fn):
-        self.value = self.error = None
-        self.done = threading.Event()
-        self.started = time.monotonic()
-        self.finished = None
-
-        def run():
-            try:
-                self.value = fn()
-            except Exception as e:  # noqa: BLE001 - handed to the caller
-                self.error = e
-            self.finished = time.monotonic()
-            self.done.set()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def result(self, timeout=10):
-        if not self.done.wait(timeout):
-            raise AssertionError("blocked client not served within %ss" % timeout)
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-    def elapsed(self):
-        return self.finished - self.started
 
 
 def blocked_clients(r):
@@ -78,7 +47,8 @@ def wait_blocked(r, n, timeout=5, exactly=False):
         if count == n or (count > n and not exactly):
             return
         if time.monotonic() > deadline:
-            raise AssertionError("expected %s%d blocked clients, INFO says %d" % ("" if exactly else "at least ", n, count))
+            raise AssertionError("expected %s%d blocked clients, INFO says %d" % (
+                "" if exactly else "at least ", n, count))
         time.sleep(0.005)
 
 
@@ -99,11 +69,12 @@ def expect_eq(got, want, what=""):
         raise AssertionError("%s: got %r, want %r" % (what, got, want) if what else "got %r, want %r" % (got, want))
 
 
-def still_blocked(b, r, n=1, wait=0.2):
-    """True if INFO still counts n blocked clients and the Background call has not returned after
-    `wait` seconds. A push serves waiters before the pushing connection's next command, so INFO
-    right after the command tells; the wait catches a reply sent without unblocking."""
-    return blocked_clients(r) == n and not b.done.wait(wait)
+def still_blocked(b, r, wait=0.2):
+    """True if INFO (asked on r) still counts one blocked client and the Background call b has not
+    returned after `wait` seconds. A push serves waiters before the pushing connection's next
+    command, so INFO right after the command tells; the wait catches a reply sent without
+    unblocking."""
+    return blocked_clients(r) == 1 and not b.done.wait(wait)
 
 
 # ---- Checks. Each uses fresh connections; keys are per check.

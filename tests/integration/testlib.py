@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 _used_ports = set()
@@ -154,6 +155,39 @@ class Tally:
         or none ran."""
         print("%s: %d passed, %d failed" % (label, self.passed, self.failed))
         return 1 if self.failed or not self.passed else 0
+
+
+class Background:
+    """Runs fn() on a daemon thread; result() waits for it and returns its value or raises its
+    exception."""
+
+    def __init__(self, fn):
+        self.value = self.error = None
+        self.done = threading.Event()
+        self.started = time.monotonic()
+        self.finished = None
+        threading.Thread(target=self._run, args=(fn,), daemon=True).start()
+
+    def _run(self, fn):
+        try:
+            self.value = fn()
+        except Exception as e:  # noqa: BLE001 - handed to result()
+            self.error = e
+        self.finished = time.monotonic()
+        self.done.set()
+
+    def result(self, timeout=10):
+        """fn's value; raises its exception, or AssertionError when it has not returned within
+        `timeout` seconds."""
+        if not self.done.wait(timeout):
+            raise AssertionError("a client thread did not finish within %gs" % timeout)
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def elapsed(self):
+        """How long fn ran, once it has returned."""
+        return self.finished - self.started
 
 
 def encode(*args):
