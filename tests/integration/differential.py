@@ -21,7 +21,7 @@ script. Lines may start with a marker:
                      that is not a [cursor, elements] pair (an error) is compared byte for byte
 
 The servers take free ports from $STRATA_TEST_PORTS ("7400-7499") when it is set. Prints one line per
-mismatch and ends with "differential: N passed, N failed".
+mismatch and ends with "differential: N passed, N failed"; a script without commands counts as failed.
 """
 import argparse
 import os
@@ -135,6 +135,9 @@ def run_script(path, redis_port, strata_port, report):
             report("%s:%d: %s\n    redis:  %r\n    strata: %r" % (os.path.basename(path), number, text, exp_raw[:400], got_raw[:400]))
     ref.close()
     sut.close()
+    if passed + failed == 0:
+        report("%s: no command to compare" % os.path.basename(path))
+        failed = 1
     return passed, failed
 
 

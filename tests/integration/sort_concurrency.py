@@ -10,20 +10,22 @@ Starts strata-server with several io-threads, then runs, each on its own connect
             SORT BY e_*, SORT ... STORE, and pattern-less SORTs.
 A SORT that reads pattern keys runs with the whole database locked, so every reply must be a
 snapshot: the two values of each pair are equal, and the BY values come out in order. Build the
-server with -Db_sanitize=thread to have ThreadSanitizer watch the same run. Exits 1 on a bad reply,
-a server that died, or sanitizer reports on its stderr. Ends with "sort_concurrency: 1 passed, 0 failed"
-(or 0 passed, 1 failed): the run is one check.
+server with -Db_sanitize=thread to have ThreadSanitizer watch the same run. Two checks: every reply
+was a snapshot and no command failed (at least MIN_SORTS sorts having run), and the server ran clean
+(it did not exit, exited with status 0 when stopped, printed no sanitizer report). Ends with
+"sort_concurrency: N passed, N failed" and exits 1 when a check failed.
 """
 import argparse
 import random
 import sys
-import tempfile
 import threading
 import time
 
-from testlib import Conn, Server
+from testlib import Conn, Server, Tally
 
 ELEMENTS = 40
+# Fewer sorts than this in a run means the sorters barely ran: the run proves nothing.
+MIN_SORTS = 100
 
 
 def check_pairs(reply, stride, by_offset, pair_offsets, problems):
@@ -44,12 +46,12 @@ def check_pairs(reply, stride, by_offset, pair_offsets, problems):
 
 def writer(port, deadline, seed, problems):
     rng = random.Random(seed)
-    c = Conn(port, timeout=30)
-    while time.time() < deadline:
-        i = rng.randrange(ELEMENTS)
-        v = rng.randrange(1000)
-        op = rng.randrange(6)
-        try:
+    try:
+        c = Conn(port, timeout=30)
+        while time.time() < deadline:
+            i = rng.randrange(ELEMENTS)
+            v = rng.randrange(1000)
+            op = rng.randrange(6)
             if op == 0:
                 c.call("MSET", "w_%d" % i, v, "x_%d" % i, v)
             elif op == 1:
@@ -63,17 +65,16 @@ def writer(port, deadline, seed, problems):
                 c.call("SET", "e_%d" % i, v, "PX", 1 + rng.randrange(5))
             else:
                 c.call("SADD", "members", i)
-        except Exception as e:  # noqa: BLE001 - report whatever broke
-            problems.append("writer: %s" % e)
-            return
+    except Exception as e:  # noqa: BLE001 - report whatever broke
+        problems.append("writer: %s" % e)
 
 
 def sorter(port, deadline, seed, problems, counts):
     rng = random.Random(seed)
-    c = Conn(port, timeout=30)
-    while time.time() < deadline:
-        op = rng.randrange(5)
-        try:
+    try:
+        c = Conn(port, timeout=30)
+        while time.time() < deadline:
+            op = rng.randrange(5)
             if op == 0:
                 check_pairs(c.call("SORT", "src", "BY", "w_*", "GET", "#", "GET", "w_*", "GET", "x_*"), 3, 1, (1, 2), problems)
             elif op == 1:
@@ -89,9 +90,27 @@ def sorter(port, deadline, seed, problems, counts):
             else:
                 c.call("SORT", "members", "STORE", "out2")
             counts[0] += 1
-        except Exception as e:  # noqa: BLE001
-            problems.append("sorter: %s" % e)
-            return
+    except Exception as e:  # noqa: BLE001
+        problems.append("sorter: %s" % e)
+
+
+def race(port, seconds):
+    """Runs the writers and sorters for `seconds`; raises AssertionError on a bad reply, a failed
+    command or fewer than MIN_SORTS sorts."""
+    Conn(port, timeout=30).call("RPUSH", "src", *range(ELEMENTS))
+    problems, counts = [], [0]
+    deadline = time.time() + seconds
+    threads = [threading.Thread(target=writer, args=(port, deadline, s, problems)) for s in range(3)]
+    threads += [threading.Thread(target=sorter, args=(port, deadline, 100 + s, problems, counts)) for s in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if problems:
+        raise AssertionError("%d problems after %d sorts:\n%s" % (len(problems), counts[0], "\n".join(problems[:10])))
+    if counts[0] < MIN_SORTS:
+        raise AssertionError("only %d sorts ran in %gs (want %d)" % (counts[0], seconds, MIN_SORTS))
+    return "%d sorts" % counts[0]
 
 
 def main():
@@ -100,37 +119,17 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="default: a free port, from $STRATA_TEST_PORTS when it is set")
     ap.add_argument("--seconds", type=float, default=10)
     opts = ap.parse_args()
-    stderr = tempfile.TemporaryFile()
+    tally = Tally()
     try:
-        server = Server([opts.strata, "--io-threads", "4"], opts.port, stderr=stderr)
-    except RuntimeError:
-        print("server did not start")
-        return 1
+        server = Server([opts.strata, "--io-threads", "4"], opts.port)
+    except RuntimeError as e:
+        tally.fail("server start", e)
+        return tally.summary("sort_concurrency")
     try:
-        setup = Conn(server.port, timeout=30)
-        setup.call("RPUSH", "src", *range(ELEMENTS))
-        problems, counts = [], [0]
-        deadline = time.time() + opts.seconds
-        threads = [threading.Thread(target=writer, args=(server.port, deadline, s, problems)) for s in range(3)]
-        threads += [threading.Thread(target=sorter, args=(server.port, deadline, 100 + s, problems, counts))
-                    for s in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if server.exited():
-            problems.append("server exited with %s" % server.proc.returncode)
+        tally.run("SORT replies are snapshots under concurrent writers", lambda: race(server.port, opts.seconds))
     finally:
-        server.stop()
-    stderr.seek(0)
-    log = stderr.read().decode(errors="replace")
-    if "Sanitizer" in log:
-        problems.insert(0, "sanitizer report:\n" + "\n".join(log.splitlines()[:60]))
-    for p in problems[:10]:
-        print(p)
-    print("%d sorts checked, %d problems" % (counts[0], len(problems)))
-    print("sort_concurrency: %d passed, %d failed" % ((0, 1) if problems else (1, 0)))
-    return 1 if problems else 0
+        tally.server_stopped("the server ran clean", server)
+    return tally.summary("sort_concurrency")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ Usage: test_blocking.py [--strata build/src/strata-server] [--port P] [--io-thre
 Starts the server on a free port (from $STRATA_TEST_PORTS when it is set) or --port, with
 --io-threads 4, runs each check on its own connections (connections are handed to io-threads round
 robin, so the clients of one check land on different threads), prints one line per check and ends
-with "blocking: N passed, N failed"; exits non-zero on failure. --attach runs the checks against a server already listening on PORT instead (use it
-with redis-server to check the checks). Needs Debian's python3-redis.
+with "blocking: N passed, N failed"; exits non-zero on failure. The last check is that the server
+ran clean: it did not exit, it exited with status 0 when stopped and printed no sanitizer report
+(run it with --strata build-tsan/src/strata-server to have ThreadSanitizer watch the checks).
+--attach runs the checks against a server already listening on PORT instead (use it with
+redis-server to check the checks). Needs Debian's python3-redis.
 
-Whether a client has blocked yet is read from INFO's blocked_clients when the server has INFO,
-and otherwise assumed after --settle seconds.
+Whether a client has blocked yet is read from INFO's blocked_clients: a server without it fails
+the checks that wait for it.
 """
 import argparse
 import os
@@ -21,9 +24,8 @@ import time
 
 import redis
 
-from testlib import Server, encode
+from testlib import Background, Server, Tally, encode
 
-SETTLE = 0.1
 PORT = 0
 
 
@@ -31,66 +33,22 @@ def conn(**kw):
     return redis.Redis(host="127.0.0.1", port=PORT, socket_timeout=30, **kw)
 
 
-class Background:
-    """Runs fn() on a thread; result() joins it and returns its value or raises its exception."""
-
-    def __init__(self, fn):
-        self.value = self.error = None
-        self.done = threading.Event()
-        self.started = time.monotonic()
-        self.finished = None
-
-        def run():
-            try:
-                self.value = fn()
-            except Exception as e:  # noqa: BLE001 - handed to the caller
-                self.error = e
-            self.finished = time.monotonic()
-            self.done.set()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def result(self, timeout=10):
-        if not self.done.wait(timeout):
-            raise AssertionError("blocked client not served within %ss" % timeout)
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-    def elapsed(self):
-        return self.finished - self.started
-
-
-_has_info = None
-
-
 def blocked_clients(r):
-    """INFO's blocked_clients, or None when the server has no INFO."""
-    global _has_info
-    if _has_info is False:
-        return None
-    try:
-        n = int(r.info("clients")["blocked_clients"])
-        _has_info = True
-        return n
-    except (redis.ResponseError, KeyError):
-        _has_info = False
-        return None
+    """INFO's blocked_clients; raises (failing the check) when INFO errs or lacks the field."""
+    return int(r.info("clients")["blocked_clients"])
 
 
-def wait_blocked(r, n, timeout=5):
-    """Waits until at least n clients are blocked (or, without INFO, for SETTLE seconds)."""
+def wait_blocked(r, n, timeout=5, exactly=False):
+    """Waits until at least n clients (exactly n, when `exactly`) are blocked; raises
+    AssertionError when that is not so within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         count = blocked_clients(r)
-        if count is None:
-            time.sleep(SETTLE)
-            return
-        if count >= n:
+        if count == n or (count > n and not exactly):
             return
         if time.monotonic() > deadline:
-            raise AssertionError("expected %d blocked clients, INFO says %d" % (n, count))
+            raise AssertionError("expected %s%d blocked clients, INFO says %d" % (
+                "" if exactly else "at least ", n, count))
         time.sleep(0.005)
 
 
@@ -111,9 +69,12 @@ def expect_eq(got, want, what=""):
         raise AssertionError("%s: got %r, want %r" % (what, got, want) if what else "got %r, want %r" % (got, want))
 
 
-def still_blocked(b, wait=0.2):
-    """True if the Background call has not returned after `wait` seconds."""
-    return not b.done.wait(wait)
+def still_blocked(b, r, wait=0.2):
+    """True if INFO (asked on r) still counts one blocked client and the Background call b has not
+    returned after `wait` seconds. A push serves waiters before the pushing connection's next
+    command, so INFO right after the command tells; the wait catches a reply sent without
+    unblocking."""
+    return blocked_clients(r) == 1 and not b.done.wait(wait)
 
 
 # ---- Checks. Each uses fresh connections; keys are per check.
@@ -213,11 +174,11 @@ def check_type_change_and_delete_wake_nobody():
     admin.delete("tc", "tz")
     w = block(lambda: conn().blpop("tc", 10), admin, 1)
     admin.set("tc", "a string")
-    expect(still_blocked(w), "SET woke the list waiter")
+    expect(still_blocked(w, admin), "SET woke the list waiter")
     admin.delete("tc")
-    expect(still_blocked(w), "DEL woke the list waiter")
+    expect(still_blocked(w, admin), "DEL woke the list waiter")
     admin.hset("tc", "f", "v")
-    expect(still_blocked(w), "HSET woke the list waiter")
+    expect(still_blocked(w, admin), "HSET woke the list waiter")
     admin.delete("tc")
     admin.rpush("tc", "real")
     expect_eq(w.result(), (b"tc", b"real"), "served by a later push")
@@ -225,7 +186,7 @@ def check_type_change_and_delete_wake_nobody():
     # A sorted-set waiter is not served by a list appearing under its key.
     w = block(lambda: conn().bzpopmin("tz", 10), admin, 1)
     admin.rpush("tz", "x")
-    expect(still_blocked(w), "a list at the key served the sorted-set waiter")
+    expect(still_blocked(w, admin), "a list at the key served the sorted-set waiter")
     admin.delete("tz")
     admin.zadd("tz", {"m": 1.5})
     expect_eq(w.result(), (b"tz", b"m", 1.5), "served by ZADD")
@@ -365,12 +326,8 @@ def check_disconnected_waiter_leaves_nothing():
     s.sendall(encode("BLPOP", "dc", 0))
     wait_blocked(admin, 1)
     s.close()
-    # Give the server time to see the close; then no blocked client remains to take the push.
-    deadline = time.monotonic() + 5
-    while blocked_clients(admin) not in (None, 0) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    if blocked_clients(admin) is None:
-        time.sleep(SETTLE)
+    # Once the server has seen the close, no blocked client remains to take the push.
+    wait_blocked(admin, 0, exactly=True)
     expect_eq(admin.rpush("dc", "kept"), 1, "RPUSH reply")
     expect_eq(admin.llen("dc"), 1, "LLEN after pushing past a closed waiter")
     admin.delete("dc")
@@ -380,25 +337,14 @@ def check_disconnected_waiter_leaves_nothing():
     wait_blocked(admin, 1)
     w = block(lambda: conn().blpop("dc", 10), admin, 2)
     s.close()
-    time.sleep(SETTLE)
+    wait_blocked(admin, 1, exactly=True)
     admin.rpush("dc", "v")
     expect_eq(w.result(), (b"dc", b"v"), "second waiter")
     expect_eq(admin.llen("dc"), 0, "left")
 
 
-def client_unblock_supported(r):
-    try:
-        r.execute_command("CLIENT", "ID")
-        r.execute_command("CLIENT", "UNBLOCK", 0)
-        return True
-    except redis.ResponseError:
-        return False
-
-
 def check_client_unblock():
     admin = conn()
-    if not client_unblock_supported(admin):
-        return "skipped: the server has no CLIENT ID / CLIENT UNBLOCK"
     admin.delete("cu")
     c = conn()
     cid = c.client_id()
@@ -415,7 +361,6 @@ def check_client_unblock():
         expect_eq(str(e), "UNBLOCKED client unblocked via CLIENT UNBLOCK", "error")
     admin.rpush("cu", "kept")
     expect_eq(admin.llen("cu"), 1, "LLEN after unblocking")
-    return None
 
 
 def check_job_queue():
@@ -491,45 +436,32 @@ CHECKS = [
 
 
 def main():
-    global PORT, SETTLE
+    global PORT
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", default=os.path.join(root, "build", "src", "strata-server"))
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--io-threads", type=int, default=4)
     ap.add_argument("--attach", type=int, default=0, help="test the server already on this port")
-    ap.add_argument("--settle", type=float, default=SETTLE,
-                    help="seconds a client is given to block when the server has no INFO")
     args = ap.parse_args()
-    SETTLE = args.settle
+    tally = Tally()
     server = None
     if args.attach:
         PORT = args.attach
     else:
-        server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
+        try:
+            server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
+        except RuntimeError as e:
+            tally.fail("server start", e)
+            return tally.summary("blocking")
         PORT = server.port
-    passed = failed = 0
     try:
         for name, fn in CHECKS:
-            try:
-                note = fn()
-                if note and note.startswith("skipped"):
-                    print("skip %s (%s)" % (name, note))
-                    continue
-                passed += 1
-                print("ok   %s%s" % (name, " (%s)" % note if note else ""))
-            except Exception as e:  # noqa: BLE001 - reported per check
-                failed += 1
-                print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-            sys.stdout.flush()
-        if server is not None and server.exited():
-            failed += 1
-            print("FAIL the server exited with status %s" % server.proc.returncode)
+            tally.run(name, fn)
     finally:
         if server is not None:
-            server.stop()
-    print("blocking: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            tally.server_stopped("the server ran clean", server)
+    return tally.summary("blocking")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@
 Usage: test_redis_py.py --strata build/src/strata-server
 
 Starts Strata on a free port ($STRATA_TEST_PORTS, "7400-7499", when set), runs the test cases and
-ends with "redis-py: N passed, N failed". RESP3 goes through redis-py's protocol=3 when the
-installed version has it (redis-py 5); older versions get the same checks over a raw socket.
+ends with "redis-py: N passed, N failed" (a skipped test counts as failed, and so does a server that
+exited early, exited non-zero when stopped or printed a sanitizer report). RESP3 goes through
+redis-py's protocol=3 when the installed version has it (redis-py 5); older versions get the same
+checks over a raw socket.
 """
 import argparse
 import inspect
@@ -34,11 +36,13 @@ class StrataServer:
         self.port = self.server.port
 
     def stop(self, keep_log):
-        self.server.stop()
-        if keep_log:
+        """Stops the server; returns its problems (see testlib.Server.stop)."""
+        problems = self.server.stop()
+        if keep_log or problems:
             print("server log kept in %s" % self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        return problems
 
 
 class RedisPyTest(unittest.TestCase):
@@ -201,9 +205,13 @@ def main():
         return 1
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(RedisPyTest)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    passed = result.testsRun - failed - len(result.skipped)
-    STRATA.stop(keep_log=failed > 0)
+    # A skipped test counts as failed: a test may not opt out of failing.
+    failed = len(result.failures) + len(result.errors) + len(result.skipped) + len(result.unexpectedSuccesses)
+    passed = result.testsRun - failed
+    problems = STRATA.stop(keep_log=failed > 0)
+    if problems:
+        print("FAIL the server ran clean: %s" % "\n".join(problems))
+        failed += 1
     print("redis-py: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 _used_ports = set()
@@ -61,20 +62,21 @@ def answers_ping(port):
 class Server:
     """A server process listening on `port` (default: free_port()), started as argv plus
     "--port PORT". The constructor returns once the server answers PING; it raises RuntimeError
-    (having stopped the process) when the process exits first or `timeout` seconds pass. stdout
-    and stderr are passed to subprocess.Popen; `log`, a path, takes both instead."""
+    (having stopped the process) when the process exits first or `timeout` seconds pass. The
+    process's stdout and stderr go to `log`, a path, or else to a temporary file: stop() reads
+    them back for sanitizer reports."""
 
-    def __init__(self, argv, port=0, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, log=None, timeout=30):
+    def __init__(self, argv, port=0, log=None, timeout=30):
         self.port = port or free_port()
-        self.log = open(log, "wb") if log else None
-        if self.log:
-            stdout, stderr = self.log, subprocess.STDOUT
-        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], stdout=stdout, stderr=stderr)
+        self.output = open(log, "w+b") if log else tempfile.TemporaryFile()
+        self.problems = None  # set by stop()
+        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], stdout=self.output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while not answers_ping(self.port):
             if self.proc.poll() is not None:
                 self.stop()
-                raise RuntimeError("%s exited during start-up (status %s)" % (argv[0], self.proc.returncode))
+                raise RuntimeError("%s exited during start-up (status %s)%s" % (
+                    argv[0], self.proc.returncode, "".join("\n" + p for p in self.problems)))
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("%s did not answer on port %d" % (argv[0], self.port))
@@ -85,16 +87,107 @@ class Server:
         return self.proc.poll() is not None
 
     def stop(self):
-        """Terminates the process (kills it after 30 s), waits for it and closes the log."""
-        if self.proc.poll() is None:
+        """Terminates the process (kills it after 30 s) and waits for it. Returns what went wrong
+        with it as a list of lines, empty when nothing did: it had exited before stop(), it exited
+        with a non-zero status, or its output holds a sanitizer report (quoted, 80 lines at most).
+        Later calls return the same list."""
+        if self.problems is not None:
+            return self.problems
+        self.problems = []
+        if self.proc.poll() is not None:
+            self.problems.append("the server had exited (status %s)" % self.proc.returncode)
+        else:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.log:
-            self.log.close()
+            if self.proc.returncode != 0:
+                self.problems.append("the server exited with status %s when stopped" % self.proc.returncode)
+        self.output.seek(0)
+        lines = self.output.read().decode(errors="replace").splitlines()
+        self.output.close()
+        report = [i for i, line in enumerate(lines) if _SANITIZER_REPORT.search(line)]
+        if report:
+            self.problems.append("sanitizer report:\n" + "\n".join(lines[report[0]:report[0] + 80]))
+        return self.problems
+
+
+# The first line of an AddressSanitizer, ThreadSanitizer or UndefinedBehaviorSanitizer report.
+_SANITIZER_REPORT = re.compile(r"(WARNING|ERROR): \w+Sanitizer|runtime error: ")
+
+
+class Tally:
+    """Counts a script's checks and prints one line per check: "ok   NAME (note)" or
+    "FAIL NAME: why". A check that raises any exception has failed."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def run(self, name, fn):
+        """Runs the check fn(), which returns an optional note or raises on failure."""
+        try:
+            note = fn()
+        except Exception as e:  # noqa: BLE001 - every error fails the check
+            self.fail(name, "%s: %s" % (type(e).__name__, e))
+            return
+        self.ok(name, note)
+
+    def ok(self, name, note=None):
+        self.passed += 1
+        print("ok   %s%s" % (name, " (%s)" % note if note else ""), flush=True)
+
+    def fail(self, name, why):
+        self.failed += 1
+        print("FAIL %s: %s" % (name, why), flush=True)
+
+    def server_stopped(self, name, server):
+        """Stops `server` and counts the check that it ran clean (see Server.stop)."""
+        problems = server.stop()
+        if problems:
+            self.fail(name, "\n".join(problems))
+        else:
+            self.ok(name)
+
+    def summary(self, label):
+        """Prints "LABEL: N passed, N failed" and returns the exit status: 1 when a check failed
+        or none ran."""
+        print("%s: %d passed, %d failed" % (label, self.passed, self.failed))
+        return 1 if self.failed or not self.passed else 0
+
+
+class Background:
+    """Runs fn() on a daemon thread; result() waits for it and returns its value or raises its
+    exception."""
+
+    def __init__(self, fn):
+        self.value = self.error = None
+        self.done = threading.Event()
+        self.started = time.monotonic()
+        self.finished = None
+        threading.Thread(target=self._run, args=(fn,), daemon=True).start()
+
+    def _run(self, fn):
+        try:
+            self.value = fn()
+        except Exception as e:  # noqa: BLE001 - handed to result()
+            self.error = e
+        self.finished = time.monotonic()
+        self.done.set()
+
+    def result(self, timeout=10):
+        """fn's value; raises its exception, or AssertionError when it has not returned within
+        `timeout` seconds."""
+        if not self.done.wait(timeout):
+            raise AssertionError("a client thread did not finish within %gs" % timeout)
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def elapsed(self):
+        """How long fn ran, once it has returned."""
+        return self.finished - self.started
 
 
 def start_differential_pair(redis_binary, strata_binary, prefix):
