@@ -51,10 +51,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   uv_async_init(&main_loop_, &shutdown_async_, [](uv_async_t* h) {
     auto* self = static_cast<Server*>(h->data);
     spdlog::info("User requested shutdown...");
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->shutdown_async_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->metrics_timer_), nullptr);
+    self->CloseMainLoopHandles();
   });
   shutdown_async_.data = this;
   auto on_signal = [](uv_signal_t* h, int signum) {
@@ -78,8 +75,18 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
 
 Server::~Server() {
   threads_.clear();
-  uv_run(&main_loop_, UV_RUN_NOWAIT);
+  // A server that never ran still has its handles open; libuv keeps signal handles in a
+  // process-wide list, so they must be closed before the loop goes.
+  CloseMainLoopHandles();
+  uv_run(&main_loop_, UV_RUN_DEFAULT);
   uv_loop_close(&main_loop_);
+}
+
+void Server::CloseMainLoopHandles() {
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&shutdown_async_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&metrics_timer_)}) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }
 }
 
 int Server::Run() {

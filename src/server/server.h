@@ -116,6 +116,8 @@ class Server {
   void StopAccepting() { acceptor_.Stop(); }
 
  private:
+  // Closes the main loop's handles that are not closing yet (shutdown, destruction).
+  void CloseMainLoopHandles();
   void OnConfigChange(ConfigId id);
   void ApplyLogLevel();
   // Copies the collection encoding thresholds from the config into the keyspace.

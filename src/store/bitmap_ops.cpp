@@ -112,13 +112,16 @@ bool ParseBitOffset(std::string_view text, int field_bits, uint64_t* offset) {
 OpStatus SetBit(Db& db, std::string_view key, uint64_t offset, bool value, bool* old_value) {
   EntryRef ref;
   if (db.FindForWriteAs(key, ValueType::kString, &ref) == OpStatus::kWrongType) return OpStatus::kWrongType;
+  const size_t old_size = ref ? ref->string_value().size() : 0;
+  const bool existed = static_cast<bool>(ref);
   size_t size;
   auto* data = reinterpret_cast<unsigned char*>(GrowString(db, key, &ref, static_cast<size_t>(offset >> 3) + 1, &size));
   unsigned char& byte = data[offset >> 3];
   const auto mask = static_cast<unsigned char>(0x80u >> (offset & 7));
   *old_value = (byte & mask) != 0;
   byte = value ? static_cast<unsigned char>(byte | mask) : static_cast<unsigned char>(byte & ~mask);
-  db.Notify(KeyEvent::kSetBit, key);
+  // Redis announces SETBIT only when it created, grew or changed the string.
+  if (!existed || size != old_size || *old_value != value) db.Notify(KeyEvent::kSetBit, key);
   return OpStatus::kOk;
 }
 

@@ -61,14 +61,17 @@ OpStatus RenameKey(Db& db, std::string_view from, std::string_view to, bool only
   EntryRef src = db.FindForWrite(from);
   if (!src) return OpStatus::kNoKey;
   if (from == to) return only_if_absent ? OpStatus::kNotDone : OpStatus::kOk;
-  if (db.FindForWrite(to) && only_if_absent) return OpStatus::kNotDone;
-  // Looking `to` up may have reclaimed an expired key in src's stripe and shifted src's slot;
-  // find it again. It can only be gone if its deadline passed in between, as if the command
-  // had run a moment later.
+  if (EntryRef dst = db.FindForWrite(to)) {
+    if (only_if_absent) return OpStatus::kNotDone;
+    // Redis deletes the old `to` and adds the key anew: "new" is announced.
+    db.Erase(&dst);
+  }
+  // Looking `to` up or erasing it may have shifted src's slot; find it again. It can only be
+  // gone if its deadline passed in between, as if the command had run a moment later.
   src = db.Find(from);
   if (!src) return OpStatus::kNoKey;
   const int64_t deadline = src->expire_ms();
-  db.Store(Entry::MoveTo(db.Detach(&src), to, deadline), Access::kKeep);
+  db.Insert(Entry::MoveTo(db.Detach(&src), to, deadline), Access::kKeep);
   db.Notify(KeyEvent::kRenameFrom, from);
   db.Notify(KeyEvent::kRenameTo, to);
   return OpStatus::kOk;
@@ -80,8 +83,12 @@ OpStatus CopyKey(Db& src, std::string_view from, Db& dst, std::string_view to, b
   if (!ref) return OpStatus::kNoKey;
   // The entry itself stays put while the lookup below reclaims or shifts other slots.
   const Entry* source = ref.entry;
-  if (dst.FindForWrite(to) && !replace) return OpStatus::kNotDone;
-  dst.Store(Entry::CopyTo(source, to, source->expire_ms()), Access::kKeep);
+  if (EntryRef old = dst.FindForWrite(to)) {
+    if (!replace) return OpStatus::kNotDone;
+    // Redis deletes the old `to` and adds the copy anew: "new" is announced.
+    dst.Erase(&old);
+  }
+  dst.Insert(Entry::CopyTo(source, to, source->expire_ms()), Access::kKeep);
   dst.Notify(KeyEvent::kCopyTo, to);
   return OpStatus::kOk;
 }

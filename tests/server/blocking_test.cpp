@@ -62,6 +62,10 @@ class BlockingRegistryTest : public ::testing::Test {
       return true;
     });
   }
+  // Hands the registry `event` on `key` of database `db`, as the keyspace does after a command.
+  void Event(store::KeyEvent event, int db, std::string_view key) {
+    registry_.OnKeyEvent(store::KeyEventRecord{event, db, db, key});
+  }
   std::vector<uint64_t> DeliveredIds() const {
     std::vector<uint64_t> ids;
     for (const auto& d : g_delivered) ids.push_back(d.first);
@@ -76,8 +80,8 @@ TEST_F(BlockingRegistryTest, ReadyKeyServesClientsInTheOrderTheyBlocked) {
   Block(1, {"q"});
   Block(2, {"q"});
   Block(3, {"q"});
-  registry_.OnKeyReady(0, "q");
-  registry_.OnKeyReady(0, "q");  // noted once
+  Event(store::KeyEvent::kLPush, 0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");  // noted once
   int elements = 2;
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1, 2}));
@@ -93,24 +97,64 @@ TEST_F(BlockingRegistryTest, NothingIsServedUntilAKeyIsReady) {
   int elements = 5;
   ServeWith(&elements);
   EXPECT_TRUE(g_delivered.empty());
-  registry_.OnKeyReady(0, "other");  // nobody waits on it: not even noted
+  Event(store::KeyEvent::kLPush, 0, "other");  // nobody waits on it: not even noted
   EXPECT_FALSE(BlockingRegistry::HasReady());
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   EXPECT_TRUE(BlockingRegistry::HasReady());
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
   EXPECT_FALSE(BlockingRegistry::HasReady());
 }
 
+TEST_F(BlockingRegistryTest, WantsEventsOnlyWhileAClientIsBlocked) {
+  EXPECT_EQ(registry_.wanted(), 0u) << "no waiter: no event is even recorded";
+  Block(1, {"q"});
+  Block(2, {"r"});
+  const uint32_t wanted = registry_.wanted();
+  EXPECT_NE(wanted & store::kClassList, 0u);
+  EXPECT_NE(wanted & store::kClassZSet, 0u);
+  EXPECT_NE(wanted & store::kClassGeneric, 0u) << "RENAME, MOVE, COPY and RESTORE bring values";
+  EXPECT_NE(wanted & store::kClassDatabase, 0u) << "SWAPDB";
+  EXPECT_EQ(wanted & (store::kClassString | store::kClassHash | store::kClassSet | store::kClassExpired), 0u);
+  EXPECT_TRUE(registry_.Unblock(1));
+  EXPECT_EQ(registry_.wanted(), wanted);
+  EXPECT_TRUE(registry_.Unblock(2));
+  EXPECT_EQ(registry_.wanted(), 0u);
+}
+
+TEST_F(BlockingRegistryTest, OnlyEventsThatCanBringElementsMakeAKeyReady) {
+  using store::KeyEvent;
+  Block(1, {"q"});
+  for (KeyEvent event : {KeyEvent::kNew, KeyEvent::kLPop, KeyEvent::kRPop, KeyEvent::kLSet, KeyEvent::kLRem,
+                         KeyEvent::kLTrim, KeyEvent::kDel, KeyEvent::kZRem, KeyEvent::kZPopMin, KeyEvent::kExpire,
+                         KeyEvent::kPersist, KeyEvent::kRenameFrom, KeyEvent::kMoveFrom, KeyEvent::kExpired,
+                         KeyEvent::kSet}) {
+    Event(event, 0, "q");
+    EXPECT_FALSE(BlockingRegistry::HasReady()) << store::EventName(event);
+  }
+  for (KeyEvent event : {KeyEvent::kLPush, KeyEvent::kRPush, KeyEvent::kLInsert, KeyEvent::kSortStore,
+                         KeyEvent::kZAdd, KeyEvent::kZIncr, KeyEvent::kZUnionStore, KeyEvent::kZInterStore,
+                         KeyEvent::kZDiffStore, KeyEvent::kZRangeStore, KeyEvent::kRenameTo, KeyEvent::kMoveTo,
+                         KeyEvent::kCopyTo, KeyEvent::kRestore}) {
+    Event(event, 0, "q");
+    EXPECT_TRUE(BlockingRegistry::HasReady()) << store::EventName(event);
+    int elements = 0;  // served with nothing: the client blocks on
+    ServeWith(&elements);
+    EXPECT_FALSE(BlockingRegistry::HasReady());
+  }
+  EXPECT_TRUE(g_delivered.empty());
+  EXPECT_EQ(registry_.blocked_clients(), 1u);
+}
+
 TEST_F(BlockingRegistryTest, ClientThatFindsNothingKeepsItsPlaceAndDeadline) {
   Block(1, {"q"}, 5000);
   Block(2, {"q"});
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   int elements = 0;  // emptied before the service: nobody is served, nobody loses its place
   ServeWith(&elements);
   EXPECT_TRUE(g_delivered.empty());
   EXPECT_EQ(registry_.DeadlineOf(1), 5000);
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   elements = 1;
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
@@ -118,11 +162,11 @@ TEST_F(BlockingRegistryTest, ClientThatFindsNothingKeepsItsPlaceAndDeadline) {
 
 TEST_F(BlockingRegistryTest, KeysAreScopedByDatabase) {
   Block(1, {"q"}, 0, /*db=*/3);
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   int elements = 1;
   ServeWith(&elements);
   EXPECT_TRUE(g_delivered.empty());
-  registry_.OnKeyReady(3, "q");
+  Event(store::KeyEvent::kLPush, 3, "q");
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
 }
@@ -131,7 +175,7 @@ TEST_F(BlockingRegistryTest, SwappedDatabasesMakeTheirWaitedKeysReady) {
   Block(1, {"q"}, 0, /*db=*/1);
   Block(2, {"r"}, 0, /*db=*/2);
   Block(3, {"q"}, 0, /*db=*/11);  // "11:" must not pass for "1:"
-  registry_.OnDatabasesSwapped(1, 0);
+  registry_.OnKeyEvent(store::KeyEventRecord{store::KeyEvent::kSwapDb, 1, 0, {}});
   int elements = 5;
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
@@ -141,7 +185,7 @@ TEST_F(BlockingRegistryTest, ClientOnSeveralKeysIsServedByAnyAndLeavesAllLines) 
   Block(1, {"a", "b", "a"});
   Block(2, {"a"});
   EXPECT_EQ(registry_.blocking_keys(), 2u);
-  registry_.OnKeyReady(0, "b");
+  Event(store::KeyEvent::kLPush, 0, "b");
   int elements = 1;
   ServeWith(&elements);
   EXPECT_EQ(DeliveredIds(), std::vector<uint64_t>({1}));
@@ -153,9 +197,9 @@ TEST_F(BlockingRegistryTest, KeysMadeReadyWhileServingAreServedToo) {
   // Client 1 waits on "src" as BLMOVE src dst would; client 2 waits on "dst".
   Block(1, {"src"});
   Block(2, {"dst"});
-  registry_.OnKeyReady(0, "src");
+  Event(store::KeyEvent::kLPush, 0, "src");
   registry_.ServeReady([this](Client& c, std::span<const std::string_view>, std::string* reply) {
-    if (c.id() == 1) registry_.OnKeyReady(0, "dst");  // the move pushed to dst
+    if (c.id() == 1) Event(store::KeyEvent::kLPush, 0, "dst");  // the move pushed to dst
     *reply = "moved";
     return true;
   });
@@ -170,13 +214,13 @@ TEST_F(BlockingRegistryTest, UnblockRemovesOnlyWaitingClients) {
   EXPECT_FALSE(registry_.Unblock(42));
   EXPECT_EQ(registry_.blocked_clients(), 0u);
   EXPECT_EQ(registry_.blocking_keys(), 0u);
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   EXPECT_FALSE(BlockingRegistry::HasReady());
 }
 
 TEST_F(BlockingRegistryTest, UnblockWaitsForAServiceInProgress) {
   Block(1, {"q"});
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   std::atomic<bool> in_service{false};
   std::atomic<bool> release{false};
   std::atomic<int> unblock_result{-1};
@@ -200,7 +244,7 @@ TEST_F(BlockingRegistryTest, UnblockWaitsForAServiceInProgress) {
 
 TEST_F(BlockingRegistryTest, UnblockAfterAnUnsuccessfulServiceRemovesTheClient) {
   Block(1, {"q"});
-  registry_.OnKeyReady(0, "q");
+  Event(store::KeyEvent::kLPush, 0, "q");
   std::atomic<bool> in_service{false};
   std::atomic<int> unblock_result{-1};
   std::thread timeout_thread([&] {

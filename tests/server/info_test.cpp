@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
 #include "common/error_stats.h"
 #include "server/memory_stats.h"
 #include "server/stats.h"
+#include "store/keyspace.h"
 
 namespace strata::server {
 namespace {
@@ -83,31 +85,38 @@ TEST(SubtractSnapshot, FieldByFieldNeverNegative) {
 }
 
 TEST(StatsBaseline, ResetZeroesEverythingButDirty) {
-  StatsBaseline baseline;
-  LocalRequestCounters().commands_processed.Add(5);
-  LocalRequestCounters().per_command[3].calls.Add(2);
-  store::LocalCounters().dirty.Add(4);
-  store::LocalCounters().keyspace_misses.Add(1);
+  PerThreadSet<RequestCounters> requests;
+  FakeClock clock;
+  store::Keyspace keyspace(1, &clock);
+  StatsBaseline baseline(&requests, &keyspace);
+  requests.Local().commands_processed.Add(5);
+  requests.Local().per_command[3].calls.Add(2);
+  keyspace.counters().dirty.Add(4);
+  keyspace.counters().keyspace_misses.Add(1);
   CountErrorReply("STATSTEST something failed");
   const StatsSnapshot before = baseline.Read(8);
-  EXPECT_GE(before.requests.commands_processed, 5u);
-  EXPECT_GE(before.requests.per_command[3].calls, 2u);
+  EXPECT_EQ(before.requests.commands_processed, 5u);
+  EXPECT_EQ(before.requests.per_command[3].calls, 2u);
+  EXPECT_EQ(before.store.dirty, 4u);
+  EXPECT_EQ(before.store.keyspace_misses, 1u);
 
   baseline.Reset(8);
   const StatsSnapshot after = baseline.Read(8);
   EXPECT_EQ(after.requests.commands_processed, 0u);
   EXPECT_EQ(after.requests.per_command[3].calls, 0u);
   EXPECT_EQ(after.store.keyspace_misses, 0u);
-  EXPECT_GE(after.store.dirty, 4u);
+  EXPECT_EQ(after.store.dirty, 4u);
   EXPECT_TRUE(after.errors.empty());
 
   // Counters bumped by another thread after the reset show up.
-  std::thread([] {
-    LocalRequestCounters().commands_processed.Add(2);
+  std::thread([&] {
+    requests.Local().commands_processed.Add(2);
+    keyspace.counters().keyspace_hits.Add(3);
     CountErrorReply("STATSTEST again");
   }).join();
   const StatsSnapshot later = baseline.Read(8);
   EXPECT_EQ(later.requests.commands_processed, 2u);
+  EXPECT_EQ(later.store.keyspace_hits, 3u);
   EXPECT_EQ(later.errors, (std::vector<std::pair<std::string, uint64_t>>{{"STATSTEST", 1}}));
 }
 

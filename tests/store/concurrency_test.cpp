@@ -1,6 +1,7 @@
 // Many threads on overlapping keys through LockSet + Db, with SCAN, RANDOMKEY, active expiry and
-// a moving clock running alongside; afterwards the contents must agree with what the threads
-// report having done. Meant to run under ThreadSanitizer too (see tests/meson.build).
+// a moving clock running alongside, each command locking and delivering its events as the
+// dispatcher does; afterwards the contents must agree with what the threads report having done,
+// and every expiry must have been announced once. Meant to run under ThreadSanitizer too (see tests/meson.build).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -23,6 +24,8 @@ namespace {
 
 using testing::NewObjectEntry;
 using testing::NewStringEntry;
+using testing::OnDatabase;
+using testing::RunCommand;
 using testing::TestObject;
 
 constexpr int kCounters = 16;  // c0..c15: integers, always present
@@ -85,15 +88,15 @@ class Worker {
     char buf[kMaxInt64Chars];
     const std::string_view text(buf, FormatInt64(v, buf));
     db.Replace(&ref, Entry::SetString(ref.entry, text, ChooseStringEncoding(text)));
-    db.MarkModified(key);
+    db.Notify(KeyEvent::kIncrBy, key);
   }
 
   void Increment(const std::vector<int>& counters) {
     for (int c : counters) locks_.Add(0, Name('c', c));
-    locks_.Lock();
-    Db db(ks_, 0);
-    for (int c : counters) WriteInt(db, Name('c', c), ReadInt(db, Name('c', c)) + 1);
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      for (int c : counters) WriteInt(db, Name('c', c), ReadInt(db, Name('c', c)) + 1);
+    });
     added_ += static_cast<int64_t>(counters.size());
   }
 
@@ -103,23 +106,23 @@ class Worker {
     const std::string to = Name('c', pair[1]);
     locks_.Add(0, to);  // deliberately not in key order: LockSet orders the stripes
     locks_.Add(0, from);
-    locks_.Lock();
-    Db db(ks_, 0);
-    const int64_t have = ReadInt(db, from);
-    if (have > 0) {
-      WriteInt(db, from, have - 1);
-      WriteInt(db, to, ReadInt(db, to) + 1);
-    }
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      const int64_t have = ReadInt(db, from);
+      if (have > 0) {
+        WriteInt(db, from, have - 1);
+        WriteInt(db, to, ReadInt(db, to) + 1);
+      }
+    });
   }
 
   void ReadCounter() {
     const std::string key = Name('c', Pick(kCounters));
     locks_.Add(0, key);
-    locks_.Lock();
-    Db db(ks_, 0);
-    EXPECT_GE(ReadInt(db, key), 0);
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      EXPECT_GE(ReadInt(db, key), 0);
+    });
   }
 
   void RenameRing() {
@@ -127,24 +130,24 @@ class Worker {
     const std::string to = Name('r', Pick(kRing));
     locks_.Add(0, from);
     locks_.Add(0, to);
-    locks_.Lock();
-    Db db(ks_, 0);
-    RenameKey(db, from, to, true);
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      RenameKey(db, from, to, true);
+    });
   }
 
   void ExpireRing() {
     const std::string key = Name('r', Pick(kRing));
     locks_.Add(0, key);
-    locks_.Lock();
-    Db db(ks_, 0);
-    // Ten days out: ring keys must never expire during the test.
-    if (rng_() % 2) {
-      SetExpiry(db, key, clock_->NowMs() + 10LL * 24 * 3600 * 1000, kExpireAlways);
-    } else {
-      ClearExpiry(db, key);
-    }
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      // Ten days out: ring keys must never expire during the test.
+      if (rng_() % 2) {
+        SetExpiry(db, key, clock_->NowMs() + 10LL * 24 * 3600 * 1000, kExpireAlways);
+      } else {
+        ClearExpiry(db, key);
+      }
+    });
   }
 
   void WriteVolatile() {
@@ -152,28 +155,28 @@ class Worker {
     const std::string key = Name('v', Pick(kVolatile));
     const int64_t deadline = clock_->NowMs() + 1 + Pick(20);
     locks_.Add(db_index, key);
-    locks_.Lock();
-    Db db(ks_, db_index);
-    if (rng_() % 4 == 0) {
-      db.Upsert(NewObjectEntry(key, ValueType::kList, "elements", deadline));
-    } else {
-      db.Upsert(NewStringEntry(key, "value", deadline));
-    }
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, db_index);
+      if (rng_() % 4 == 0) {
+        db.Store(NewObjectEntry(key, ValueType::kList, "elements", deadline));
+      } else {
+        db.Store(NewStringEntry(key, "value", deadline));
+      }
+    });
   }
 
   void DeleteOrExpireVolatile() {
     const int db_index = Pick(2);
     const std::string key = Name('v', Pick(kVolatile));
     locks_.Add(db_index, key);
-    locks_.Lock();
-    Db db(ks_, db_index);
-    switch (rng_() % 3) {
-      case 0: DeleteKey(db, key, true); break;
-      case 1: SetExpiry(db, key, clock_->NowMs() - 1, kExpireAlways); break;
-      case 2: db.FindForRead(key); break;
-    }
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, db_index);
+      switch (rng_() % 3) {
+        case 0: DeleteKey(db, key, true); break;
+        case 1: SetExpiry(db, key, db.NowMs() - 1, kExpireAlways); break;
+        case 2: db.FindForRead(key); break;
+      }
+    });
   }
 
   void RenameVolatile() {
@@ -181,14 +184,14 @@ class Worker {
     const std::string to = Name('v', Pick(kVolatile));
     locks_.Add(0, from);
     locks_.Add(0, to);
-    locks_.Lock();
-    Db db(ks_, 0);
-    if (rng_() % 2) {
-      RenameKey(db, from, to, false);
-    } else if (from != to) {
-      CopyKey(db, from, db, to, true);
-    }
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db db(ks_, 0);
+      if (rng_() % 2) {
+        RenameKey(db, from, to, false);
+      } else if (from != to) {
+        CopyKey(db, from, db, to, true);
+      }
+    });
   }
 
   void MoveVolatile() {
@@ -196,11 +199,11 @@ class Worker {
     const int from = Pick(2);
     locks_.Add(0, key);
     locks_.Add(1, key);
-    locks_.Lock();
-    Db src(ks_, from);
-    Db dst(ks_, 1 - from);
-    MoveKey(src, dst, key);
-    locks_.Unlock();
+    RunCommand(*ks_, locks_, [&] {
+      Db src(ks_, from);
+      Db dst(ks_, 1 - from);
+      MoveKey(src, dst, key);
+    });
   }
 
   Keyspace* ks_;
@@ -213,7 +216,11 @@ class Worker {
 TEST(ConcurrencyTest, MixedOperationsKeepInvariants) {
   const int objects_before = TestObject::live();
   FakeClock clock;
+  // Told of expiries and deletions, from every thread that makes them.
+  testing::RecordingObserver observer;
+  observer.Want(kClassExpired | kClassGeneric);
   Keyspace ks(2, &clock);
+  ks.AddObserver(&observer);
   for (int i = 0; i < kCounters; ++i) testing::PutString(ks, 0, Name('c', i), "100");
   for (int i = 0; i < kTokens; ++i) testing::PutString(ks, 0, Name('r', i), "token" + std::to_string(i));
 
@@ -227,13 +234,17 @@ TEST(ConcurrencyTest, MixedOperationsKeepInvariants) {
       std::map<std::string, int> seen;
       uint64_t cursor = 0;
       do {
-        cursor = ks.Scan(0, cursor, 1 + rng() % 20, [&](const Entry& e) { ++seen[std::string(e.key())]; });
+        const size_t count = 1 + rng() % 20;
+        cursor = OnDatabase(ks, 0, [&](Db& db) {
+          return db.Scan(cursor, count, [&](const Entry& e) { ++seen[std::string(e.key())]; });
+        });
       } while (cursor != 0);
       for (int i = 0; i < kCounters; ++i) EXPECT_EQ(seen[Name('c', i)], 1) << Name('c', i);
       for (const auto& [key, times] : seen) EXPECT_EQ(times, 1) << key;
-      EXPECT_TRUE(ks.RandomKey(0).has_value()) << "the counters are always there";
+      EXPECT_TRUE(OnDatabase(ks, 0, [](Db& db) { return db.RandomKey(); }).has_value())
+          << "the counters are always there";
       size_t matched = 0;
-      MatchKeys(ks, 0, "c*", [&](std::string_view) { ++matched; });
+      OnDatabase(ks, 0, [&](Db& db) { MatchKeys(db, "c*", [&](std::string_view) { ++matched; }); });
       EXPECT_EQ(matched, size_t{kCounters});
       full_scans.fetch_add(1);
     }
@@ -281,13 +292,12 @@ TEST(ConcurrencyTest, MixedOperationsKeepInvariants) {
   std::map<std::string, int> tokens;
   int ring_volatile = 0;
   for (int i = 0; i < kRing; ++i) {
-    LockSet locks(&ks);
-    locks.Add(0, Name('r', i));
-    locks.Lock();
-    EntryRef ref = Db(&ks, 0).Find(Name('r', i));
-    if (!ref) continue;
-    ++tokens[std::string(ref->string_value())];
-    if (ref->has_expire()) ++ring_volatile;
+    testing::OnKeys(ks, 0, {Name('r', i)}, [&](Db& db) {
+      EntryRef ref = db.Find(Name('r', i));
+      if (!ref) return;
+      ++tokens[std::string(ref->string_value())];
+      if (ref->has_expire()) ++ring_volatile;
+    });
   }
   ASSERT_EQ(tokens.size(), size_t{kTokens});
   for (const auto& [token, count] : tokens) EXPECT_EQ(count, 1) << token;
@@ -303,8 +313,14 @@ TEST(ConcurrencyTest, MixedOperationsKeepInvariants) {
     for (size_t s = 0; s < kStripes; ++s) testing::CheckTableInvariants(ks.stripe(db, s).table);
   }
 
+  // Every key that expired, lazily or actively, on any thread, was announced once.
+  size_t expired_events = 0;
+  for (const std::string& event : observer.Take()) expired_events += event.find(":expired:") != std::string::npos;
+  EXPECT_EQ(expired_events, ks.CounterTotals().expired_keys);
+  EXPECT_GT(expired_events, 0u);
+
   // Every collection value created, replaced, copied, expired or unlinked was destroyed once.
-  ks.Flush(-1, false);
+  testing::OnAllDatabases(ks, [&] { ks.Flush(-1, false); });
   for (int i = 0; i < 500 && ks.PendingLazyFree() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(TestObject::live(), objects_before);
 }

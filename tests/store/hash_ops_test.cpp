@@ -7,8 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/clock.h"
-#include "store/store_counters.h"
+#include "keyspace_fixture.h"
 #include "store/string_ops.h"
 
 namespace strata::store {
@@ -26,10 +25,10 @@ struct Collected : PairSink {
   std::vector<std::pair<std::string, std::string>> pairs;
 };
 
-class HashOpsTest : public ::testing::Test {
+class HashOpsTest : public HeldKeyspaceFixture {
  protected:
   // redis.conf's 128-field threshold rather than the built-in 512, so tables form with few fields.
-  HashOpsTest() : keyspace_(16, &clock_), db_(&keyspace_, 0) { keyspace_.limits().hash_max_listpack_entries.store(128); }
+  HashOpsTest() : HeldKeyspaceFixture(16) { keyspace_.limits().hash_max_listpack_entries.store(128); }
 
   size_t Set(std::string_view key, std::vector<std::string_view> fv) {
     size_t added = 0;
@@ -47,20 +46,16 @@ class HashOpsTest : public ::testing::Test {
     return status == OpStatus::kOk ? std::string(v) : std::string("<") + std::to_string(static_cast<int>(status)) + ">";
   }
   void MakeString(std::string_view key) { SetString(db_, key, "text", SetParams()); }
-  uint64_t Dirty() { return SumStoreCounters().dirty; }
-
-  FakeClock clock_;
-  Keyspace keyspace_;
-  Db db_;
+  uint64_t Dirty() { return keyspace_.CounterTotals().dirty; }
 };
 
-TEST_F(HashOpsTest, SetCountsNewFieldsAndMarksModified) {
-  const uint64_t dirty = Dirty();
+TEST_F(HashOpsTest, SetCountsNewFieldsAndAnnouncesEachWrite) {
   EXPECT_EQ(Set("h", {"a", "1", "b", "2"}), 2u);
   EXPECT_EQ(Set("h", {"a", "3", "c", "4"}), 1u);
   EXPECT_EQ(Set("h", {"a", "5", "a", "6"}), 0u);
   EXPECT_EQ(Get("h", "a"), "6");
-  EXPECT_EQ(Dirty(), dirty + 3);
+  EXPECT_EQ(Dirty(), 3u);
+  EXPECT_EQ(Events(), (std::vector<std::string>{"0:new:h", "0:hset:h", "0:hset:h", "0:hset:h"}));
   EntryRef ref = db_.Find("h");
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->type(), ValueType::kHash);
@@ -178,10 +173,11 @@ TEST_F(HashOpsTest, SetIfAbsent) {
   bool set = false;
   EXPECT_EQ(HashSetIfAbsent(db_, "h", "f", "1", &set), OpStatus::kOk);
   EXPECT_TRUE(set);
-  const uint64_t dirty = Dirty();
+  EXPECT_EQ(Dirty(), 1u);
   EXPECT_EQ(HashSetIfAbsent(db_, "h", "f", std::string(100, 'x'), &set), OpStatus::kOk);
   EXPECT_FALSE(set);
-  EXPECT_EQ(Dirty(), dirty);
+  EXPECT_EQ(Dirty(), 1u);
+  EXPECT_EQ(Events(), (std::vector<std::string>{"0:new:h", "0:hset:h"}));
   EXPECT_EQ(Get("h", "f"), "1");
   // No write, no conversion (as Redis 7.0: the existence check comes first).
   EXPECT_EQ(EncodingOf("h"), Encoding::kListpack);

@@ -11,8 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "common/hash.h"
-#include "store/store_counters.h"
+#include "store/lock_set.h"
 #include "store_test_util.h"
 
 namespace strata::store {
@@ -20,8 +21,11 @@ namespace {
 
 using testing::GetString;
 using testing::NewObjectEntry;
+using testing::OnDatabase;
+using testing::OnKeys;
 using testing::Put;
 using testing::PutString;
+using testing::RecordingObserver;
 using testing::TestObject;
 
 // SCAN cursors count units of 2^16 hashes; a stripe spans 2^(48 - kStripeBits) of them.
@@ -40,13 +44,33 @@ class KeyspaceTest : public ::testing::Test {
     return largest;
   }
   void Remove(int db, const std::string& key) {
+    OnKeys(ks_, db, {key}, [&](Db& d) {
+      EntryRef ref = d.Find(key);
+      ASSERT_TRUE(ref) << key;
+      d.Erase(&ref);
+    });
+  }
+  // The whole-database calls, each run as one command that holds the stripes it needs.
+  uint64_t Scan(int db, uint64_t cursor, size_t count, FunctionRef<void(const Entry&)> visit) {
+    return OnDatabase(ks_, db, [&](Db& d) { return d.Scan(cursor, count, visit); });
+  }
+  std::optional<std::string> RandomKey(int db) {
+    return OnDatabase(ks_, db, [](Db& d) { return d.RandomKey(); });
+  }
+  void Flush(int db, bool async) {
     LockSet locks(&ks_);
-    locks.Add(db, key);
-    locks.Lock();
-    Db d(&ks_, db);
-    EntryRef ref = d.Find(key);
-    ASSERT_TRUE(ref) << key;
-    d.Erase(&ref);
+    if (db < 0) {
+      locks.AddAllDatabases();
+    } else {
+      locks.AddDatabase(db);
+    }
+    testing::RunCommand(ks_, locks, [&] { ks_.Flush(db, async); });
+  }
+  void SwapDb(int a, int b) {
+    LockSet locks(&ks_);
+    locks.AddDatabase(a);
+    locks.AddDatabase(b);
+    testing::RunCommand(ks_, locks, [&] { ks_.SwapDb(a, b); });
   }
   // Waits (briefly) for the background thread to finish what it was given.
   void DrainLazyFree() {
@@ -57,6 +81,7 @@ class KeyspaceTest : public ::testing::Test {
   }
 
   FakeClock clock_;
+  RecordingObserver observer_;  // installed by the tests that watch events
   Keyspace ks_{4, &clock_};
 };
 
@@ -64,15 +89,15 @@ class KeyspaceTest : public ::testing::Test {
 
 TEST_F(KeyspaceTest, ScanOfAnEmptyDatabaseEndsAtOnce) {
   int visited = 0;
-  EXPECT_EQ(ks_.Scan(0, 0, 10, [&](const Entry&) { ++visited; }), 0u);
+  EXPECT_EQ(Scan(0, 0, 10, [&](const Entry&) { ++visited; }), 0u);
   EXPECT_EQ(visited, 0);
 }
 
 TEST_F(KeyspaceTest, ScanCursorBeyondTheHashSpaceEnds) {
   PutString(ks_, 0, "k", "v");
   int visited = 0;
-  EXPECT_EQ(ks_.Scan(0, uint64_t{1} << 48, 10, [&](const Entry&) { ++visited; }), 0u);
-  EXPECT_EQ(ks_.Scan(0, UINT64_MAX, 10, [&](const Entry&) { ++visited; }), 0u);
+  EXPECT_EQ(Scan(0, uint64_t{1} << 48, 10, [&](const Entry&) { ++visited; }), 0u);
+  EXPECT_EQ(Scan(0, UINT64_MAX, 10, [&](const Entry&) { ++visited; }), 0u);
   EXPECT_EQ(visited, 0);
 }
 
@@ -96,7 +121,7 @@ TEST_F(KeyspaceTest, ScanSeesStableKeysOnceWhileTablesGrowAndShrink) {
   for (int step = 0;; ++step) {
     const size_t cursor_stripe = static_cast<size_t>(cursor >> kUnitsPerStripeBits);
     const size_t capacity_before = ks_.stripe(0, cursor_stripe).table.capacity();
-    cursor = ks_.Scan(0, cursor, 10, [&](const Entry& e) { ++seen[std::string(e.key())]; });
+    cursor = Scan(0, cursor, 10, [&](const Entry& e) { ++seen[std::string(e.key())]; });
     if (cursor == 0) break;
     if (step < 1000) {
       // Grow: about 50k new keys over the first thousand steps.
@@ -138,7 +163,7 @@ TEST_F(KeyspaceTest, ScanCountBoundsTheBatches) {
     uint64_t cursor = 0;
     do {
       size_t batch = 0;
-      cursor = ks_.Scan(0, cursor, count, [&](const Entry& e) {
+      cursor = Scan(0, cursor, count, [&](const Entry& e) {
         keys.emplace(e.key());
         ++batch;
       });
@@ -158,7 +183,7 @@ TEST_F(KeyspaceTest, ScanWithAHugeCountTakesEverythingInOneStep) {
   for (int i = 0; i < 5000; ++i) PutString(ks_, 0, "k" + std::to_string(i), "v");
   for (size_t count : {size_t{1} << 62, SIZE_MAX}) {
     size_t visited = 0;
-    EXPECT_EQ(ks_.Scan(0, 0, count, [&](const Entry&) { ++visited; }), 0u);
+    EXPECT_EQ(Scan(0, 0, count, [&](const Entry&) { ++visited; }), 0u);
     EXPECT_EQ(visited, 5000u);
   }
 }
@@ -171,7 +196,7 @@ TEST_F(KeyspaceTest, ScanSkipsAndReclaimsExpiredKeys) {
   std::set<std::string> keys;
   uint64_t cursor = 0;
   do {
-    cursor = ks_.Scan(0, cursor, 7, [&](const Entry& e) { keys.emplace(e.key()); });
+    cursor = Scan(0, cursor, 7, [&](const Entry& e) { keys.emplace(e.key()); });
   } while (cursor != 0);
   EXPECT_EQ(keys.size(), 100u);
   for (const std::string& key : keys) EXPECT_EQ(key.substr(0, 4), "kept");
@@ -185,7 +210,7 @@ TEST_F(KeyspaceTest, ForEachVisitsLiveKeysOfOneDatabase) {
   PutString(ks_, 1, "c", "3");
   clock_.AdvanceMs(6);
   std::set<std::string> keys;
-  ks_.ForEach(0, [&](const Entry& e) { keys.emplace(e.key()); });
+  OnDatabase(ks_, 0, [&](Db& d) { d.ForEach([&](const Entry& e) { keys.emplace(e.key()); }); });
   EXPECT_EQ(keys, (std::set<std::string>{"a"}));
 }
 
@@ -194,7 +219,6 @@ TEST_F(KeyspaceTest, ForEachVisitsLiveKeysOfOneDatabase) {
 TEST_F(KeyspaceTest, LazyExpiryOnAccess) {
   const int64_t deadline = clock_.NowMs() + 1000;
   PutString(ks_, 0, "k", "v", deadline);
-  const uint64_t expired_before = LocalCounters().expired_keys.Get();
   clock_.SetMs(deadline);
   EXPECT_EQ(GetString(ks_, 0, "k"), "v") << "a key lives through its deadline's millisecond";
   clock_.AdvanceMs(1);
@@ -202,7 +226,7 @@ TEST_F(KeyspaceTest, LazyExpiryOnAccess) {
   EXPECT_EQ(GetString(ks_, 0, "k"), "<none>");
   EXPECT_EQ(ks_.DbSize(0), 0u);
   EXPECT_EQ(ks_.VolatileCount(0), 0u);
-  EXPECT_EQ(LocalCounters().expired_keys.Get(), expired_before + 1);
+  EXPECT_EQ(ks_.CounterTotals().expired_keys, 1u);
 }
 
 TEST_F(KeyspaceTest, ActiveExpiryReclaims200kKeysWithinItsBudget) {
@@ -271,10 +295,10 @@ TEST_F(KeyspaceTest, AvgTtlEstimate) {
 // --- RANDOMKEY ---
 
 TEST_F(KeyspaceTest, RandomKeyOfEmptyAndSingleKeyDatabases) {
-  EXPECT_FALSE(ks_.RandomKey(0).has_value());
+  EXPECT_FALSE(RandomKey(0).has_value());
   PutString(ks_, 0, "only", "v");
-  EXPECT_EQ(ks_.RandomKey(0), std::optional<std::string>("only"));
-  EXPECT_FALSE(ks_.RandomKey(1).has_value());
+  EXPECT_EQ(RandomKey(0), std::optional<std::string>("only"));
+  EXPECT_FALSE(RandomKey(1).has_value());
 }
 
 TEST_F(KeyspaceTest, RandomKeyReachesEveryKey) {
@@ -285,7 +309,7 @@ TEST_F(KeyspaceTest, RandomKeyReachesEveryKey) {
   }
   std::set<std::string> seen;
   for (int n = 0; n < 50000 && seen.size() < all.size(); ++n) {
-    const std::optional<std::string> key = ks_.RandomKey(0);
+    const std::optional<std::string> key = RandomKey(0);
     ASSERT_TRUE(key.has_value());
     ASSERT_TRUE(all.count(*key)) << *key;
     seen.insert(*key);
@@ -297,10 +321,10 @@ TEST_F(KeyspaceTest, RandomKeyFindsALiveKeyAmongManyExpired) {
   for (int i = 0; i < 5000; ++i) PutString(ks_, 0, "x" + std::to_string(i), "v", clock_.NowMs() + 1);
   PutString(ks_, 0, "alive", "v");
   clock_.AdvanceMs(2);
-  EXPECT_EQ(ks_.RandomKey(0), std::optional<std::string>("alive"));
+  EXPECT_EQ(RandomKey(0), std::optional<std::string>("alive"));
   Remove(0, "alive");
   const size_t before = ks_.DbSize(0);
-  EXPECT_FALSE(ks_.RandomKey(0).has_value()) << "only expired keys left";
+  EXPECT_FALSE(RandomKey(0).has_value()) << "only expired keys left";
   EXPECT_LE(ks_.DbSize(0), before - 100) << "expired keys met on the way are reclaimed";
 }
 
@@ -309,9 +333,9 @@ TEST_F(KeyspaceTest, RandomKeyFindsALiveKeyAmongManyExpired) {
 TEST_F(KeyspaceTest, FlushOneDatabaseSynchronously) {
   for (int i = 0; i < 1000; ++i) PutString(ks_, 0, "f" + std::to_string(i), "v", i % 2 ? clock_.NowMs() + 1000 : kNoExpire);
   for (int i = 0; i < 10; ++i) PutString(ks_, 1, "g" + std::to_string(i), "v");
-  const uint64_t dirty_before = LocalCounters().dirty.Get();
-  ks_.Flush(0, false);
-  EXPECT_EQ(LocalCounters().dirty.Get(), dirty_before + 1000);
+  EXPECT_EQ(ks_.CounterTotals().dirty, 0u) << "storing a new key announces only \"new\"";
+  Flush(0, false);
+  EXPECT_EQ(ks_.CounterTotals().dirty, 1000u) << "one write per key removed";
   EXPECT_EQ(ks_.DbSize(0), 0u);
   EXPECT_EQ(ks_.VolatileCount(0), 0u);
   EXPECT_EQ(GetString(ks_, 0, "f1"), "<none>");
@@ -326,26 +350,19 @@ TEST_F(KeyspaceTest, FlushAllAsynchronouslyFreesOnTheBackgroundThread) {
     for (int i = 0; i < 200; ++i) Put(ks_, db, NewObjectEntry("o" + std::to_string(i), ValueType::kSet, "m"));
   }
   EXPECT_EQ(TestObject::live(), before + 800);
-  ks_.Flush(-1, true);
+  Flush(-1, true);
   for (int db = 0; db < 4; ++db) EXPECT_EQ(ks_.DbSize(db), 0u) << "empty as soon as Flush returns";
   DrainLazyFree();
   EXPECT_EQ(TestObject::live(), before);
 }
 
-class RecordingObserver : public KeyspaceObserver {
- public:
-  void OnKeyReady(int db, std::string_view key) override { ready.emplace_back(db, std::string(key)); }
-  void OnDatabasesSwapped(int a, int b) override { swapped.emplace_back(a, b); }
-  std::vector<std::pair<int, std::string>> ready;
-  std::vector<std::pair<int, int>> swapped;
-};
-
-TEST_F(KeyspaceTest, SwapDbExchangesContentsAndTellsTheObserver) {
-  RecordingObserver observer;
-  ks_.set_observer(&observer);
+TEST_F(KeyspaceTest, SwapDbExchangesContentsAndAnnouncesIt) {
+  ks_.AddObserver(&observer_);
   for (int i = 0; i < 300; ++i) PutString(ks_, 0, "a" + std::to_string(i), "zero", i < 30 ? clock_.NowMs() + 100 : kNoExpire);
   PutString(ks_, 3, "b", "three");
-  ks_.SwapDb(0, 3);
+  observer_.Take();
+  SwapDb(0, 3);
+  EXPECT_EQ(observer_.Take(), std::vector<std::string>{"0:swapdb:3"});
   EXPECT_EQ(ks_.DbSize(0), 1u);
   EXPECT_EQ(ks_.DbSize(3), 300u);
   EXPECT_EQ(ks_.VolatileCount(0), 0u);
@@ -353,20 +370,59 @@ TEST_F(KeyspaceTest, SwapDbExchangesContentsAndTellsTheObserver) {
   EXPECT_EQ(GetString(ks_, 0, "b"), "three");
   EXPECT_EQ(GetString(ks_, 3, "a5"), "zero");
   EXPECT_EQ(GetString(ks_, 0, "a5"), "<none>");
-  ASSERT_EQ(observer.swapped.size(), 1u);
-  EXPECT_EQ(observer.swapped[0], std::make_pair(0, 3));
 
-  ks_.SwapDb(3, 0);
+  SwapDb(3, 0);
   EXPECT_EQ(GetString(ks_, 0, "a5"), "zero");
-  ks_.SwapDb(2, 2);
+  SwapDb(2, 2);
+  EXPECT_EQ(observer_.Take(), std::vector<std::string>{"3:swapdb:0"}) << "a database swapped with itself is no change";
   EXPECT_EQ(ks_.DbSize(0), 300u);
   // Swapped tables keep working: expiry and scans see the moved keys.
   clock_.AdvanceMs(101);
   while (ks_.ActiveExpireCycle(0, 1, 1'000'000) > 0) {
   }
   EXPECT_EQ(ks_.DbSize(0), 270u);
-  ks_.set_observer(nullptr);
+  std::vector<std::string> expired = observer_.Take();
+  std::sort(expired.begin(), expired.end());
+  std::vector<std::string> want;
+  for (int i = 0; i < 30; ++i) want.push_back("0:expired:a" + std::to_string(i));
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(expired, want) << "each expired key announced once, in the database it moved to";
 }
+
+// --- Lock discipline ---
+
+// Builds with assertions check every Db call's locking REQUIRES (NDEBUG builds check nothing, so
+// the test exists only where there is something to check).
+#ifndef NDEBUG
+using KeyspaceDeathTest = KeyspaceTest;
+
+TEST_F(KeyspaceDeathTest, DbCallsWithoutTheirStripeLocksAssert) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the keyspace runs a background thread
+  constexpr char kAssertion[] = "HeldByCurrentThread";
+  Db db(&ks_, 0);
+  EXPECT_DEATH(db.Find("k"), kAssertion);
+  EXPECT_DEATH(db.Store(testing::NewStringEntry("k", "v")), kAssertion);
+  EXPECT_DEATH(ks_.Flush(0, false), kAssertion);
+
+  // Another stripe, or one stripe for a whole-database call, is not enough.
+  std::string other = "o";
+  for (int i = 0; StripeOf(HashKey(other)) == StripeOf(HashKey("k")); ++i) other = "o" + std::to_string(i);
+  OnKeys(ks_, 0, {other}, [&](Db& d) {
+    EXPECT_DEATH(d.Find("k"), kAssertion);
+    EXPECT_DEATH(d.ForEach([](const Entry&) {}), kAssertion);
+  });
+
+  // A stripe another thread holds is not the caller's.
+  LockSet locks(&ks_);
+  locks.Add(0, "k");
+  std::thread([&] { locks.Lock(); }).join();
+  EXPECT_DEATH(db.Find("k"), kAssertion);
+  locks.Unlock();
+
+  // The control: under its lock the same call is fine.
+  EXPECT_EQ(OnKeys(ks_, 0, {"k"}, [](Db& d) { return static_cast<bool>(d.Find("k")); }), false);
+}
+#endif  // NDEBUG
 
 }  // namespace
 }  // namespace strata::store

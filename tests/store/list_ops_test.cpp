@@ -6,9 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
+#include "keyspace_fixture.h"
 #include "store/entry.h"
-#include "store/store_counters.h"
 #include "store/string_ops.h"
 
 namespace strata::store {
@@ -16,15 +15,9 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-class RecordingObserver : public KeyspaceObserver {
- public:
-  void OnKeyReady(int db, std::string_view key) override { ready.push_back(std::to_string(db) + ":" + std::string(key)); }
-  std::vector<std::string> ready;
-};
-
-class ListOpsTest : public ::testing::Test {
+class ListOpsTest : public HeldKeyspaceFixture {
  protected:
-  ListOpsTest() : keyspace_(2, &clock_), db_(&keyspace_, 0) { keyspace_.set_observer(&observer_); }
+  ListOpsTest() : HeldKeyspaceFixture(2) {}
 
   size_t Push(std::string_view key, ListEnd end, std::vector<std::string_view> values) {
     size_t length = 0;
@@ -64,14 +57,9 @@ class ListOpsTest : public ::testing::Test {
     EXPECT_EQ(ListPositions(db_, key, value, params, &out), OpStatus::kOk);
     return out;
   }
-
-  FakeClock clock_;
-  Keyspace keyspace_;
-  Db db_;
-  RecordingObserver observer_;
 };
 
-TEST_F(ListOpsTest, PushCreatesAQuicklistAndSignals) {
+TEST_F(ListOpsTest, PushCreatesAQuicklistAndAnnouncesIt) {
   EXPECT_EQ(Push("l", ListEnd::kHead, {"a", "b", "c"}), 3u);
   EXPECT_EQ(Push("l", ListEnd::kTail, {"d"}), 4u);
   EXPECT_EQ(All("l"), (Strings{"c", "b", "a", "d"}));
@@ -79,13 +67,14 @@ TEST_F(ListOpsTest, PushCreatesAQuicklistAndSignals) {
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->type(), ValueType::kList);
   EXPECT_EQ(ref->encoding(), Encoding::kQuicklist);
-  EXPECT_EQ(observer_.ready, (std::vector<std::string>{"0:l", "0:l"}));
+  EXPECT_EQ(Events(), (Strings{"0:new:l", "0:lpush:l", "0:rpush:l"}));
 }
 
 TEST_F(ListOpsTest, PushCountsOneWritePerCommand) {
-  const uint64_t before = SumStoreCounters().dirty;
   Push("l", ListEnd::kTail, {"a", "b"});
-  EXPECT_EQ(SumStoreCounters().dirty, before + 1);
+  EXPECT_EQ(keyspace_.CounterTotals().dirty, 1u);
+  Push("l", ListEnd::kHead, {"c", "d", "e"});
+  EXPECT_EQ(keyspace_.CounterTotals().dirty, 2u);
 }
 
 TEST_F(ListOpsTest, PushOnlyIfExists) {
@@ -93,7 +82,7 @@ TEST_F(ListOpsTest, PushOnlyIfExists) {
   size_t length = 99;
   EXPECT_EQ(ListPush(db_, "l", ListEnd::kTail, values, true, &length), OpStatus::kNoKey);
   EXPECT_FALSE(Exists("l"));
-  EXPECT_TRUE(observer_.ready.empty());
+  EXPECT_TRUE(Events().empty());
   Push("l", ListEnd::kTail, {"x"});
   EXPECT_EQ(ListPush(db_, "l", ListEnd::kHead, values, true, &length), OpStatus::kOk);
   EXPECT_EQ(length, 2u);
@@ -196,15 +185,16 @@ TEST_F(ListOpsTest, PopFirstReportsAWrongTypeOnlyBeforeTheFirstList) {
 
 TEST_F(ListOpsTest, MoveBetweenListsCreatesAndDeletes) {
   Push("src", ListEnd::kTail, {"a", "b"});
-  observer_.ready.clear();
+  Events();
   std::string v;
   EXPECT_EQ(ListMove(db_, "src", "dst", ListEnd::kHead, ListEnd::kTail, &v), OpStatus::kOk);
   EXPECT_EQ(v, "a");
+  EXPECT_EQ(Events(), (Strings{"0:new:dst", "0:rpush:dst", "0:lpop:src"}));
   EXPECT_EQ(ListMove(db_, "src", "dst", ListEnd::kTail, ListEnd::kHead, &v), OpStatus::kOk);
   EXPECT_EQ(v, "b");
+  EXPECT_EQ(Events(), (Strings{"0:lpush:dst", "0:rpop:src", "0:del:src"}));
   EXPECT_FALSE(Exists("src"));
   EXPECT_EQ(All("dst"), (Strings{"b", "a"}));
-  EXPECT_EQ(observer_.ready, (std::vector<std::string>{"0:dst", "0:dst"}));
   EXPECT_EQ(ListMove(db_, "src", "dst", ListEnd::kHead, ListEnd::kTail, &v), OpStatus::kNoKey);
 }
 
@@ -233,7 +223,7 @@ TEST_F(ListOpsTest, MoveChecksBothTypesBeforeMoving) {
 TEST_F(ListOpsTest, MoveTreatsAnExpiredDestinationAsMissing) {
   Push("src", ListEnd::kTail, {"a"});
   SetString("dst", "old", clock_.NowMs() + 100);
-  clock_.AdvanceMs(200);
+  Advance(200);
   std::string v;
   EXPECT_EQ(ListMove(db_, "src", "dst", ListEnd::kHead, ListEnd::kHead, &v), OpStatus::kOk);
   EXPECT_EQ(All("dst"), (Strings{"a"}));

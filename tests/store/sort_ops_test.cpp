@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/clock.h"
+#include "keyspace_fixture.h"
 #include "store/hash_ops.h"
 #include "store/list_ops.h"
 #include "store/lock_set.h"
@@ -24,10 +24,8 @@ using Strings = std::vector<std::string>;
 // How a null reply value (a GET that found nothing) shows in the tests.
 constexpr char kNil[] = "<nil>";
 
-class SortOpsTest : public ::testing::Test {
+class SortOpsTest : public HeldKeyspaceFixture {
  protected:
-  SortOpsTest() : keyspace_(1, &clock_), db_(&keyspace_, 0) {}
-
   void RPush(std::string_view key, std::vector<std::string_view> values) {
     size_t length;
     ASSERT_EQ(ListPush(db_, key, ListEnd::kTail, values, false, &length), OpStatus::kOk);
@@ -87,10 +85,6 @@ class SortOpsTest : public ::testing::Test {
     options.by = "nosort";
     return options;
   }
-
-  FakeClock clock_;
-  Keyspace keyspace_;
-  Db db_;
 };
 
 TEST_F(SortOpsTest, NumericSortTieBreaksOnBytesAndDescReversesEverything) {
@@ -321,7 +315,7 @@ TEST_F(SortOpsTest, ExpiredPatternKeysReadAsMissing) {
   SortOptions options;
   options.by = "w_*";
   EXPECT_EQ(Sort("l", options), (Strings{"b", "a"}));
-  clock_.AdvanceMs(2000);
+  Advance(2000);
   EXPECT_EQ(Sort("l", options), (Strings{"a", "b"}));
 }
 
@@ -355,12 +349,12 @@ TEST_F(SortOpsTest, WholeDatabaseLockGivesPatternReadsASnapshot) {
     std::vector<std::string_view> views(elements.begin(), elements.end());
     RPush("src", views);
   }
+  Release();  // from here on, every thread locks as the dispatcher does
   std::atomic<int> writers_done{0};
   std::vector<std::thread> writers;
   for (int t = 0; t < kWriters; ++t) {
     writers.emplace_back([&, t] {
       LockSet locks(&keyspace_);
-      Db db(&keyspace_, 0);
       for (int n = 0; n < kWrites; ++n) {
         const std::string& i = elements[static_cast<size_t>((n * 7 + t) % kElements)];
         const std::string w = "w_" + i;
@@ -368,12 +362,13 @@ TEST_F(SortOpsTest, WholeDatabaseLockGivesPatternReadsASnapshot) {
         const std::string value = std::to_string((n * 31 + t) % 1000);
         locks.Add(0, w);
         locks.Add(0, h);
-        locks.Lock();
-        SetString(db, w, value, SetParams{});
-        const std::string_view pair[] = {"f", value};
-        size_t added;
-        HashSet(db, h, pair, &added);
-        locks.Unlock();
+        testing::RunCommand(keyspace_, locks, [&] {
+          Db db(&keyspace_, 0);
+          SetString(db, w, value, SetParams{});
+          const std::string_view pair[] = {"f", value};
+          size_t added;
+          HashSet(db, h, pair, &added);
+        });
       }
       writers_done.fetch_add(1);
     });
@@ -386,12 +381,13 @@ TEST_F(SortOpsTest, WholeDatabaseLockGivesPatternReadsASnapshot) {
     LockSet locks(&keyspace_);
     locks.Add(0, "src");
     locks.AddDatabase(0);
-    locks.Lock();
     Strings out;
-    ASSERT_EQ(store::Sort(db_, "src", options, [](size_t) {},
-                          [&](std::optional<std::string_view> v) { out.emplace_back(v ? std::string(*v) : kNil); }),
-              OpStatus::kOk);
-    locks.Unlock();
+    const OpStatus status = testing::RunCommand(keyspace_, locks, [&] {
+      Db db(&keyspace_, 0);
+      return store::Sort(db, "src", options, [](size_t) {},
+                         [&](std::optional<std::string_view> v) { out.emplace_back(v ? std::string(*v) : kNil); });
+    });
+    ASSERT_EQ(status, OpStatus::kOk);
     ASSERT_EQ(out.size(), 2u * kElements);
     double previous = -1;
     for (size_t k = 0; k < out.size(); k += 2) {

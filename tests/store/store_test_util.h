@@ -1,19 +1,26 @@
-// Helpers shared by the store tests: a collection stand-in, entry builders, locked access to a
-// keyspace, and a structural check of a KeyTable.
+// Helpers shared by the store tests: a collection stand-in, entry builders, sorted-set range
+// specs, commands run under stripe locks as the dispatcher runs them, a recorder of keyspace
+// events, and a structural check of a KeyTable.
 #ifndef STRATA_TESTS_STORE_STORE_TEST_UTIL_H_
 #define STRATA_TESTS_STORE_STORE_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <initializer_list>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/hash.h"
 #include "store/entry.h"
+#include "store/key_events.h"
 #include "store/key_table.h"
 #include "store/keyspace.h"
 #include "store/lock_set.h"
+#include "store/zset_ops.h"
 
 namespace strata::store::testing {
 
@@ -48,12 +55,110 @@ inline Entry* NewObjectEntry(std::string_view key, ValueType type, std::string p
   return Entry::NewObject(key, type, Encoding::kHashtable, new TestObject(std::move(payload)), expire_ms);
 }
 
-// Stores `entry` in database `db` under its key's stripe lock, replacing any current entry.
-inline void Put(Keyspace& ks, int db, Entry* entry) {
-  LockSet locks(&ks);
-  locks.Add(db, entry->key());
+// What a sorted-set range command selects, from its bounds as the command would parse them.
+inline ZRangeSpec ByScore(std::string_view min, std::string_view max) {
+  ZRangeSpec spec;
+  spec.by = ZRangeSpec::By::kScore;
+  EXPECT_TRUE(ParseScoreBound(min, &spec.score_min));
+  EXPECT_TRUE(ParseScoreBound(max, &spec.score_max));
+  return spec;
+}
+
+inline ZRangeSpec ByLex(std::string_view min, std::string_view max) {
+  ZRangeSpec spec;
+  spec.by = ZRangeSpec::By::kLex;
+  EXPECT_TRUE(ParseLexBound(min, &spec.lex_min));
+  EXPECT_TRUE(ParseLexBound(max, &spec.lex_max));
+  return spec;
+}
+
+inline ZRangeSpec ByRank(int64_t start, int64_t stop, bool reverse = false) {
+  ZRangeSpec spec;
+  spec.start = start;
+  spec.stop = stop;
+  spec.reverse = reverse;
+  return spec;
+}
+
+// Every event class (kClassDatabase is the highest bit).
+inline constexpr uint32_t kEveryEventClass = (uint32_t{kClassDatabase} << 1) - 1;
+
+// Records the keyspace events it is handed, in order, as "db:event:key" ("0:lpush:q"); SWAPDB as
+// "a:swapdb:b" and FLUSHALL as "-1:flushdb:". Wants every class unless told otherwise.
+// Thread-safe, so concurrent commands may deliver to it.
+class RecordingObserver : public KeyspaceObserver {
+ public:
+  RecordingObserver() { set_wanted(kEveryEventClass); }
+
+  void Want(uint32_t classes) { set_wanted(classes); }
+
+  void OnKeyEvent(const KeyEventRecord& event) override {
+    std::string text = std::to_string(event.db) + ":" + std::string(EventName(event.event)) + ":";
+    if (event.event == KeyEvent::kSwapDb) {
+      text += std::to_string(event.other_db);
+    } else {
+      text += event.key;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(text));
+  }
+
+  // The events recorded since the last Take, which are then forgotten.
+  std::vector<std::string> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(events_, {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> events_;
+};
+
+// Runs fn() as the dispatcher runs a command: takes `locks` (filled by the caller), runs, then
+// releases them and delivers the events the command recorded. Returns what fn returns.
+template <typename Fn>
+auto RunCommand(Keyspace& ks, LockSet& locks, Fn fn) {
   locks.Lock();
-  Db(&ks, db).Upsert(entry);
+  struct EndCommand {
+    Keyspace& ks;
+    LockSet& locks;
+    ~EndCommand() {
+      locks.Unlock();
+      ks.DeliverEvents();
+    }
+  } end{ks, locks};
+  return fn();
+}
+
+// Runs fn(Db&) as a command on `keys` of database `db`, with a Db at the clock's current time.
+template <typename Fn>
+auto OnKeys(Keyspace& ks, int db, std::initializer_list<std::string_view> keys, Fn fn) {
+  LockSet locks(&ks);
+  for (std::string_view key : keys) locks.Add(db, key);
+  Db d(&ks, db);
+  return RunCommand(ks, locks, [&] { return fn(d); });
+}
+
+// Runs fn(Db&) as a whole-database command (SCAN, KEYS, RANDOMKEY ...) on database `db`.
+template <typename Fn>
+auto OnDatabase(Keyspace& ks, int db, Fn fn) {
+  LockSet locks(&ks);
+  locks.AddDatabase(db);
+  Db d(&ks, db);
+  return RunCommand(ks, locks, [&] { return fn(d); });
+}
+
+// Runs fn() with every stripe of every database locked (FLUSHALL, SWAPDB).
+template <typename Fn>
+auto OnAllDatabases(Keyspace& ks, Fn fn) {
+  LockSet locks(&ks);
+  locks.AddAllDatabases();
+  return RunCommand(ks, locks, fn);
+}
+
+// Stores `entry` in database `db` as a command would, replacing any current entry.
+inline void Put(Keyspace& ks, int db, Entry* entry) {
+  OnKeys(ks, db, {entry->key()}, [&](Db& d) { d.Store(entry); });
 }
 
 inline void PutString(Keyspace& ks, int db, std::string_view key, std::string_view value,
@@ -63,12 +168,11 @@ inline void PutString(Keyspace& ks, int db, std::string_view key, std::string_vi
 
 // The string value of a live `key` in `db` (with lazy expiry), or "<none>".
 inline std::string GetString(Keyspace& ks, int db, std::string_view key) {
-  LockSet locks(&ks);
-  locks.Add(db, key);
-  locks.Lock();
-  EntryRef ref = Db(&ks, db).Find(key);
-  if (!ref) return "<none>";
-  return std::string(ref->string_value());
+  return OnKeys(ks, db, {key}, [&](Db& d) -> std::string {
+    EntryRef ref = d.Find(key);
+    if (!ref) return "<none>";
+    return std::string(ref->string_value());
+  });
 }
 
 // Checks what every lookup and the SCAN walk rely on: each entry sits at or after its home with no

@@ -12,24 +12,21 @@
 #include <utility>
 #include <vector>
 
-#include "common/clock.h"
+#include "keyspace_fixture.h"
 #include "store/entry.h"
-#include "store/store_counters.h"
 #include "store/string_ops.h"
 
 namespace strata::store {
 namespace {
 
+using testing::ByLex;
+using testing::ByRank;
+using testing::ByScore;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-struct Signals final : KeyspaceObserver {
-  void OnKeyReady(int, std::string_view key) override { keys.emplace_back(key); }
-  std::vector<std::string> keys;
-};
-
-class ZSetOpsTest : public ::testing::Test {
+class ZSetOpsTest : public HeldKeyspaceFixture {
  protected:
-  ZSetOpsTest() : keyspace_(1, &clock_), db_(&keyspace_, 0) { keyspace_.set_observer(&signals_); }
 
   // ZADD with default options; returns the number added.
   size_t Add(std::string_view key, std::vector<std::pair<double, std::string>> elements, ZAddParams params = {}) {
@@ -69,36 +66,7 @@ class ZSetOpsTest : public ::testing::Test {
     return out;
   }
 
-  static ZRangeSpec ByScore(std::string_view min, std::string_view max) {
-    ZRangeSpec spec;
-    spec.by = ZRangeSpec::By::kScore;
-    EXPECT_TRUE(ParseScoreBound(min, &spec.score_min));
-    EXPECT_TRUE(ParseScoreBound(max, &spec.score_max));
-    return spec;
-  }
-
-  static ZRangeSpec ByLex(std::string_view min, std::string_view max) {
-    ZRangeSpec spec;
-    spec.by = ZRangeSpec::By::kLex;
-    EXPECT_TRUE(ParseLexBound(min, &spec.lex_min));
-    EXPECT_TRUE(ParseLexBound(max, &spec.lex_max));
-    return spec;
-  }
-
-  static ZRangeSpec ByRank(int64_t start, int64_t stop, bool reverse = false) {
-    ZRangeSpec spec;
-    spec.start = start;
-    spec.stop = stop;
-    spec.reverse = reverse;
-    return spec;
-  }
-
-  static uint64_t Dirty() { return LocalCounters().dirty.Get(); }
-
-  FakeClock clock_;
-  Keyspace keyspace_;
-  Db db_;
-  Signals signals_;
+  uint64_t Dirty() { return keyspace_.CounterTotals().dirty; }
 };
 
 TEST_F(ZSetOpsTest, ParsesScoreBoundsAsRedis) {
@@ -239,10 +207,10 @@ TEST_F(ZSetOpsTest, IncrementsAndNaN) {
   EXPECT_EQ(r.score, 3);
   e = {{kInf, "b"}};
   ASSERT_EQ(ZAdd(db_, "z", incr, e, &r), OpStatus::kOk);
+  EXPECT_EQ(Dirty(), 3u);
   e = {{-kInf, "b"}};
-  const uint64_t before = Dirty();
   EXPECT_EQ(ZAdd(db_, "z", incr, e, &r), OpStatus::kNanOrInfinity);
-  EXPECT_EQ(Dirty(), before);
+  EXPECT_EQ(Dirty(), 3u);
   std::optional<double> s;
   ZScore(db_, "z", "b", &s);
   EXPECT_EQ(s, kInf);
@@ -315,23 +283,21 @@ TEST_F(ZSetOpsTest, EmptiedKeysAreDeleted) {
   EXPECT_FALSE(Exists("r"));
 }
 
-TEST_F(ZSetOpsTest, WritesCountAndAddsSignal) {
-  uint64_t before = Dirty();
+TEST_F(ZSetOpsTest, WritesCountAndAnnounceOnlyWhenTheyChangeSomething) {
   Add("z", {{1, "a"}, {2, "b"}});
-  EXPECT_EQ(Dirty(), before + 1);
-  EXPECT_EQ(signals_.keys, std::vector<std::string>{"z"});
-  before = Dirty();
+  EXPECT_EQ(Dirty(), 1u);
+  EXPECT_EQ(Events(), (std::vector<std::string>{"0:new:z", "0:zadd:z"}));
   Add("z", {{1, "a"}});  // no change
-  EXPECT_EQ(Dirty(), before);
-  EXPECT_EQ(signals_.keys.size(), 1u);
-  Add("z", {{5, "a"}});  // an update: counted, not signalled
-  EXPECT_EQ(Dirty(), before + 1);
-  EXPECT_EQ(signals_.keys.size(), 1u);
+  EXPECT_EQ(Dirty(), 1u);
+  EXPECT_TRUE(Events().empty());
+  Add("z", {{5, "a"}});  // an update
+  EXPECT_EQ(Dirty(), 2u);
+  EXPECT_EQ(Events(), (std::vector<std::string>{"0:zadd:z"}));
   size_t removed;
   std::vector<std::string_view> members = {"nope"};
-  before = Dirty();
   ZRem(db_, "z", members, &removed);
-  EXPECT_EQ(Dirty(), before);
+  EXPECT_EQ(Dirty(), 2u);
+  EXPECT_TRUE(Events().empty());
 }
 
 TEST_F(ZSetOpsTest, RangesMatchBruteForceOnBothForms) {
