@@ -38,7 +38,7 @@ void ReplyBuilder::Simple(std::string_view text) {
 
 void ReplyBuilder::Error(std::string_view text) {
   ++errors_;
-  CountErrorReply(text);
+  if (error_stats_ != nullptr) error_stats_->Count(text);
   char* p = out_->PrepareAppend(text.size() + 3);
   p[0] = '-';
   for (size_t i = 0; i < text.size(); ++i) {

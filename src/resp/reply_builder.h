@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/byte_buffer.h"
+#include "common/error_stats.h"
 
 namespace strata::resp {
 
@@ -18,6 +19,9 @@ class ReplyBuilder {
  public:
   // `out` is owned by the caller and must outlive the builder.
   explicit ReplyBuilder(ByteBuffer* out) : out_(out) {}
+
+  // Where error replies are counted by code (INFO errorstats); not owned. None by default.
+  void set_error_stats(ErrorStats* stats) { error_stats_ = stats; }
 
   // 2 or 3.
   int protocol() const { return protocol_; }
@@ -74,6 +78,7 @@ class ReplyBuilder {
   ByteBuffer* out_;
   int protocol_ = 2;
   size_t errors_ = 0;
+  ErrorStats* error_stats_ = nullptr;
 };
 
 }  // namespace strata::resp

@@ -132,6 +132,7 @@ bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> 
   ByteBuffer out;
   resp::ReplyBuilder builder(&out);
   builder.set_protocol(client.protocol());
+  builder.set_error_stats(&server_->error_stats());
   const int64_t start = MonotonicUs();
   locks.Lock();
   CommandContext ctx(*server_, client, builder, *cmd, args, server_->clock().NowMs());

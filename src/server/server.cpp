@@ -38,7 +38,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()),
       master_replid_(RandomRunId()),
-      stats_(&request_counters_, keyspace_.get()) {
+      stats_(&request_counters_, keyspace_.get(), &error_stats_) {
   keyspace_->AddObserver(&blocking_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });

@@ -73,6 +73,8 @@ class Server {
   // --- Statistics ---
   // The calling thread's request counters.
   RequestCounters& request_counters() { return request_counters_.Local(); }
+  // Error replies by code; reply builders count into it.
+  ErrorStats& error_stats() { return error_stats_; }
   // Counters since start or the last CONFIG RESETSTAT. Thread-safe.
   StatsSnapshot ReadStats() const { return stats_.Read(commands_->size()); }
   // CONFIG RESETSTAT: zeroes the statistics INFO reports. Thread-safe.
@@ -141,6 +143,7 @@ class Server {
   std::atomic<bool> shutdown_requested_{false};
   std::string master_replid_;
   PerThreadSet<RequestCounters> request_counters_;
+  ErrorStats error_stats_;
   StatsBaseline stats_;
   InstantaneousMetric ops_per_sec_;
   InstantaneousMetric input_per_sec_;

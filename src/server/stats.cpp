@@ -51,7 +51,7 @@ StatsSnapshot StatsBaseline::SumAll(size_t command_count) const {
   StatsSnapshot s;
   s.requests = SumRequestCounters(*requests_, command_count);
   s.store = keyspace_->CounterTotals();
-  s.errors = SumErrorCounts();
+  s.errors = errors_->Sum();
   std::sort(s.errors.begin(), s.errors.end());
   return s;
 }

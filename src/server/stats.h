@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/error_stats.h"
 #include "server/command_stats.h"
 #include "store/keyspace.h"
 #include "store/store_counters.h"
@@ -32,9 +33,10 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b);
 
 class StatsBaseline {
  public:
-  // Reads `requests` and `keyspace`'s counters; both must outlive the baseline.
-  StatsBaseline(const PerThreadSet<RequestCounters>* requests, const store::Keyspace* keyspace)
-      : requests_(requests), keyspace_(keyspace) {}
+  // Reads `requests`, `keyspace`'s counters and `errors`; all must outlive the baseline.
+  StatsBaseline(const PerThreadSet<RequestCounters>* requests, const store::Keyspace* keyspace,
+                const ErrorStats* errors)
+      : requests_(requests), keyspace_(keyspace), errors_(errors) {}
 
   // The counters summed over all threads, minus the baseline. store.dirty is not reset by
   // RESETSTAT (it counts changes since the last save), so it is returned as summed.
@@ -49,6 +51,7 @@ class StatsBaseline {
 
   const PerThreadSet<RequestCounters>* requests_;
   const store::Keyspace* keyspace_;
+  const ErrorStats* errors_;
   mutable std::mutex mu_;
   StatsSnapshot base_;
 };

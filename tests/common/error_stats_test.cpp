@@ -2,14 +2,16 @@
 
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 namespace strata {
 namespace {
 
-uint64_t CountOf(const std::string& code) {
-  for (const auto& [c, n] : SumErrorCounts()) {
+uint64_t CountOf(const ErrorStats& stats, const std::string& code) {
+  for (const auto& [c, n] : stats.Sum()) {
     if (c == code) return n;
   }
   return 0;
@@ -25,14 +27,18 @@ TEST(ErrorCode, WordBeforeTheFirstSpaceAsRedisTakesIt) {
   EXPECT_EQ(ErrorCode(std::string(31, 'Y') + " x"), std::string(31, 'Y'));
 }
 
-TEST(CountErrorReply, SumsOverThreads) {
-  const uint64_t before = CountOf("ESTATSCODE");
-  CountErrorReply("ESTATSCODE first");
-  std::thread([] {
-    CountErrorReply("ESTATSCODE second");
-    CountErrorReply("ESTATSCODE third");
+TEST(ErrorStats, SumsOverThreadsFromZero) {
+  ErrorStats stats;
+  EXPECT_TRUE(stats.Sum().empty());
+  stats.Count("ESTATSCODE first");
+  std::thread([&stats] {
+    stats.Count("ESTATSCODE second");
+    stats.Count("ERR third");
   }).join();
-  EXPECT_EQ(CountOf("ESTATSCODE"), before + 3);
+  EXPECT_EQ(stats.Sum(), (std::vector<std::pair<std::string, uint64_t>>{{"ESTATSCODE", 2}, {"ERR", 1}}));
+  EXPECT_EQ(CountOf(stats, "ESTATSCODE"), 2u);
+  ErrorStats other;
+  EXPECT_TRUE(other.Sum().empty()) << "each instance counts on its own";
 }
 
 }  // namespace

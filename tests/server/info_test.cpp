@@ -88,12 +88,13 @@ TEST(StatsBaseline, ResetZeroesEverythingButDirty) {
   PerThreadSet<RequestCounters> requests;
   FakeClock clock;
   store::Keyspace keyspace(1, &clock);
-  StatsBaseline baseline(&requests, &keyspace);
+  ErrorStats errors;
+  StatsBaseline baseline(&requests, &keyspace, &errors);
   requests.Local().commands_processed.Add(5);
   requests.Local().per_command[3].calls.Add(2);
   keyspace.counters().dirty.Add(4);
   keyspace.counters().keyspace_misses.Add(1);
-  CountErrorReply("STATSTEST something failed");
+  errors.Count("STATSTEST something failed");
   const StatsSnapshot before = baseline.Read(8);
   EXPECT_EQ(before.requests.commands_processed, 5u);
   EXPECT_EQ(before.requests.per_command[3].calls, 2u);
@@ -112,7 +113,7 @@ TEST(StatsBaseline, ResetZeroesEverythingButDirty) {
   std::thread([&] {
     requests.Local().commands_processed.Add(2);
     keyspace.counters().keyspace_hits.Add(3);
-    CountErrorReply("STATSTEST again");
+    errors.Count("STATSTEST again");
   }).join();
   const StatsSnapshot later = baseline.Read(8);
   EXPECT_EQ(later.requests.commands_processed, 2u);
