@@ -42,6 +42,8 @@ class LockSet {
   bool empty() const { return stripes_.empty(); }
 
  private:
+  SpinLock& StripeLock(uint32_t id);
+
   Keyspace* keyspace_;
   // (db << kStripeBits) | stripe, for each added key; sorted and de-duplicated by Lock.
   std::vector<uint32_t> stripes_;
