@@ -2,13 +2,18 @@
 """Strata versus redis-server, side by side in one run, interleaved (A B A B), medians of repeats.
 
     bench/compare.py [--strata build/src/strata-server] [--redis redis-server] [--repeats 3] [--requests 1000000]
+                     [--case TEXT ...] [--no-memory]
 
-Prints, per case, requests per second and server CPU seconds per million requests for both servers
-and the ratio Strata/Redis; then the RSS bytes per key after loading 1,000,000 small strings
-(`key:%07d` -> 16 bytes, as in shared/design/memory-budget.md), read once RSS has settled. Figures
-come from redis-benchmark (throughput) and /proc (CPU, RSS); nothing here asserts a number.
+Prints, per case, requests per second, server CPU seconds per million requests and the 99th
+percentile latency (ms, as redis-benchmark measures it) for both servers, with the ratio
+Strata/Redis of the medians and, for throughput and p99, the range of the ratios of each
+interleaved pair of runs (the worst run shows there). Then the RSS bytes per key after loading
+1,000,000 small strings (`key:%07d` -> 16 bytes, as in shared/design/memory-budget.md), read once
+RSS has settled. Figures come from redis-benchmark (throughput, latency) and /proc (CPU, RSS);
+nothing here asserts a number.
 """
 import argparse
+import resource
 import subprocess
 import sys
 import time
@@ -17,34 +22,50 @@ from common import encode, median, pipeline, start_server
 
 CASES = [
     # (label, redis-benchmark arguments)
-    ("SET -P 1 -d 32", ["-t", "set", "-P", "1", "-d", "32"]),
-    ("GET -P 1 -d 32", ["-t", "get", "-P", "1", "-d", "32"]),
-    ("SET -P 16 -d 32", ["-t", "set", "-P", "16", "-d", "32"]),
-    ("GET -P 16 -d 32", ["-t", "get", "-P", "16", "-d", "32"]),
-    ("SET -P 16 -d 1024", ["-t", "set", "-P", "16", "-d", "1024"]),
-    ("GET -P 16 -d 1024", ["-t", "get", "-P", "16", "-d", "1024"]),
+    ("SET -P 1 -d 32", ["-c", "50", "-t", "set", "-P", "1", "-d", "32"]),
+    ("GET -P 1 -d 32", ["-c", "50", "-t", "get", "-P", "1", "-d", "32"]),
+    ("SET -P 16 -d 32", ["-c", "50", "-t", "set", "-P", "16", "-d", "32"]),
+    ("GET -P 16 -d 32", ["-c", "50", "-t", "get", "-P", "16", "-d", "32"]),
+    ("SET -P 16 -d 1024", ["-c", "50", "-t", "set", "-P", "16", "-d", "1024"]),
+    ("GET -P 16 -d 1024", ["-c", "50", "-t", "get", "-P", "16", "-d", "1024"]),
+    # Many connections, one request in flight on each.
+    ("SET -c 200 -P 1", ["-c", "200", "-t", "set", "-P", "1", "-d", "32"]),
+    ("GET -c 200 -P 1", ["-c", "200", "-t", "get", "-P", "1", "-d", "32"]),
+    ("SET -c 1000 -P 1", ["-c", "1000", "-t", "set", "-P", "1", "-d", "32"]),
+    ("GET -c 1000 -P 1", ["-c", "1000", "-t", "get", "-P", "1", "-d", "32"]),
 ]
+
+# Descriptors the servers and redis-benchmark need: the largest -c above, plus listeners, logs,
+# epoll and the like.
+NEEDED_FILES = 1000 + 64
+
+
+def raise_file_limit():
+    """Raises this process's soft RLIMIT_NOFILE to its hard limit (servers and redis-benchmark
+    inherit it): redis-server lowers maxclients to fit the limit, and strata-server's accepts fail
+    past it. Exits when even the hard limit is too low for the many-connection cases."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < NEEDED_FILES:
+        sys.exit("RLIMIT_NOFILE hard limit %d is below %d: raise it (ulimit -Hn) first" % (hard, NEEDED_FILES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def run_benchmark(server, extra, requests, threads):
-    """Returns (requests per second, server CPU seconds per million requests)."""
-    argv = ["redis-benchmark", "-p", str(server.port), "-c", "50", "-r", "100000", "-n", str(requests), "--csv"]
+    """Returns (requests per second, server CPU seconds per million requests, p99 latency in ms)."""
+    argv = ["redis-benchmark", "-p", str(server.port), "-r", "100000", "-n", str(requests), "--csv"]
     if threads > 1:
         argv += ["--threads", str(threads)]
     cpu_before = server.cpu_seconds()
     out = subprocess.run(argv + extra, capture_output=True, text=True, check=True).stdout
     cpu = server.cpu_seconds() - cpu_before
-    rps = None
-    for line in out.splitlines():
-        cells = [c.strip('"') for c in line.split(",")]
-        if len(cells) > 1 and cells[0] not in ("test",):
-            try:
-                rps = float(cells[1])
-            except ValueError:
-                pass
-    if rps is None:
+    # The CSV has a header row ("test","rps",...,"p99_latency_ms",...) and one row per test.
+    rows = [[c.strip('"') for c in line.split(",")] for line in out.splitlines() if line.strip()]
+    header = next((r for r in rows if r[0] == "test"), None)
+    data = [r for r in rows if r[0] != "test"]
+    if header is None or "p99_latency_ms" not in header or len(data) != 1:
         raise RuntimeError("could not read redis-benchmark output: %r" % out)
-    return rps, cpu / requests * 1e6
+    row = dict(zip(header, data[0]))
+    return float(row["rps"]), cpu / requests * 1e6, float(row["p99_latency_ms"])
 
 
 def bytes_per_key(server, keys):
@@ -79,28 +100,44 @@ def main():
     ap.add_argument("--requests", type=int, default=1000000)
     ap.add_argument("--threads", type=int, default=1, help="redis-benchmark --threads")
     ap.add_argument("--keys", type=int, default=1000000)
+    ap.add_argument("--case", action="append", default=[],
+                    help="run only the cases whose label contains this text (repeatable)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the bytes-per-key measurement")
     args = ap.parse_args()
+    cases = [c for c in CASES if not args.case or any(text in c[0] for text in args.case)]
 
+    raise_file_limit()
     servers = {name: start_server(name, binary) for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:
-        print("%-20s %14s %14s %7s %14s %14s %7s" % ("case", "redis rps", "strata rps", "ratio",
-                                                      "redis cpu/Mop", "strata cpu/Mop", "ratio"))
-        for label, extra in CASES:
+        print("%-18s %9s %9s %5s %9s | %8s %8s %5s | %7s %7s %5s %9s" % (
+            "case", "redis rps", "strata", "ratio", "per run", "redis us", "strata", "ratio", "redis99", "strata",
+            "ratio", "per run"))
+        print("%-18s %9s %9s %5s %9s | %8s %8s %5s | %7s %7s %5s %9s" % (
+            "", "", "", "", "", "cpu/op", "", "", "p99 ms", "", "", ""))
+        for label, extra in cases:
             samples = {name: [] for name in servers}
             for _ in range(args.repeats):
                 for name in ("redis", "strata"):  # interleaved: A B A B
                     samples[name].append(run_benchmark(servers[name], extra, args.requests, args.threads))
-            r_rps = median([s[0] for s in samples["redis"]])
-            s_rps = median([s[0] for s in samples["strata"]])
-            r_cpu = median([s[1] for s in samples["redis"]])
-            s_cpu = median([s[1] for s in samples["strata"]])
-            print("%-20s %14.0f %14.0f %7.2f %14.2f %14.2f %7.2f" % (label, r_rps, s_rps, s_rps / r_rps, r_cpu, s_cpu,
-                                                                      s_cpu / r_cpu))
+            cells = []
+            for field in range(3):
+                r = median([s[field] for s in samples["redis"]])
+                st = median([s[field] for s in samples["strata"]])
+                cells.append((r, st, st / r))
+            pairs = list(zip(samples["redis"], samples["strata"]))
+            rps_runs = [st[0] / r[0] for r, st in pairs]
+            p99_runs = [st[2] / r[2] for r, st in pairs]
+            (r_rps, s_rps, rps_ratio), (r_cpu, s_cpu, cpu_ratio), (r_p99, s_p99, p99_ratio) = cells
+            print("%-18s %9.0f %9.0f %5.2f %4.2f-%4.2f | %8.2f %8.2f %5.2f | %7.3f %7.3f %5.2f %4.2f-%4.2f" % (
+                label, r_rps, s_rps, rps_ratio, min(rps_runs), max(rps_runs), r_cpu, s_cpu, cpu_ratio, r_p99, s_p99,
+                p99_ratio, min(p99_runs), max(p99_runs)))
             sys.stdout.flush()
     finally:
         for s in servers.values():
             s.stop()
 
+    if args.no_memory:
+        return
     # Memory on fresh servers, so the benchmark's keys do not count.
     servers = {name: start_server(name, binary) for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:

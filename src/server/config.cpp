@@ -1,7 +1,9 @@
 #include "server/config.h"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstdio>
@@ -109,11 +111,15 @@ bool RefusePersistence(ConfigId id, bool enables, std::string* error) {
   return false;
 }
 
+// One io-thread per core this process may run on, at most 8. The cores are those of its affinity
+// mask (taskset, a container's cpuset), not of the machine: threads beyond them would only queue
+// for the CPU, which shows as tail latency.
 std::string DefaultIoThreads() {
-  unsigned cores = std::thread::hardware_concurrency();
-  if (cores == 0) cores = 1;
-  if (cores > 8) cores = 8;
-  return std::to_string(cores);
+  cpu_set_t allowed;
+  int cores = sched_getaffinity(0, sizeof(allowed), &allowed) == 0
+                  ? CPU_COUNT(&allowed)
+                  : static_cast<int>(std::thread::hardware_concurrency());
+  return std::to_string(std::clamp(cores, 1, 8));
 }
 
 std::string Join(std::span<const std::string> parts) {

@@ -7,22 +7,6 @@
 #include "common/hash.h"
 #include "store/store_counters.h"
 
-// ThreadSanitizer's deadlock detector can track only 64 mutexes held by one thread and aborts
-// beyond that, while Flush and SwapDb hold every stripe lock of their databases at once (which
-// is what makes them atomic). Builds with TSan therefore start with lock-order checking off;
-// race detection is unaffected, and TSAN_OPTIONS=detect_deadlocks=1 turns it back on for runs
-// that never flush or swap.
-#if defined(__SANITIZE_THREAD__)
-#define STRATA_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define STRATA_TSAN 1
-#endif
-#endif
-#ifdef STRATA_TSAN
-extern "C" const char* __tsan_default_options() { return "detect_deadlocks=0"; }
-#endif
-
 namespace strata::store {
 namespace {
 

@@ -46,6 +46,8 @@ class LockSet {
   bool empty() const { return stripes_.empty(); }
 
  private:
+  SpinLock& StripeLock(uint32_t id);
+
   Keyspace* keyspace_;
   // Appends `id`, noting whether the ids are still strictly ascending.
   void Push(uint32_t id);

@@ -1,7 +1,9 @@
 #include "server/config.h"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -111,6 +113,26 @@ TEST(Config, DefaultsAreRedisDefaults) {
   EXPECT_EQ(Get(config, "daemonize"), "no");
   EXPECT_EQ(Get(config, "unixsocketperm"), "0");
   EXPECT_EQ(Get(config, "requirepass"), "");
+}
+
+// The default io-threads counts the cores the process may run on, not the machine's: started
+// under `taskset -c 0`, two io-threads would share one core.
+TEST(Config, DefaultIoThreadsFollowTheAffinityMask) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &saved)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  const std::string on_one_core = Get(Config(), "io-threads");
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  EXPECT_EQ(on_one_core, "1");
+  EXPECT_EQ(Get(Config(), "io-threads"), std::to_string(std::min(CPU_COUNT(&saved), 8)));
 }
 
 TEST_F(ConfigFiles, QuotesCommentsAndBlankLines) {
