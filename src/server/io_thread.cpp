@@ -34,7 +34,19 @@ IoThread::IoThread(Server* server, int index)
   grace_timer_.data = this;
 }
 
-IoThread::~IoThread() { uv_loop_close(&loop_); }
+void CloseUvHandles(std::initializer_list<uv_handle_t*> handles) {
+  for (uv_handle_t* h : handles) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }
+}
+
+IoThread::~IoThread() {
+  // A thread that never ran (a Server built for tests) still has its handles open.
+  CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_)});
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+}
 
 void IoThread::Start() {
   thread_ = std::thread([this] {
@@ -137,9 +149,8 @@ void IoThread::FinishShutdown() {
     accepting_tasks_ = false;
   }
   RunTasks();
-  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&grace_timer_), nullptr);
+  CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_)});
 }
 
 void IoThread::AddConnection(Connection* conn) {

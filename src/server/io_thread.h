@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,6 +26,10 @@ namespace strata::server {
 
 class Connection;
 class Server;
+
+// Closes each of `handles` that is not closing yet. A loop's handles must all be closed (and the
+// loop run until their close callbacks ran) before the loop itself closes.
+void CloseUvHandles(std::initializer_list<uv_handle_t*> handles);
 
 class IoThread {
  public:

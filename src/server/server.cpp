@@ -83,10 +83,8 @@ Server::~Server() {
 }
 
 void Server::CloseMainLoopHandles() {
-  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&shutdown_async_), reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&metrics_timer_)}) {
-    if (!uv_is_closing(h)) uv_close(h, nullptr);
-  }
+  CloseUvHandles({reinterpret_cast<uv_handle_t*>(&shutdown_async_), reinterpret_cast<uv_handle_t*>(&sigterm_),
+                  reinterpret_cast<uv_handle_t*>(&sigint_), reinterpret_cast<uv_handle_t*>(&metrics_timer_)});
 }
 
 int Server::Run() {

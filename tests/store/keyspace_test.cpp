@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <future>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -412,12 +413,22 @@ TEST_F(KeyspaceDeathTest, DbCallsWithoutTheirStripeLocksAssert) {
     EXPECT_DEATH(d.ForEach([](const Entry&) {}), kAssertion);
   });
 
-  // A stripe another thread holds is not the caller's.
+  // A stripe another thread holds is not the caller's. (The holder unlocks it itself: TSan
+  // rightly reports an unlock by another thread.)
   LockSet locks(&ks_);
   locks.Add(0, "k");
-  std::thread([&] { locks.Lock(); }).join();
+  std::promise<void> locked;
+  std::promise<void> checked;
+  std::thread holder([&] {
+    locks.Lock();
+    locked.set_value();
+    checked.get_future().wait();
+    locks.Unlock();
+  });
+  locked.get_future().wait();
   EXPECT_DEATH(db.Find("k"), kAssertion);
-  locks.Unlock();
+  checked.set_value();
+  holder.join();
 
   // The control: under its lock the same call is fine.
   EXPECT_EQ(OnKeys(ks_, 0, {"k"}, [](Db& d) { return static_cast<bool>(d.Find("k")); }), false);
