@@ -39,37 +39,33 @@ store::Db CommandContext::db() const { return store::Db(&server.keyspace(), clie
 const Command* Dispatcher::Resolve(const Client& client, std::span<const std::string_view> args,
                                    resp::ReplyBuilder& reply) {
   RequestCounters& counters = server_->request_counters();
-  const Command* cmd = server_->commands().Find(args[0]);
-  if (cmd == nullptr) {
-    reply.Error(UnknownCommandText(args));
+  // Replies `text`, counts it, and says the request does not run.
+  auto refuse = [&](std::string_view text) -> const Command* {
+    reply.Error(text);
     counters.error_replies.Add();
     return nullptr;
-  }
+  };
+  const Command* cmd = server_->commands().Find(args[0]);
+  if (cmd == nullptr) return refuse(UnknownCommandText(args));
   // A container needs its subcommand; a command that also runs alone (COMMAND) takes one if given.
   if (cmd->is_container() || (!cmd->subcommands.empty() && args.size() >= 2)) {
-    if (args.size() < 2) {
-      reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
-      counters.error_replies.Add();
-      return nullptr;
-    }
+    if (args.size() < 2) return refuse(fmt::format(errors::kFmtWrongArgs, cmd->name));
     const Command* sub = CommandTable::FindSubcommand(*cmd, args[1]);
     if (sub == nullptr) {
-      reply.Error(fmt::format(errors::kFmtUnknownSubcommand, UpToNul(args[1]).substr(0, 128), Upper(cmd->name)));
-      counters.error_replies.Add();
-      return nullptr;
+      return refuse(fmt::format(errors::kFmtUnknownSubcommand, UpToNul(args[1]).substr(0, 128), Upper(cmd->name)));
     }
     cmd = sub;
   }
+  // A known command refused before running counts as a rejected call of it.
   if (!cmd->ArityOk(args.size())) {
-    reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
-  } else if (!client.authenticated() && !cmd->has(kCmdNoAuth) && server_->RequiresAuth()) {
-    reply.Error(errors::kNoAuth);
-  } else {
-    return cmd;
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(fmt::format(errors::kFmtWrongArgs, cmd->name));
   }
-  counters.per_command[cmd->id].rejected_calls.Add();
-  counters.error_replies.Add();
-  return nullptr;
+  if (!client.authenticated() && !cmd->has(kCmdNoAuth) && server_->RequiresAuth()) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kNoAuth);
+  }
+  return cmd;
 }
 
 void Dispatcher::CollectLocks(const Command& cmd, int db, std::span<const std::string_view> args,
