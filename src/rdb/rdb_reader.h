@@ -1,0 +1,48 @@
+// Reads Redis RDB files (format versions 1 to 12, every encoding Redis has written for the types
+// Strata has) into the keyspace, and DUMP payloads into entries. A file holding something Strata
+// cannot represent, or a damaged one, is refused with a message; never a crash.
+#ifndef STRATA_RDB_RDB_READER_H_
+#define STRATA_RDB_RDB_READER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/encoding_limits.h"
+#include "store/entry.h"
+#include "store/keyspace.h"
+
+namespace strata::rdb {
+
+struct LoadOptions {
+  int64_t now_ms = 0;  // keys whose deadline is at or before this are skipped, as Redis does
+  // Progress for INFO while loading: bytes of the file consumed so far. May be null.
+  std::atomic<uint64_t>* bytes_loaded = nullptr;
+};
+
+struct LoadStats {
+  uint64_t keys = 0;             // keys now in the keyspace
+  uint64_t expired_skipped = 0;  // keys not loaded because their deadline had passed
+};
+
+// Loads the RDB file `file` (its whole contents) into `keyspace`, choosing each value's encoding
+// by keyspace->limits(). Returns false with *error set when the file is damaged ("... at offset
+// N", N a byte offset in the file), is newer than kMaxReadVersion, or holds something Strata cannot
+// represent (the message names the key and the type); the keyspace may then hold part of the file
+// and the caller must discard it (exit at start-up, flush otherwise).
+// REQUIRES: the keyspace's databases are empty and nothing else touches the keyspace during the
+// call (start-up, or a caller that holds every stripe lock; worker threads the call starts
+// insert on its behalf and are joined before it returns).
+bool LoadSnapshot(std::string_view file, store::Keyspace* keyspace, const LoadOptions& options,
+                  LoadStats* stats, std::string* error);
+
+// Builds the entry that RESTORE puts under `key` with deadline `expire_ms` (or store::kNoExpire)
+// from a DUMP payload. Returns nullptr with *error set to Redis's reply text when the payload's
+// version or checksum is wrong or its value is malformed. The caller owns the result.
+store::Entry* DecodeDump(std::string_view payload, std::string_view key, int64_t expire_ms,
+                         const store::EncodingLimits& limits, std::string* error);
+
+}  // namespace strata::rdb
+
+#endif  // STRATA_RDB_RDB_READER_H_
