@@ -19,6 +19,8 @@ struct LoadOptions {
   int64_t now_ms = 0;  // keys whose deadline is at or before this are skipped, as Redis does
   // Progress for INFO while loading: bytes of the file consumed so far. May be null.
   std::atomic<uint64_t>* bytes_loaded = nullptr;
+  // key-load-delay: microseconds to sleep after each key, so tests can observe LOADING.
+  int64_t key_load_delay_us = 0;
 };
 
 struct LoadStats {

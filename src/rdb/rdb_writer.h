@@ -21,6 +21,8 @@ struct SaveOptions {
   AccessOpcode access = AccessOpcode::kNone;
   int64_t now_ms = 0;         // the "ctime" aux field and the reference for expiries
   uint64_t used_memory = 0;   // the "used-mem" aux field
+  // rdb-key-save-delay: microseconds to sleep after each key, so tests can catch a save mid-write.
+  int64_t key_save_delay_us = 0;
 };
 
 struct SaveStats {
@@ -44,8 +46,9 @@ bool SaveSnapshotFile(store::Keyspace& keyspace, const SaveOptions& options, con
 
 // The DUMP payload of `entry`'s value: the value as RDB writes it, the RDB version (2 bytes,
 // little-endian) and a CRC-64 of everything before it (8 bytes, little-endian). The key and its
-// expiry are not part of it. REQUIRES: the caller holds the entry's stripe lock.
-std::string EncodeDump(const store::Entry& entry);
+// expiry are not part of it. `compress` is rdbcompression. REQUIRES: the caller holds the entry's
+// stripe lock.
+std::string EncodeDump(const store::Entry& entry, bool compress);
 
 }  // namespace strata::rdb
 
