@@ -1,6 +1,7 @@
-// The list value: a doubly linked chain of compact nodes, each one allocation holding many encoded
-// elements back to back (the idea of Redis's quicklist; the elements are encoded exactly as in a
-// Redis listpack, so a node is a listpack's body and snapshots copy it as it is).
+// The list value: a doubly linked chain of compact nodes, each a small header and one allocation
+// holding many encoded elements back to back (the idea of Redis's quicklist; the elements are
+// encoded exactly as in a Redis listpack, so a node is a listpack's body and snapshots copy it as
+// it is).
 //
 // Why this shape: a list of a million short elements must not cost a million heap objects. Each
 // element costs its bytes plus two (a header byte and a trailer byte that lets a node be walked
