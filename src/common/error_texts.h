@@ -138,6 +138,10 @@ inline constexpr char kIncrementNanOrInfinity[] = "ERR value is NaN or Infinity"
 // SORT.
 inline constexpr char kSortScoreNotDouble[] = "ERR One or more scores can't be converted into double";
 
+// RESTORE of a DUMP payload (rdb/rdb_reader.cpp).
+inline constexpr char kDumpPayloadBad[] = "ERR DUMP payload version or checksum are wrong";
+inline constexpr char kBadDataFormat[] = "ERR Bad data format";
+
 }  // namespace strata::errors
 
 #endif  // STRATA_COMMON_ERROR_TEXTS_H_
