@@ -17,9 +17,8 @@ import sys
 import tempfile
 import time
 
-# Where `make`-less checkouts build the checker, relative to this file (scripts/..).
-_REPO_CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "src", "tools",
-                             "strata-check-rdb")
+# Where a checkout builds the checker (scripts/../build/src), for scripts run from the repository.
+_REPO_CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "src", "strata-check-rdb")
 
 
 class ToolError(Exception):
@@ -55,7 +54,7 @@ def add_dump_args(parser):
     parser.add_argument("--dump", help="path of the server's dump file (default: CONFIG GET dir and dbfilename)")
     parser.add_argument("--data-dir", help="the server's data directory (the dump is DIR/dbfilename)")
     parser.add_argument("--checker", help="the dump checker to run (default: strata-check-rdb beside the server, "
-                        "on PATH or in build/src/tools, else redis-check-rdb)")
+                        "on PATH or in build/src, else redis-check-rdb)")
 
 
 class ServerError(ToolError):

@@ -2,7 +2,7 @@
 """Dumps move between Strata and Debian's redis-server both ways, and damaged dumps are refused.
 
     persistence_interop_test.py --strata build/src/strata-server [--redis redis-server]
-        [--redis-check-rdb redis-check-rdb] [--strata-check-rdb build/src/tools/strata-check-rdb]
+        [--redis-check-rdb redis-check-rdb] [--strata-check-rdb build/src/strata-check-rdb]
 
 Redis -> Strata: rdb_dataset built in redis-server (Redis's default thresholds, then thresholds
 that make every collection compact), SAVE, Strata started on a copy of the dump compares equal key
@@ -241,10 +241,10 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("--redis-check-rdb", default="redis-check-rdb")
     ap.add_argument("--strata-check-rdb", default=None,
-                    help="default: tools/strata-check-rdb beside the server's src directory")
+                    help="default: strata-check-rdb beside the server")
     ap.add_argument("--corruptions", type=int, default=40, help="truncation and flip offsets (each)")
     args = ap.parse_args()
-    checker = args.strata_check_rdb or os.path.join(os.path.dirname(args.strata), "tools", "strata-check-rdb")
+    checker = args.strata_check_rdb or os.path.join(os.path.dirname(args.strata), "strata-check-rdb")
 
     tally = Tally()
     tally.run("strata-check-rdb is built", lambda: executable(checker))
