@@ -270,7 +270,7 @@ EntryRef Db::FindForRead(std::string_view key) {
   StoreCounters& c = counters();
   if (ref) {
     c.keyspace_hits.Add();
-    ref->set_access(keyspace_->lru_clock());
+    StampAccess(ref);
   } else {
     c.keyspace_misses.Add();
   }
@@ -279,7 +279,7 @@ EntryRef Db::FindForRead(std::string_view key) {
 
 EntryRef Db::FindForWrite(std::string_view key) {
   EntryRef ref = Find(key);
-  if (ref) ref->set_access(keyspace_->lru_clock());
+  StampAccess(ref);
   return ref;
 }
 
