@@ -106,6 +106,11 @@ TEST_F(RdbReaderTest, ListEncodings) {
   ql2.Len(kQuicklistNodePlain).Str(elems[5]).Len(kQuicklistNodePacked).Str(Listpack({elems[6]}));
   EXPECT_EQ(LoadOne(kTypeListQuicklist2, ql2), expect);
   EXPECT_EQ(encoding_, store::Encoding::kQuicklist);
+  // Bodies of 16382 and 16383 bytes: Redis's back-length takes 3 bytes from 16383 on.
+  for (size_t len : {16377, 16378}) {
+    const std::string big(len, 'b');
+    EXPECT_EQ(LoadOne(kTypeListQuicklist2, RdbBytes().Len(1).Len(2).Str(Listpack({big}))), "list:" + big);
+  }
 }
 
 TEST_F(RdbReaderTest, SetEncodings) {
@@ -272,10 +277,10 @@ TEST_F(RdbReaderTest, RefusalsNameWhatCannotBeRepresented) {
 TEST_F(RdbReaderTest, DamageIsReportedWithAnOffset) {
   EXPECT_EQ(LoadOne(66, RdbBytes().Str("x")), "error: unknown value type 66 at offset 9");
   EXPECT_EQ(Load("NOTAFILE0010"), "not an RDB file: no REDIS signature at offset 0");
-  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(10).Raw("\x01ab")),
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(10).Raw("\x01" "ab")),
             "error: bad LZF data at offset 15");
-  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(100000).Raw("\x01ab")),
-            "error: bad LZF lengths at offset 15");
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(100000).Raw("\x01" "ab")),
+            "error: bad LZF lengths at offset 12");
   EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc7).Raw("x")), "error: unknown string encoding at offset 12");
   EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0x82).Raw("x")), "error: bad length encoding at offset 12");
   EXPECT_EQ(LoadOne(kTypeListQuicklist2, RdbBytes().Len(1).Len(3).Str("x")),
