@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "rdb/format.h"
+#include "store/lock_set.h"
 #include "rdb_test_util.h"
 
 namespace strata::rdb {
@@ -237,6 +238,25 @@ TEST_F(RdbReaderTest, ManyBatchesAndALateDuplicate) {
   EXPECT_EQ(c["7:key4999"].value, "string:14997");
   b.Byte(kTypeString).Str("key17").Str("again");
   EXPECT_NE(Load(Finish(b, 10)).find("duplicate key 'key17' at offset"), std::string::npos);
+}
+
+TEST_F(RdbReaderTest, LoadsUnderTheCallersLocks) {
+  // DEBUG RELOAD holds every stripe lock: the load then inserts on the calling thread.
+  RdbBytes b = Header(10);
+  b.Byte(kOpSelectDb).Len(3).Byte(kOpResizeDb).Len(3000).Len(0);
+  for (int i = 0; i < 3000; ++i) b.Byte(kTypeString).Str("key" + std::to_string(i)).Str("v");
+  store::LockSet locks(keyspace_.get());
+  locks.AddAllDatabases();
+  locks.Lock();
+  LoadOptions options;
+  options.now_ms = kNow;
+  options.caller_holds_locks = true;
+  std::string error;
+  const bool ok = LoadSnapshot(Finish(b, 10), keyspace_.get(), options, &stats_, &error);
+  locks.Unlock();
+  ASSERT_TRUE(ok) << error;
+  EXPECT_EQ(stats_.keys, 3000u);
+  EXPECT_EQ(Contents(*keyspace_).count("3:key2999"), 1u);
 }
 
 TEST_F(RdbReaderTest, EmptyCollectionsAreSkipped) {
