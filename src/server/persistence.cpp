@@ -239,11 +239,18 @@ void Persistence::RunChild(int report_fd, const rdb::SaveOptions& options, const
   _exit(ok ? 0 : 1);
 }
 
+void Persistence::RemoveChildTempFile() const {
+  // rdb::SaveSnapshotFile's temp file: a killed child had no chance to remove it.
+  const std::string path = server_->config().Text(ConfigId::kDir) + "/temp-" + std::to_string(child_pid_) + ".rdb";
+  unlink(path.c_str());
+}
+
 void Persistence::OnChildDone(int status) {
   ChildReport report{0, 0, 0};
   const bool reported = read(child_report_fd_, &report, sizeof(report)) == static_cast<ssize_t>(sizeof(report));
   close(child_report_fd_);
   child_report_fd_ = -1;
+  RemoveChildTempFile();
   child_pid_ = -1;
   server_->keyspace().set_snapshot_child(false);
   const int64_t now_ms = server_->clock().NowMs();
@@ -272,6 +279,7 @@ void Persistence::KillChildLocked() {
   // Killed on purpose: Redis counts neither a failure nor a save.
   close(child_report_fd_);
   child_report_fd_ = -1;
+  RemoveChildTempFile();
   child_pid_ = -1;
   server_->keyspace().set_snapshot_child(false);
 }

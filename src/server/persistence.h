@@ -129,6 +129,8 @@ class Persistence {
   bool SaveLocked(std::string* error);
   // Records a finished child (status as waitpid gives it). REQUIRES: mu_ held.
   void OnChildDone(int status);
+  // Removes the temp file of child_pid_, if it left one. REQUIRES: mu_ held.
+  void RemoveChildTempFile() const;
   // Kills and reaps a running child. REQUIRES: mu_ held.
   void KillChildLocked();
   // The child's whole life: write, report, _exit. Never returns.

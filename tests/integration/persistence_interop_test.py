@@ -45,11 +45,22 @@ def saved_copy(server, conn):
 
 
 def run_server(binary, options, directory=None):
-    """(Server, Conn) with its own fresh directory unless one is given."""
+    """(Server, Conn) with its own fresh directory unless one is given, once the server has
+    loaded its dump (PING no longer answers -LOADING)."""
     directory = directory or tempfile.mkdtemp(prefix="interop-")
     server = start(binary, directory, options)
     server.directory = directory
-    return server, Conn(server.port)
+    conn = Conn(server.port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn.call("PING")
+            return server, conn
+        except testlib.ReplyError as e:
+            if not str(e).startswith("LOADING") or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError("PING: %s" % e)
+        time.sleep(0.01)
 
 
 def dump_restore_differences(source, target, snap):
@@ -83,7 +94,11 @@ def one_direction(tally, name, source_binary, target_binary, options, checkers):
         if "redis" in os.path.basename(source_binary):
             tally.run("%s: the dataset has the encodings meant" % name,
                       lambda: covers(rdb_dataset.encodings(source_conn), options))
-        copy = saved_copy(source, source_conn)
+        try:
+            copy = saved_copy(source, source_conn)
+        except (testlib.ReplyError, OSError) as e:
+            tally.fail("%s: the source SAVEs" % name, "%s: %s" % (type(e).__name__, e))
+            return None
         with open(os.path.join(copy, DUMP), "rb") as f:
             dump = f.read()
         for checker in checkers:
