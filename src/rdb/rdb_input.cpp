@@ -122,7 +122,7 @@ bool RdbInput::ReadString(std::string* scratch, std::string_view* out) {
       if (clen > remaining()) return Fail("compressed string beyond the end of the file");
       // An LZF token of 3 bytes expands to at most 264: a larger claim is damage, refused before
       // it makes us allocate.
-      if (ulen > clen * 96 + 64 || ulen > (uint64_t{512} << 20)) return Fail("bad LZF lengths");
+      if (ulen > clen * 96 + 64 || ulen > (uint64_t{512} << 20)) return FailAt(base_ + at, "bad LZF lengths");
       const size_t payload_at = pos_;
       if (!ReadBytes(clen, &b)) return false;
       scratch->resize(ulen);

@@ -28,14 +28,23 @@ struct LoadedKey {
 constexpr size_t kBatchKeys = 1024;
 constexpr size_t kMaxQueuedBatches = 8;  // bounds memory held between the two threads
 
-// Inserts batches of loaded keys on a thread of its own, in the order they were parsed.
+// Inserts batches of loaded keys in the order they were parsed: on a thread of its own that
+// takes each key's stripe lock, or, when the caller already holds every stripe lock, on the
+// calling thread within Push.
 class Inserter {
  public:
-  explicit Inserter(store::Keyspace* keyspace) : keyspace_(keyspace), thread_([this] { Run(); }) {}
+  Inserter(store::Keyspace* keyspace, bool caller_holds_locks) : keyspace_(keyspace), threaded_(!caller_holds_locks) {
+    if (threaded_) thread_ = std::thread([this] { Run(); });
+  }
   ~Inserter() { Finish(); }
 
-  // Queues `batch` (emptied), waiting while the queue is full.
+  // Queues `batch` (emptied), waiting while the queue is full; or inserts it right away.
   void Push(std::vector<LoadedKey>* batch) {
+    if (!threaded_) {
+      for (const LoadedKey& k : *batch) Insert(k);
+      batch->clear();
+      return;
+    }
     std::unique_lock<std::mutex> lock(mu_);
     space_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches; });
     queue_.push_back(std::move(*batch));
@@ -83,9 +92,11 @@ class Inserter {
       store::Entry::Destroy(k.entry);
       return;
     }
-    store::Stripe& stripe = keyspace_->stripe(k.db, store::StripeOf(k.hash));
-    std::lock_guard<SpinLock> lock(stripe.mu);
-    if (keyspace_->AdoptLoaded(k.db, k.hash, k.entry)) {
+    SpinLock& mu = keyspace_->stripe(k.db, store::StripeOf(k.hash)).mu;
+    if (threaded_) mu.lock();
+    const bool adopted = keyspace_->AdoptLoaded(k.db, k.hash, k.entry);
+    if (threaded_) mu.unlock();
+    if (adopted) {
       ++inserted_;
       return;
     }
@@ -95,6 +106,7 @@ class Inserter {
   }
 
   store::Keyspace* keyspace_;
+  const bool threaded_;
   std::mutex mu_;
   std::condition_variable ready_;  // a batch was queued, or the queue closed
   std::condition_variable space_;  // a batch was taken
@@ -103,7 +115,7 @@ class Inserter {
   std::atomic<bool> failed_{false};
   std::string error_;      // written by the inserter thread before failed_, read after the join
   uint64_t inserted_ = 0;  // read after the join
-  std::thread thread_;     // last: starts once the members above exist
+  std::thread thread_;     // started once the members above exist
 };
 
 // Parses on the calling thread: filters expired keys, dates the access field, batches the rest.
@@ -124,7 +136,9 @@ class KeyspaceLoader final : public RdbVisitor {
   }
 
   void OnResizeDb(int db, uint64_t keys, uint64_t) override {
-    // A hint: a damaged one must not make us reserve absurd memory.
+    // A hint: a damaged one must not make us reserve absurd memory. (Under the caller's locks the
+    // tables grow as keys arrive instead: ReserveForLoad takes the locks itself.)
+    if (options_.caller_holds_locks) return;
     keyspace_->ReserveForLoad(db, static_cast<size_t>(std::min<uint64_t>(keys, uint64_t{1} << 30)));
   }
 
@@ -180,7 +194,7 @@ class KeyspaceLoader final : public RdbVisitor {
 bool LoadSnapshot(std::string_view file, store::Keyspace* keyspace, const LoadOptions& options, LoadStats* stats,
                   std::string* error) {
   *stats = LoadStats();
-  Inserter inserter(keyspace);
+  Inserter inserter(keyspace, options.caller_holds_locks);
   KeyspaceLoader loader(keyspace, options, stats, &inserter);
   bool ok = ParseRdb(file, keyspace->limits(), &loader, error);
   loader.Flush();

@@ -21,6 +21,10 @@ struct LoadOptions {
   std::atomic<uint64_t>* bytes_loaded = nullptr;
   // key-load-delay: microseconds to sleep after each key, so tests can observe LOADING.
   int64_t key_load_delay_us = 0;
+  // Whether the calling thread holds every stripe lock of the keyspace (DEBUG RELOAD runs under
+  // them). Then the call inserts on the calling thread itself, without locking; otherwise it
+  // inserts on a worker thread that takes each stripe's lock.
+  bool caller_holds_locks = false;
 };
 
 struct LoadStats {
@@ -33,11 +37,12 @@ struct LoadStats {
 // N", N a byte offset in the file), is newer than kMaxReadVersion, or holds something Strata cannot
 // represent (the message names the key and the type); the keyspace may then hold part of the file
 // and the caller must discard it (exit at start-up, flush otherwise).
-// Loaded keys raise no keyspace events and do not count as unsaved changes. The call parses on
-// the calling thread and inserts on a worker thread it starts and joins before returning.
-// REQUIRES: the keyspace's databases are empty, the caller holds no stripe lock (the worker takes
-// each stripe's lock as it inserts), and no other thread touches the keyspace during the call
-// (start-up, or a server that has stopped serving, as for DEBUG RELOAD).
+// Loaded keys raise no keyspace events and do not count as unsaved changes. Unless
+// options.caller_holds_locks, the call parses on the calling thread and inserts on a worker
+// thread it starts and joins before returning.
+// REQUIRES: the keyspace's databases are empty; nothing else touches the keyspace during the
+// call; the caller holds either no stripe lock (start-up) or all of them with
+// options.caller_holds_locks set (DEBUG RELOAD).
 bool LoadSnapshot(std::string_view file, store::Keyspace* keyspace, const LoadOptions& options,
                   LoadStats* stats, std::string* error);
 
