@@ -141,14 +141,24 @@ void Persistence::StartLoading(void (*on_failure)(Server*)) {
   });
 }
 
-bool Persistence::Reload(std::string* error) {
-  server_->keyspace().Flush(-1, /*async=*/false);
+Persistence::ReloadResult Persistence::Reload(bool save, std::string* error) {
+  store::Keyspace& keyspace = server_->keyspace();
+  store::LockSet locks(&keyspace);
+  locks.AddAllDatabases();
+  locks.Lock();
+  bool in_progress = false;
+  if (save && !Save(&in_progress, error)) return ReloadResult::kSaveFailed;
+  keyspace.Flush(-1, /*async=*/false);
+  // The loader locks each key's stripe itself.
+  locks.Unlock();
   rdb::LoadStats stats;
-  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), &stats, error)) return true;
+  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), &stats, error)) return ReloadResult::kOk;
   // Never serve part of a file.
   spdlog::warn("DEBUG RELOAD failed: {}", *error);
-  server_->keyspace().Flush(-1, /*async=*/false);
-  return false;
+  locks.AddAllDatabases();
+  locks.Lock();
+  keyspace.Flush(-1, /*async=*/false);
+  return ReloadResult::kLoadFailed;
 }
 
 bool Persistence::FinishLoading() {
