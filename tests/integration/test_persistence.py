@@ -13,13 +13,14 @@ import hashlib
 import os
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 import redis
 
-from testlib import Server, Tally
+from testlib import Server, Tally, free_port
 
 STRATA = REDIS = None
 
@@ -56,6 +57,8 @@ def reply(r, *args):
         return r.execute_command(*args)
     except redis.ResponseError as e:
         return "-" + str(e)
+    except redis.exceptions.BusyLoadingError as e:  # redis-py strips the error code of this one
+        return "-LOADING " + str(e)
 
 
 def persistence(r):
@@ -280,7 +283,7 @@ def check_dump_restore():
             ("RESTORE", "t1", 100000, payload),
             ("RESTORE", "t2", 4102444800000, payload, "ABSTTL"),
             ("RESTORE", "t3", 1, payload, "ABSTTL"),
-            ("RESTORE", "list", 1, payload, "ABSTTL", "REPLACE"),
+            ("RESTORE", "new", 1, payload, "ABSTTL", "REPLACE"),
             ("RESTORE", "t4", -1, payload),
             ("RESTORE", "t4", "abc", payload),
             ("RESTORE", "t4", 0, "garbage"),
@@ -292,8 +295,8 @@ def check_dump_restore():
             ("RESTORE", "t7", 0, payload, "FREQ", 5, "IDLETIME", 1),
             ("RESTORE", "t7", 0, payload, "IDLETIME"),
             ("RESTORE", "t7", 0, payload, "BOGUS"),
-            ("EXISTS", "list", "t1", "t2", "t3", "t5", "t6", "t7"),
-            ("LRANGE", "new", 0, -1),
+            ("EXISTS", "list", "new", "t1", "t2", "t3", "t5", "t6", "t7"),
+            ("LRANGE", "t1", 0, -1),
             ("TTL", "t1"), ("EXPIRETIME", "t2"),
         ]
         for args in calls:
@@ -302,8 +305,9 @@ def check_dump_restore():
             compared += 1
         # A payload made by Redis restores in Strata and the other way round, for every type.
         for key in ("str", "int", "long", "list", "hash", "intset", "set", "zset"):
-            sr.restore("from-redis-" + key, 0, rr.dump(key))
-            rr.restore("from-strata-" + key, 0, sr.dump(key))
+            from_redis, from_strata = rr.dump(key), sr.dump(key)
+            sr.restore("copy-" + key, 0, from_redis)
+            rr.restore("copy-" + key, 0, from_strata)
         assert dataset(sr) == dataset(rr)
         return "%d replies compared" % compared
     finally:
@@ -378,7 +382,8 @@ def check_killed_child_keeps_old_dump():
 
 
 def limit_file_size():
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    # The hard limit stays unlimited, so that the test may lift the soft one later (prlimit).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
 
 
 def check_full_disk_fails_cleanly_and_misconf():
@@ -445,15 +450,11 @@ def check_corrupt_dump_refused():
         data = f.read()
     with open(path, "wb") as f:
         f.write(data[:len(data) // 2])
-    log = os.path.join(workdir, "refused.log")
-    try:
-        Server([STRATA, "--dir", workdir], log=log)
-        raise AssertionError("the server started with a truncated dump")
-    except RuntimeError as e:
-        assert "status 1" in str(e), e
-    with open(log) as f:
-        text = f.read()
-    assert "offset" in text, text[-500:]
+    # It may answer -LOADING for a moment, but must then exit 1 by itself.
+    run = subprocess.run([STRATA, "--dir", workdir, "--port", str(free_port())], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1, "exit status %s" % run.returncode
+    assert "offset" in run.stdout + run.stderr, (run.stdout + run.stderr)[-500:]
 
 
 def main():
