@@ -30,15 +30,11 @@ void DebugReload(CommandContext& ctx) {
     }
     save = false;
   }
-  server::Persistence& persistence = ctx.server.persistence();
   std::string error;
-  bool in_progress = false;
-  if (save && !persistence.Save(&in_progress, &error)) {
-    ctx.reply.Error(errors::kDebugReloadSaveFailed);
-  } else if (!persistence.Reload(&error)) {
-    ctx.reply.Error(errors::kDebugReloadLoadFailed);
-  } else {
-    ctx.reply.Ok();
+  switch (ctx.server.persistence().Reload(save, &error)) {
+    case server::Persistence::ReloadResult::kOk: ctx.reply.Ok(); break;
+    case server::Persistence::ReloadResult::kSaveFailed: ctx.reply.Error(errors::kDebugReloadSaveFailed); break;
+    case server::Persistence::ReloadResult::kLoadFailed: ctx.reply.Error(errors::kDebugReloadLoadFailed); break;
   }
 }
 
@@ -60,9 +56,10 @@ void CmdDebug(CommandContext& ctx) {
 
 void RegisterDebugFamily(server::CommandTable& table) {
   table.SetGroup("server");
-  // Every database is locked: RELOAD replaces the whole keyspace.
-  table.Add({"debug", -2, "admin noscript loading stale", 0, 0, 0, "", CmdDebug, "A container for debugging commands",
-             "1.0.0", 0, nullptr, server::LockAllDatabases});
+  // No locks declared: RELOAD takes them itself (the loader locks key by key), so DEBUG may not
+  // run inside MULTI, where the transaction's locks are held.
+  table.Add({"debug", -2, "admin noscript loading stale no_multi", 0, 0, 0, "", CmdDebug,
+             "A container for debugging commands", "1.0.0"});
 }
 
 }  // namespace strata::commands

@@ -143,14 +143,23 @@ void Persistence::StartLoading(void (*on_failure)(Server*)) {
   });
 }
 
-bool Persistence::Reload(std::string* error) {
-  server_->keyspace().Flush(-1, /*async=*/false);
+Persistence::ReloadResult Persistence::Reload(bool save, std::string* error) {
+  store::Keyspace& keyspace = server_->keyspace();
+  store::LockSet locks(&keyspace);
+  locks.AddAllDatabases();
+  locks.Lock();
+  bool in_progress = false;
+  if (save && !Save(&in_progress, error)) return ReloadResult::kSaveFailed;
+  keyspace.Flush(-1, /*async=*/false);
+  // Loaded under the same locks: no client sees the keyspace between the flush and the end of the load.
   rdb::LoadStats stats;
-  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), /*caller_holds_locks=*/true, &stats, error)) return true;
+  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), /*caller_holds_locks=*/true, &stats, error)) {
+    return ReloadResult::kOk;
+  }
   // Never serve part of a file.
   spdlog::warn("DEBUG RELOAD failed: {}", *error);
-  server_->keyspace().Flush(-1, /*async=*/false);
-  return false;
+  keyspace.Flush(-1, /*async=*/false);
+  return ReloadResult::kLoadFailed;
 }
 
 bool Persistence::FinishLoading() {

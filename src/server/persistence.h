@@ -99,10 +99,12 @@ class Persistence {
   // unless forced). REQUIRES: every stripe lock of every database.
   bool SaveForShutdown(bool save, bool nosave);
 
-  // DEBUG RELOAD: empties every database and loads the dump back. Returns false with *error set
-  // when the load failed (the keyspace is then left empty). REQUIRES: every stripe lock of every
-  // database.
-  bool Reload(std::string* error);
+  // DEBUG RELOAD: saves (if `save`), empties every database and loads the dump back; *error says
+  // what failed (after a failed load the keyspace is left empty). Save, flush and load happen
+  // under every stripe lock, taken here, so no client sees the keyspace in between, as in Redis.
+  // REQUIRES: the calling thread holds no stripe lock.
+  enum class ReloadResult { kOk, kSaveFailed, kLoadFailed };
+  ReloadResult Reload(bool save, std::string* error);
 
   // Whether writes (and PING) are refused with MISCONF: stop-writes-on-bgsave-error is on, save
   // points exist and the last background save failed. Thread-safe.

@@ -13,22 +13,27 @@ import hashlib
 import os
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 import redis
 
-from testlib import Server, Tally
+from testlib import Server, Tally, free_port
 
 STRATA = REDIS = None
 
 
-def start(binary, workdir, *options, preexec_fn=None):
-    """A server in `workdir` with `options`, and a client on it."""
+def start(binary, workdir, *options, preexec_fn=None, loaded=True):
+    """A server in `workdir` with `options`, and a client on it; once it has loaded its dump
+    unless not `loaded`."""
     server = Server([binary, "--dir", workdir] + list(options), log=os.path.join(workdir, "server.log"),
                     preexec_fn=preexec_fn)
-    return server, redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=60)
+    r = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=60)
+    if loaded:
+        wait_for(lambda: persistence(r)["loading"] == 0, "the load to end", 120)
+    return server, r
 
 
 def both(*options):
@@ -52,6 +57,8 @@ def reply(r, *args):
         return r.execute_command(*args)
     except redis.ResponseError as e:
         return "-" + str(e)
+    except redis.exceptions.BusyLoadingError as e:  # redis-py strips the error code of this one
+        return "-LOADING " + str(e)
 
 
 def persistence(r):
@@ -262,7 +269,8 @@ def check_dump_restore():
             for r in (sr, rr):
                 r.execute_command(*args)
         compared = 0
-        for key in ("str", "int", "long", "list", "hash", "intset", "set", "zset", "missing"):
+        # A set of strings is a hash table in both: its order, and so its payload, differ.
+        for key in ("str", "int", "long", "list", "hash", "intset", "zset", "missing"):
             a, b = sr.dump(key), rr.dump(key)
             assert a == b, "DUMP %s: strata %r, redis %r" % (key, a, b)
             compared += 1
@@ -275,7 +283,7 @@ def check_dump_restore():
             ("RESTORE", "t1", 100000, payload),
             ("RESTORE", "t2", 4102444800000, payload, "ABSTTL"),
             ("RESTORE", "t3", 1, payload, "ABSTTL"),
-            ("RESTORE", "list", 1, payload, "ABSTTL", "REPLACE"),
+            ("RESTORE", "new", 1, payload, "ABSTTL", "REPLACE"),
             ("RESTORE", "t4", -1, payload),
             ("RESTORE", "t4", "abc", payload),
             ("RESTORE", "t4", 0, "garbage"),
@@ -287,8 +295,8 @@ def check_dump_restore():
             ("RESTORE", "t7", 0, payload, "FREQ", 5, "IDLETIME", 1),
             ("RESTORE", "t7", 0, payload, "IDLETIME"),
             ("RESTORE", "t7", 0, payload, "BOGUS"),
-            ("EXISTS", "list", "t1", "t2", "t3", "t5", "t6", "t7"),
-            ("LRANGE", "new", 0, -1),
+            ("EXISTS", "list", "new", "t1", "t2", "t3", "t5", "t6", "t7"),
+            ("LRANGE", "t1", 0, -1),
             ("TTL", "t1"), ("EXPIRETIME", "t2"),
         ]
         for args in calls:
@@ -297,9 +305,10 @@ def check_dump_restore():
             compared += 1
         # A payload made by Redis restores in Strata and the other way round, for every type.
         for key in ("str", "int", "long", "list", "hash", "intset", "set", "zset"):
-            sr.restore("from-redis-" + key, 0, rr.dump(key))
-            rr.restore("from-strata-" + key, 0, sr.dump(key))
-            assert sr.dump("from-redis-" + key) == rr.dump("from-strata-" + key)
+            from_redis, from_strata = rr.dump(key), sr.dump(key)
+            sr.restore("copy-" + key, 0, from_redis)
+            rr.restore("copy-" + key, 0, from_strata)
+        assert dataset(sr) == dataset(rr)
         return "%d replies compared" % compared
     finally:
         stop_all(s, rd)
@@ -307,14 +316,14 @@ def check_dump_restore():
 
 def check_flushall_saves():
     """FLUSHALL with save points saves the empty dataset and forgets the changes, as Redis."""
-    (s, sr), (rd, rr) = both()
+    (s, sr), (rd, rr) = both("--save", "3600 1")
     try:
         for r in (sr, rr):
             for i in range(10):
                 r.set("k%d" % i, i)
             assert r.flushall()
         a, b = persistence(sr), persistence(rr)
-        for field in ("rdb_changes_since_last_save", "rdb_saves"):
+        for field in ("rdb_changes_since_last_save", "rdb_saves", "rdb_bgsave_in_progress"):
             assert a[field] == b[field], "%s: strata %r, redis %r" % (field, a[field], b[field])
         assert os.path.exists(os.path.join(sr.config_get("dir")["dir"], "dump.rdb"))
     finally:
@@ -330,7 +339,7 @@ def check_loading_refused_while_loading():
         r.save()
     finally:
         stop_all(s)
-    s, r = start(STRATA, workdir, "--key-load-delay", "1000")
+    s, r = start(STRATA, workdir, "--key-load-delay", "1000", loaded=False)
     try:
         assert reply(r, "GET", "k1") == "-LOADING Redis is loading the dataset in memory"
         info = persistence(r)
@@ -342,8 +351,12 @@ def check_loading_refused_while_loading():
 
 
 def child_pids(pid):
-    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-        return [int(p) for p in f.read().split()]
+    """The children of process pid, whichever of its threads forked them."""
+    out = []
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+            out += [int(p) for p in f.read().split()]
+    return out
 
 
 def check_killed_child_keeps_old_dump():
@@ -369,18 +382,19 @@ def check_killed_child_keeps_old_dump():
 
 
 def limit_file_size():
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    # The hard limit stays unlimited, so that the test may lift the soft one later (prlimit).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
 
 
 def check_full_disk_fails_cleanly_and_misconf():
     workdir = tempfile.mkdtemp(prefix="strata-persist-")
-    s, r = start(STRATA, workdir, preexec_fn=limit_file_size)
+    s, r = start(STRATA, workdir, "--save", "3600 1", preexec_fn=limit_file_size)
     try:
         r.set("small", 1)
         assert r.save()
         old = sha(os.path.join(workdir, "dump.rdb"))
         for i in range(0, 2000, 100):
-            r.mset({"k%d" % j: "v" * 100 for j in range(i, i + 100)})
+            r.mset({"k%d" % j: os.urandom(50).hex() for j in range(i, i + 100)})
         assert r.bgsave()
         wait_bgsave_done(r)
         assert persistence(r)["rdb_last_bgsave_status"] == "err"
@@ -436,15 +450,11 @@ def check_corrupt_dump_refused():
         data = f.read()
     with open(path, "wb") as f:
         f.write(data[:len(data) // 2])
-    log = os.path.join(workdir, "refused.log")
-    try:
-        Server([STRATA, "--dir", workdir], log=log)
-        raise AssertionError("the server started with a truncated dump")
-    except RuntimeError as e:
-        assert "status 1" in str(e), e
-    with open(log) as f:
-        text = f.read()
-    assert "offset" in text, text[-500:]
+    # It may answer -LOADING for a moment, but must then exit 1 by itself.
+    run = subprocess.run([STRATA, "--dir", workdir, "--port", str(free_port())], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1, "exit status %s" % run.returncode
+    assert "offset" in run.stdout + run.stderr, (run.stdout + run.stderr)[-500:]
 
 
 def main():
