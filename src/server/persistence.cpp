@@ -87,7 +87,8 @@ Persistence::~Persistence() {
 
 int64_t Persistence::DirtyTotal() const { return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty); }
 
-bool Persistence::LoadFile(const std::string& path, rdb::LoadStats* stats, std::string* error) {
+bool Persistence::LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats,
+                           std::string* error) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) {
@@ -106,6 +107,7 @@ bool Persistence::LoadFile(const std::string& path, rdb::LoadStats* stats, std::
   options.now_ms = server_->clock().NowMs();
   options.bytes_loaded = &loading_bytes_;
   options.key_load_delay_us = server_->config().Int(ConfigId::kKeyLoadDelay);
+  options.caller_holds_locks = caller_holds_locks;
   const std::string_view file(static_cast<const char*>(map), size);
   const bool ok = rdb::LoadSnapshot(file, &server_->keyspace(), options, stats, error);
   if (map != nullptr) munmap(map, size);
@@ -129,7 +131,7 @@ void Persistence::StartLoading(void (*on_failure)(Server*)) {
     const int64_t start_us = MonotonicUs();
     std::string error;
     rdb::LoadStats stats;
-    if (!LoadFile(path, &stats, &error)) {
+    if (!LoadFile(path, /*caller_holds_locks=*/false, &stats, &error)) {
       spdlog::error("Refusing to start with {}: {}", path, error);
       load_failed_.store(true, std::memory_order_relaxed);
       on_failure(server_);
@@ -144,7 +146,7 @@ void Persistence::StartLoading(void (*on_failure)(Server*)) {
 bool Persistence::Reload(std::string* error) {
   server_->keyspace().Flush(-1, /*async=*/false);
   rdb::LoadStats stats;
-  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), &stats, error)) return true;
+  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), /*caller_holds_locks=*/true, &stats, error)) return true;
   // Never serve part of a file.
   spdlog::warn("DEBUG RELOAD failed: {}", *error);
   server_->keyspace().Flush(-1, /*async=*/false);
@@ -237,11 +239,18 @@ void Persistence::RunChild(int report_fd, const rdb::SaveOptions& options, const
   _exit(ok ? 0 : 1);
 }
 
+void Persistence::RemoveChildTempFile() const {
+  // rdb::SaveSnapshotFile's temp file: a killed child had no chance to remove it.
+  const std::string path = server_->config().Text(ConfigId::kDir) + "/temp-" + std::to_string(child_pid_) + ".rdb";
+  unlink(path.c_str());
+}
+
 void Persistence::OnChildDone(int status) {
   ChildReport report{0, 0, 0};
   const bool reported = read(child_report_fd_, &report, sizeof(report)) == static_cast<ssize_t>(sizeof(report));
   close(child_report_fd_);
   child_report_fd_ = -1;
+  RemoveChildTempFile();
   child_pid_ = -1;
   server_->keyspace().set_snapshot_child(false);
   const int64_t now_ms = server_->clock().NowMs();
@@ -270,6 +279,7 @@ void Persistence::KillChildLocked() {
   // Killed on purpose: Redis counts neither a failure nor a save.
   close(child_report_fd_);
   child_report_fd_ = -1;
+  RemoveChildTempFile();
   child_pid_ = -1;
   server_->keyspace().set_snapshot_child(false);
 }

@@ -122,11 +122,15 @@ class Persistence {
   // The dirty counter of the keyspace (every write since start).
   int64_t DirtyTotal() const;
   // Loads the RDB file `path` into the (empty) keyspace and records the load's figures.
-  bool LoadFile(const std::string& path, rdb::LoadStats* stats, std::string* error);
+  // `caller_holds_locks`: the calling thread holds every stripe lock (DEBUG RELOAD); otherwise it
+  // holds none (start-up). See rdb::LoadOptions.
+  bool LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats, std::string* error);
   // Writes the snapshot in this process. REQUIRES: every stripe lock, mu_ held.
   bool SaveLocked(std::string* error);
   // Records a finished child (status as waitpid gives it). REQUIRES: mu_ held.
   void OnChildDone(int status);
+  // Removes the temp file of child_pid_, if it left one. REQUIRES: mu_ held.
+  void RemoveChildTempFile() const;
   // Kills and reaps a running child. REQUIRES: mu_ held.
   void KillChildLocked();
   // The child's whole life: write, report, _exit. Never returns.
