@@ -19,6 +19,9 @@ For each run and server, on a fresh server holding the dataset:
   file bytes    the dump's size
   load s        a new process on a copy of the dump: exec to the first PING answered +PONG (not
                 -LOADING)
+  load redis-file s  the same, both servers loading the dump redis-server wrote in that run (the
+                same bytes: parse and insert speed alone)
+A figure a server cannot produce (a failed save) shows as "-", the error on stderr.
 Then the median per figure and server, and the ratio Strata/Redis (targets in issue 7: save and
 load <= 0.5, file <= 1, fork stall <= 1). Nothing here asserts a number.
 """
@@ -35,7 +38,8 @@ import time
 
 from common import Client, ReplyError, ServerProc, encode, free_port, median, pipeline
 
-FIGURES = ["bgsave s", "bgsave_time", "fork stall ms", "fork usec", "cow bytes", "save s", "file bytes", "load s"]
+FIGURES = ["bgsave s", "bgsave_time", "fork stall ms", "fork usec", "cow bytes", "save s", "file bytes", "load s",
+           "load redis-file s"]
 OPTIONS = ["--save", "", "--appendonly", "no"]  # no save points: the benchmark saves explicitly
 
 
@@ -128,6 +132,9 @@ def bgsave(client, timeout=600):
     while int(client.call(b"LASTSAVE")) == before:
         if time.perf_counter() - start > timeout:
             raise RuntimeError("BGSAVE did not finish within %ds" % timeout)
+        if info(client, b"persistence")["rdb_bgsave_in_progress"] == "0" and int(client.call(b"LASTSAVE")) == before:
+            raise RuntimeError("BGSAVE failed: rdb_last_bgsave_status:%s" %
+                               info(client, b"persistence")["rdb_last_bgsave_status"])
         time.sleep(0.002)
     elapsed = time.perf_counter() - start
     status = info(client, b"persistence")["rdb_last_bgsave_status"]
@@ -162,17 +169,20 @@ def load_time(binary, dump):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def measure(name, binary, dataset, keys):
-    """One run of every figure on a fresh server; returns {figure: value}."""
+def measure(name, binary, dataset, keys, out):
+    """One run of every figure but "load redis-file s" on a fresh server, into `out` {figure:
+    value} as they come (a failure leaves the later ones out). Returns a copy of the dump."""
     server = ServerProc(name, [binary] + OPTIONS)
     client = Client(server.port, timeout=600)
     try:
         pipeline(server.port, DATASETS[dataset](keys), batch=200)
-        out = {}
         pinger = Pinger(server.port)
-        time.sleep(0.1)  # the pinger's round trips before the fork set the baseline it must beat
-        out["bgsave s"] = bgsave(client)
-        out["fork stall ms"] = pinger.stop() * 1000
+        try:
+            time.sleep(0.1)  # the pinger's round trips before the fork set the baseline it must beat
+            out["bgsave s"] = bgsave(client)
+        finally:
+            stall = pinger.stop()
+        out["fork stall ms"] = stall * 1000
         persistence, stats = info(client, b"persistence"), info(client, b"stats")
         out["bgsave_time"] = int(persistence["rdb_last_bgsave_time_sec"])
         out["fork usec"] = int(stats["latest_fork_usec"])
@@ -187,8 +197,10 @@ def measure(name, binary, dataset, keys):
         out["save s"] = time.perf_counter() - start
         dump = os.path.join(server.dir, "dump.rdb")
         out["file bytes"] = os.path.getsize(dump)
-        out["load s"] = load_time(binary, dump)
-        return out
+        copy = os.path.join(tempfile.mkdtemp(prefix="bench-dump-"), "dump.rdb")
+        shutil.copy(dump, copy)
+        out["load s"] = load_time(binary, copy)
+        return copy
     finally:
         client.close()
         server.stop()
@@ -203,12 +215,15 @@ def fmt(value):
 def report(dataset, keys, samples):
     print("\n%s, %d keys requested (medians of %s runs)" % (dataset, keys, "/".join(
         "%s %d" % (n, len(s)) for n, s in samples.items())))
-    print("%-14s %14s %14s %7s" % ("figure", "redis", "strata", "ratio"))
+    print("%-18s %14s %14s %7s" % ("figure", "redis", "strata", "ratio"))
     for figure in FIGURES:
-        cells = {n: median([run[figure] for run in s]) if s else None for n, s in samples.items()}
+        cells = {}
+        for n, runs in samples.items():
+            values = [run[figure] for run in runs if figure in run]
+            cells[n] = median(values) if values else None
         r, st = cells.get("redis"), cells.get("strata")
         ratio = "%.2f" % (st / r) if r and st is not None else "-"
-        print("%-14s %14s %14s %7s" % (figure, fmt(r) if r is not None else "-", fmt(st) if st is not None else "-",
+        print("%-18s %14s %14s %7s" % (figure, fmt(r) if r is not None else "-", fmt(st) if st is not None else "-",
                                        ratio))
     sys.stdout.flush()
 
@@ -227,12 +242,19 @@ def main():
     for dataset in args.dataset or ["strings", "mixed"]:
         samples = {n: [] for n, _ in servers}
         for _ in range(args.runs):
+            dumps = {}
             for name, binary in servers:  # interleaved: A B A B
+                samples[name].append({})
                 try:
-                    samples[name].append(measure(name, binary, dataset, args.keys))
+                    dumps[name] = measure(name, binary, dataset, args.keys, samples[name][-1])
                 except (RuntimeError, ReplyError, OSError) as e:
                     print("%s, %s: %s" % (name, dataset, e), file=sys.stderr)
                     failed = True
+            for name, binary in servers:
+                if "redis" in dumps:
+                    samples[name][-1]["load redis-file s"] = load_time(binary, dumps["redis"])
+            for dump in dumps.values():
+                shutil.rmtree(os.path.dirname(dump), ignore_errors=True)
         report(dataset, args.keys, samples)
     sys.exit(1 if failed else 0)
 

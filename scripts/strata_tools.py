@@ -293,7 +293,7 @@ def read_manifest(path):
             manifest = json.load(f)
     except (OSError, ValueError) as e:
         raise ToolError("cannot read the manifest %s: %s" % (path, e))
-    for field in ("file", "sha256", "size", "keys", "time"):
+    for field in ("file", "sha256", "size", "keys", "time", "unix_time"):
         if field not in manifest:
             raise ToolError("the manifest %s has no %r field" % (path, field))
     return manifest

@@ -7,7 +7,8 @@ For each server: a backup of rdb_dataset (manifest fields, gzip, sha256, keys pe
 temporary file left), retention (--keep-last, --keep-days), a failed BGSAVE and an unreachable
 server (exit 1, no backup left looking complete), restore into the running server after the data
 changed (stopped without a save although save points are on, the previous dump kept as .bak,
-started with --start-cmd, every key back as backed up), and damaged backups (a flipped byte, a
+started with --start-cmd, every key back as backed up), redis-server's backup restored into Strata
+(a migration), and damaged backups (a flipped byte, a
 manifest that does not match, a dump the checker refuses) refused before the server or its dump
 is touched. Plus --help of both scripts, and --print-steps.
 """
@@ -158,9 +159,10 @@ def check_restore(case, snap, backup):
     """The data changes, then the restore brings back exactly `snap`."""
     case.conn.call("FLUSHALL")
     case.conn.call("SET", "written-after-the-backup", "x")
+    had_dump = os.path.exists(os.path.join(case.data, "dump.rdb"))
     succeeded(case.restore(backup))
-    if not os.path.exists(os.path.join(case.data, "dump.rdb.bak")):
-        raise AssertionError("no dump.rdb.bak")
+    if had_dump != os.path.exists(os.path.join(case.data, "dump.rdb.bak")):
+        raise AssertionError("dump.rdb.bak %s" % ("missing" if had_dump else "made from nothing"))
     case.conn = Conn(case.port)
     diffs = rdb_dataset.differences(snap, rdb_dataset.snapshot(case.conn))
     if diffs:
@@ -195,12 +197,12 @@ def damaged_copies(backup_gz):
 
 def check_refused_untouched(case, path, words):
     dump = os.path.join(case.data, "dump.rdb")
-    before = sha256(dump)
+    before = sha256(dump) if os.path.exists(dump) else None
     case.conn.call("SET", "marker", "still here")
     note = refused(case.restore(path), words)
     if case.conn.call("GET", "marker") != b"still here":
         raise AssertionError("the server lost its data")
-    if sha256(dump) != before or os.path.exists(os.path.join(case.data, "dump.rdb.bak.tmp")):
+    if (sha256(dump) if os.path.exists(dump) else None) != before or os.path.exists(os.path.join(case.data, "dump.rdb.bak.tmp")):
         raise AssertionError("the dump was touched")
     case.conn.call("DEL", "marker")
     return note
@@ -220,13 +222,19 @@ def kept_copy(backup_dir):
     return os.path.join(directory, name)
 
 
-def server_checks(tally, name, binary):
+def server_checks(tally, name, binary, migration=None):
+    """The checks against one server; returns (its kept backup or None, the dataset's snapshot).
+    migration: another server's (backup, snapshot), restored here too."""
     try:
         case = Case(name, binary)
     except RuntimeError as e:
         tally.fail("%s: starts" % name, str(e))
-        return
+        return None, None
     try:
+        if migration and migration[0]:  # first: a failed save below refuses writes (MISCONF)
+            tally.run("%s: restore of the other server's backup brings it back exactly" % name,
+                      lambda: check_restore(case, migration[1], migration[0]))
+            case.conn = Conn(case.port)
         rdb_dataset.build(case.conn)
         snap = rdb_dataset.snapshot(case.conn)
         tally.run("%s: backup exits 0" % name, lambda: succeeded(case.backup()))
@@ -234,14 +242,15 @@ def server_checks(tally, name, binary):
         kept = kept_copy(case.backups)
         tally.run("%s: retention prunes" % name, lambda: check_retention(case))
         if kept is None:
-            tally.fail("%s: restore" % name, "no backup to restore")
-            return
-        for label, path, words in damaged_copies(kept):
-            tally.run("%s: restore refuses %s, touching nothing" % (name, label),
-                      lambda: check_refused_untouched(case, path, words))
-        tally.run("%s: restore brings back exactly the backup" % name, lambda: check_restore(case, snap, kept))
-        tally.run("%s: --print-steps prints docker steps" % name, lambda: print_steps(kept))
+            tally.fail("%s: restore" % name, "no backup of its own to restore")
+        else:
+            for label, path, words in damaged_copies(kept):
+                tally.run("%s: restore refuses %s, touching nothing" % (name, label),
+                          lambda: check_refused_untouched(case, path, words))
+            tally.run("%s: restore brings back exactly the backup" % name, lambda: check_restore(case, snap, kept))
+            tally.run("%s: --print-steps prints docker steps" % name, lambda: print_steps(kept))
         tally.run("%s: a failed BGSAVE exits 1 and leaves no backup" % name, lambda: check_failed_bgsave(case))
+        return kept, snap
     finally:
         case.shutdown()
 
@@ -275,8 +284,8 @@ def main():
         tally.run("%s --help" % os.path.basename(script), lambda: help_works(script))
     tally.run("backup of an unreachable server exits 1", lambda: refused(
         run([BACKUP, "-p", "1", "--backup-dir", tempfile.mkdtemp()]), "cannot connect"))
-    server_checks(tally, "redis", args.redis)
-    server_checks(tally, "strata", args.strata)
+    # Strata restores redis-server's backup too: a migration by backup and restore.
+    server_checks(tally, "strata", args.strata, migration=server_checks(tally, "redis", args.redis))
     sys.exit(tally.summary("backup_restore"))
 
 
