@@ -31,13 +31,19 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ m) - m);
 }
 
+// Whether the blob has room for a `header`-byte header and a terminator, starts with its own size
+// (4 bytes, as ziplists and listpacks both do) and ends with the terminator.
+bool Framed(const unsigned char* b, size_t size, size_t header) {
+  return size >= header + 1 && Le(b, 4) == size && b[size - 1] == kEnd;
+}
+
 }  // namespace
 
 bool WalkZiplist(std::string_view blob, size_t* count, ElementVisitor visit) {
   const auto* b = reinterpret_cast<const unsigned char*>(blob.data());
   const size_t size = blob.size();
   constexpr size_t kHeader = 10;
-  if (size < kHeader + 1 || Le(b, 4) != size || b[size - 1] != kEnd) return false;
+  if (!Framed(b, size, kHeader)) return false;
   const size_t tail = Le(b + 4, 4);
   const size_t declared = Le(b + 8, 2);
   size_t pos = kHeader, prev_size = 0, last = kHeader, n = 0;
@@ -117,7 +123,7 @@ bool WalkListpack(std::string_view blob, size_t* count, ElementVisitor visit) {
   const auto* b = reinterpret_cast<const unsigned char*>(blob.data());
   const size_t size = blob.size();
   constexpr size_t kHeader = 6;
-  if (size < kHeader + 1 || Le(b, 4) != size || b[size - 1] != kEnd) return false;
+  if (!Framed(b, size, kHeader)) return false;
   const size_t declared = Le(b + 4, 2);
   size_t pos = kHeader, n = 0;
   while (b[pos] != kEnd) {
