@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "store/listpack_entry.h"
+
 namespace strata::rdb {
 namespace {
 
@@ -98,11 +100,6 @@ bool WalkZiplist(std::string_view blob, size_t* count, ElementVisitor visit) {
 
 namespace {
 
-// The bytes listpack uses to store back-length `len`, as Redis writes it.
-size_t BacklenSize(size_t len) {
-  return len < 128 ? 1 : len < 16384 ? 2 : len < 2097152 ? 3 : len < 268435456 ? 4 : 5;
-}
-
 // Whether the `n` bytes at `p` encode back-length `len`: the first byte holds the highest seven
 // bits, each later one seven more with the high bit set.
 bool BacklenMatches(const unsigned char* p, size_t n, size_t len) {
@@ -160,7 +157,8 @@ bool WalkListpack(std::string_view blob, size_t* count, ElementVisitor visit) {
     const size_t data_at = pos;
     pos += str_len;
     const size_t entry_len = pos - start;
-    const size_t back = BacklenSize(entry_len);
+    if (entry_len > UINT32_MAX) return false;
+    const size_t back = store::listpack::TrailerSize(static_cast<uint32_t>(entry_len));
     if (back > size - 1 - pos || !BacklenMatches(b + pos, back, entry_len)) return false;
     pos += back;
     const bool ok = is_string ? visit(std::string_view(blob.data() + data_at, str_len)) : VisitInt(v, visit);

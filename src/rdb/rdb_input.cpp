@@ -17,6 +17,10 @@ bool RdbInput::Fail(std::string_view what) {
   return false;
 }
 
+bool RdbInput::FailAt(size_t offset, std::string_view what) {
+  return Refuse(std::string(what) + " at offset " + std::to_string(offset));
+}
+
 bool RdbInput::Refuse(std::string message) {
   if (error_.empty()) error_ = std::move(message);
   pos_ = data_.size();
@@ -116,8 +120,9 @@ bool RdbInput::ReadString(std::string* scratch, std::string_view* out) {
       uint64_t clen, ulen;
       if (!ReadLength(&clen) || !ReadLength(&ulen)) return false;
       if (clen > remaining()) return Fail("compressed string beyond the end of the file");
-      // LZF has no ratio bound: cap the claimed size at the string limit instead.
-      if (ulen > (uint64_t{512} << 20)) return Fail("compressed string too long");
+      // An LZF token of 3 bytes expands to at most 264: a larger claim is damage, refused before
+      // it makes us allocate.
+      if (ulen > clen * 96 + 64 || ulen > (uint64_t{512} << 20)) return FailAt(base_ + at, "bad LZF lengths");
       const size_t payload_at = pos_;
       if (!ReadBytes(clen, &b)) return false;
       scratch->resize(ulen);

@@ -28,6 +28,8 @@ class RdbInput {
   const std::string& error() const { return error_; }
   // Records "`what` at offset N" (N the current offset) and returns false.
   bool Fail(std::string_view what);
+  // Records "`what` at offset N" for an earlier offset N (where a damaged item began).
+  bool FailAt(size_t offset, std::string_view what);
   // Records `message` verbatim (a refusal that names a key rather than an offset); returns false.
   bool Refuse(std::string message);
 

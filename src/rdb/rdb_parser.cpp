@@ -150,6 +150,10 @@ bool ParseRdb(std::string_view file, const store::EncodingLimits& limits, RdbVis
         break;
       }
       default: {
+        if (!KnownValueType(op)) {
+          in.FailAt(op_at, "unknown value type " + std::to_string(op));
+          return fail();
+        }
         std::string_view key;
         if (!in.ReadString(&key_buf, &key)) return fail();
         store::Entry* entry = nullptr;

@@ -22,6 +22,8 @@ namespace {
 constexpr std::string_view kRedisVersion = "7.0.15";
 // The buffer is handed to write(2) once it holds this much: large writes, bounded memory.
 constexpr size_t kFlushThreshold = size_t{1} << 20;
+// How many slots ahead of the one being written the entry is prefetched.
+constexpr size_t kPrefetchDistance = 8;
 
 std::string Failed(std::string_view call, std::string_view what, int err) {
   std::string text(call);
@@ -140,7 +142,11 @@ bool WriteDatabase(store::Keyspace& keyspace, int db, const SaveOptions& options
   // Every stored key, expired ones included, as Redis saves them: loading drops the expired.
   for (size_t s = 0; s < store::kStripes; ++s) {
     const store::KeyTable& table = keyspace.stripe(db, s).table;
-    for (size_t i = 0; i < table.capacity(); ++i) {
+    const size_t capacity = table.capacity();
+    for (size_t i = 0; i < capacity; ++i) {
+      // Entries are scattered over the heap: fetching one a few slots ahead hides most of the
+      // cache misses that otherwise dominate the save.
+      if (i + kPrefetchDistance < capacity) __builtin_prefetch(table.At(i + kPrefetchDistance));
       const store::Entry* entry = table.At(i);
       if (entry == nullptr) continue;
       KeyPrefix(enc, *entry, options, lru_clock);

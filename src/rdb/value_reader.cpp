@@ -151,8 +151,7 @@ bool ReadBlob(RdbInput& in, std::string* scratch, Walk walk, Add add, const char
     return false;
   });
   if (ok) return true;
-  return in.Refuse(duplicate ? std::string("duplicate or invalid element in ") + what + " at offset " + std::to_string(at)
-                             : std::string("bad ") + what + " at offset " + std::to_string(at));
+  return in.FailAt(at, (duplicate ? "duplicate or invalid element in " : "bad ") + std::string(what));
 }
 
 // Reads `count` strings, adding each with `add`.
@@ -162,7 +161,7 @@ bool ReadStrings(RdbInput& in, uint64_t count, std::string* scratch, Add add) {
     const size_t at = in.offset();
     std::string_view s;
     if (!in.ReadString(scratch, &s)) return false;
-    if (!add(s)) return in.Refuse(std::string(kDuplicate) + " at offset " + std::to_string(at));
+    if (!add(s)) return in.FailAt(at, kDuplicate);
   }
   return true;
 }
@@ -189,6 +188,7 @@ bool ReadList(RdbInput& in, uint8_t type, std::string* scratch, ListBuilder& b) 
     default:  // kTypeListQuicklist2
       if (!in.ReadCount(&nodes, 2)) return false;
       for (uint64_t i = 0; i < nodes; ++i) {
+        const size_t at = in.offset();
         uint64_t container;
         if (!in.ReadLength(&container)) return false;
         if (container == kQuicklistNodePlain) {
@@ -196,7 +196,7 @@ bool ReadList(RdbInput& in, uint8_t type, std::string* scratch, ListBuilder& b) 
           if (!in.ReadString(scratch, &s)) return false;
           b.Add(s);
         } else if (container != kQuicklistNodePacked) {
-          return in.Fail("bad quicklist node container");
+          return in.FailAt(at, "bad quicklist node container");
         } else if (!ReadBlob(in, scratch, WalkListpack, add, "listpack")) {
           return false;
         }
@@ -210,10 +210,10 @@ bool ReadZSetPairs(RdbInput& in, uint64_t count, bool ascii, std::string* scratc
     const size_t at = in.offset();
     std::string_view member;
     double score;
+    // The score's read leaves `scratch` alone, so `member` stays valid.
     if (!in.ReadString(scratch, &member)) return false;
-    const std::string owned(member);  // the score's read may reuse `scratch`
     if (!(ascii ? in.ReadAsciiDouble(&score) : in.ReadBinaryDouble(&score))) return false;
-    if (!b.Add(owned, score)) return in.Refuse(std::string(kDuplicate) + " at offset " + std::to_string(at));
+    if (!b.Add(member, score)) return in.FailAt(at, kDuplicate);
   }
   return true;
 }
@@ -225,6 +225,8 @@ bool RefuseType(RdbInput& in, std::string_view key, uint8_t type, std::string_vi
 }
 
 }  // namespace
+
+bool KnownValueType(uint8_t type) { return type <= kTypeHashListpackEx && type != 8; }
 
 std::string ModuleName(uint64_t module_id) {
   static constexpr char kCharset[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -22,6 +22,10 @@ namespace strata::rdb {
 bool ReadValue(RdbInput& in, uint8_t type, std::string_view key, int64_t expire_ms,
                const store::EncodingLimits& limits, std::string* scratch, store::Entry** out);
 
+// Whether `type` is a value type byte some Redis version writes (whether or not Strata can
+// represent it).
+bool KnownValueType(uint8_t type);
+
 // The name of the module whose 64-bit id is `module_id` (nine characters from the id's top 54
 // bits, as Redis spells module type names).
 std::string ModuleName(uint64_t module_id);

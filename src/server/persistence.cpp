@@ -87,7 +87,8 @@ Persistence::~Persistence() {
 
 int64_t Persistence::DirtyTotal() const { return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty); }
 
-bool Persistence::LoadFile(const std::string& path, rdb::LoadStats* stats, std::string* error) {
+bool Persistence::LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats,
+                           std::string* error) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) {
@@ -106,6 +107,7 @@ bool Persistence::LoadFile(const std::string& path, rdb::LoadStats* stats, std::
   options.now_ms = server_->clock().NowMs();
   options.bytes_loaded = &loading_bytes_;
   options.key_load_delay_us = server_->config().Int(ConfigId::kKeyLoadDelay);
+  options.caller_holds_locks = caller_holds_locks;
   const std::string_view file(static_cast<const char*>(map), size);
   const bool ok = rdb::LoadSnapshot(file, &server_->keyspace(), options, stats, error);
   if (map != nullptr) munmap(map, size);
@@ -129,7 +131,7 @@ void Persistence::StartLoading(void (*on_failure)(Server*)) {
     const int64_t start_us = MonotonicUs();
     std::string error;
     rdb::LoadStats stats;
-    if (!LoadFile(path, &stats, &error)) {
+    if (!LoadFile(path, /*caller_holds_locks=*/false, &stats, &error)) {
       spdlog::error("Refusing to start with {}: {}", path, error);
       load_failed_.store(true, std::memory_order_relaxed);
       on_failure(server_);
@@ -149,14 +151,13 @@ Persistence::ReloadResult Persistence::Reload(bool save, std::string* error) {
   bool in_progress = false;
   if (save && !Save(&in_progress, error)) return ReloadResult::kSaveFailed;
   keyspace.Flush(-1, /*async=*/false);
-  // The loader locks each key's stripe itself.
-  locks.Unlock();
+  // Loaded under the same locks: no client sees the keyspace between the flush and the end of the load.
   rdb::LoadStats stats;
-  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), &stats, error)) return ReloadResult::kOk;
+  if (LoadFile(server_->config().Text(ConfigId::kDbFilename), /*caller_holds_locks=*/true, &stats, error)) {
+    return ReloadResult::kOk;
+  }
   // Never serve part of a file.
   spdlog::warn("DEBUG RELOAD failed: {}", *error);
-  locks.AddAllDatabases();
-  locks.Lock();
   keyspace.Flush(-1, /*async=*/false);
   return ReloadResult::kLoadFailed;
 }

@@ -100,9 +100,8 @@ class Persistence {
   bool SaveForShutdown(bool save, bool nosave);
 
   // DEBUG RELOAD: saves (if `save`), empties every database and loads the dump back; *error says
-  // what failed (after a failed load the keyspace is left empty). The save and the flush happen
-  // under every stripe lock; the load then locks key by key (rdb::LoadSnapshot takes each key's
-  // stripe itself), so a client may write between the flush and the load, unlike in Redis.
+  // what failed (after a failed load the keyspace is left empty). Save, flush and load happen
+  // under every stripe lock, taken here, so no client sees the keyspace in between, as in Redis.
   // REQUIRES: the calling thread holds no stripe lock.
   enum class ReloadResult { kOk, kSaveFailed, kLoadFailed };
   ReloadResult Reload(bool save, std::string* error);
@@ -125,7 +124,9 @@ class Persistence {
   // The dirty counter of the keyspace (every write since start).
   int64_t DirtyTotal() const;
   // Loads the RDB file `path` into the (empty) keyspace and records the load's figures.
-  bool LoadFile(const std::string& path, rdb::LoadStats* stats, std::string* error);
+  // `caller_holds_locks`: the calling thread holds every stripe lock (DEBUG RELOAD); otherwise it
+  // holds none (start-up). See rdb::LoadOptions.
+  bool LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats, std::string* error);
   // Writes the snapshot in this process. REQUIRES: every stripe lock, mu_ held.
   bool SaveLocked(std::string* error);
   // Records a finished child (status as waitpid gives it). REQUIRES: mu_ held.

@@ -145,6 +145,18 @@ class Keyspace {
   // deleted. Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
   size_t ActiveExpireCycle(int worker, int workers, int64_t budget_us);
 
+  // --- Bulk loading (an RDB file at start-up): no events, nothing counted as a change. ---
+
+  // Sizes the stripe tables of `db` for about `keys` keys spread over them (RESIZEDB's hint).
+  // Takes each stripe's lock in turn. REQUIRES: the caller holds no stripe lock.
+  void ReserveForLoad(int db, size_t keys);
+
+  // Adds a loaded `entry` to database `db`: no keyspace event and no dirty count (a freshly loaded
+  // dataset has no unsaved changes), the access field as `entry` holds it. `hash` is
+  // HashKey(entry->key()). Returns false, leaving `entry` to the caller, when the key is already
+  // present (a damaged file). REQUIRES: the calling thread holds the key's stripe lock (asserted).
+  bool AdoptLoaded(int db, uint64_t hash, Entry* entry);
+
   // Hands entries to the background thread to destroy (UNLINK of large values).
   void FreeLater(Entry* entry) { lazy_free_.Submit(entry); }
   // Entries waiting on the background thread.

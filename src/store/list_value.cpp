@@ -19,8 +19,8 @@ using listpack::kStr32;
 using listpack::kStr6;
 using listpack::TrailerSize;
 
-// Allocations never go below this, so that tiny lists do not reallocate on every push.
-constexpr size_t kMinAlloc = 64;
+// Element areas never go below this, so that tiny lists do not reallocate on every push.
+constexpr size_t kMinData = 32;
 // Nodes whose data area is at most this big are never shrunk.
 constexpr size_t kNoShrinkCapacity = 192;
 // The cap on a node's listpack bytes for a list with a positive fill, as Redis's safety limit.
@@ -138,11 +138,14 @@ struct ListValue::Node {
   uint32_t begin;     // data offset of the first element
   uint32_t end;       // data offset just past the last element
   uint32_t capacity;  // bytes of the data area
+  // The data area, an allocation of its own: a full node's elements are a Redis listpack's body,
+  // up to 8185 bytes at the default fill, which keeps them in the allocator's 8 KiB class.
+  unsigned char* bytes;
 
-  unsigned char* data() { return reinterpret_cast<unsigned char*>(this + 1); }
-  const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+  unsigned char* data() { return bytes; }
+  const unsigned char* data() const { return bytes; }
   uint32_t used() const { return end - begin; }
-  size_t alloc() const { return sizeof(Node) + capacity; }
+  size_t alloc() const { return GoodAllocSize(sizeof(Node)) + capacity; }
 };
 
 ListNeedle::ListNeedle(std::string_view value) : text_(value) {
@@ -183,28 +186,29 @@ ListValue::~ListValue() {
   Node* n = head_;
   while (n != nullptr) {
     Node* next = n->next;
+    std::free(n->bytes);
     std::free(n);
     n = next;
   }
 }
 
-size_t ListValue::MaxNodeAlloc() const {
+size_t ListValue::MaxNodeData() const {
   const size_t max_bytes = fill_ < 0 ? size_t{4096} << (-fill_ - 1) : kCountFillMaxBytes;
-  return sizeof(Node) + max_bytes - kListpackOverhead;
+  return max_bytes - kListpackOverhead;
 }
 
 bool ListValue::Allows(const Node* node, size_t value_length) const {
   if (node->count == 0) return true;
   if (fill_ >= 0 && node->count >= static_cast<uint32_t>(fill_)) return false;
   // Redis's estimate, not the encoded size: the node then splits where Redis's does.
-  return sizeof(Node) + node->used() + value_length + kInsertEstimate <= MaxNodeAlloc();
+  return node->used() + value_length + kInsertEstimate <= MaxNodeData();
 }
 
 bool ListValue::MayMerge(const Node* a, const Node* b) const {
   // Three quarters, not all: a node just split in two halves must not merge back at the first
   // removal and split again at the next insertion.
   if (fill_ >= 0 && (a->count + b->count) * 4 > static_cast<uint32_t>(fill_) * 3) return false;
-  return (sizeof(Node) + a->used() + b->used()) * 4 <= MaxNodeAlloc() * 3;
+  return (a->used() + b->used()) * 4 <= MaxNodeData() * 3;
 }
 
 ListValue::Slack ListValue::SlackFor(const Node* node, uint32_t at) const {
@@ -215,18 +219,22 @@ ListValue::Slack ListValue::SlackFor(const Node* node, uint32_t at) const {
 }
 
 ListValue::Node* ListValue::NewNode(size_t data_bytes, Slack slack) {
-  size_t alloc = GoodAllocSize(sizeof(Node) + data_bytes);
-  if (alloc < kMinAlloc) alloc = kMinAlloc;
-  auto* node = static_cast<Node*>(std::malloc(alloc));
+  const size_t capacity = GoodAllocSize(data_bytes < kMinData ? kMinData : data_bytes);
+  auto* node = static_cast<Node*>(std::malloc(sizeof(Node)));
   if (node == nullptr) throw std::bad_alloc();
+  node->bytes = static_cast<unsigned char*>(std::malloc(capacity));
+  if (node->bytes == nullptr) {
+    std::free(node);
+    throw std::bad_alloc();
+  }
   node->prev = node->next = nullptr;
   node->count = 0;
-  node->capacity = static_cast<uint32_t>(alloc - sizeof(Node));
+  node->capacity = static_cast<uint32_t>(capacity);
   const uint32_t start = slack == Slack::kFront  ? node->capacity
                          : slack == Slack::kBack ? 0
                                                  : static_cast<uint32_t>((node->capacity - data_bytes) / 2);
   node->begin = node->end = start;
-  bytes_ += alloc;
+  bytes_ += node->alloc();
   return node;
 }
 
@@ -251,29 +259,27 @@ void ListValue::FreeNode(Node* node) {
   (node->prev != nullptr ? node->prev->next : head_) = node->next;
   (node->next != nullptr ? node->next->prev : tail_) = node->prev;
   bytes_ -= node->alloc();
+  std::free(node->bytes);
   std::free(node);
 }
 
-ListValue::Node* ListValue::Relocate(Node* node, uint32_t at, uint32_t gap, size_t alloc, Slack slack) {
-  auto* fresh = static_cast<Node*>(std::malloc(alloc));
+ListValue::Node* ListValue::Relocate(Node* node, uint32_t at, uint32_t gap, size_t capacity, Slack slack) {
+  auto* fresh = static_cast<unsigned char*>(std::malloc(capacity));
   if (fresh == nullptr) throw std::bad_alloc();
-  fresh->prev = node->prev;
-  fresh->next = node->next;
-  fresh->count = node->count;
-  fresh->capacity = static_cast<uint32_t>(alloc - sizeof(Node));
   const uint32_t front = at - node->begin;
   const uint32_t back = node->end - at;
-  const uint32_t free_bytes = fresh->capacity - front - back - gap;
-  fresh->begin = slack == Slack::kFront ? free_bytes : slack == Slack::kBack ? 0 : free_bytes / 2;
-  fresh->end = fresh->begin + front + gap + back;
-  std::memcpy(fresh->data() + fresh->begin, node->data() + node->begin, front);
-  std::memcpy(fresh->data() + fresh->begin + front + gap, node->data() + at, back);
-  (fresh->prev != nullptr ? fresh->prev->next : head_) = fresh;
-  (fresh->next != nullptr ? fresh->next->prev : tail_) = fresh;
-  bytes_ += alloc;
+  const auto free_bytes = static_cast<uint32_t>(capacity - front - back - gap);
+  const uint32_t begin = slack == Slack::kFront ? free_bytes : slack == Slack::kBack ? 0 : free_bytes / 2;
+  std::memcpy(fresh + begin, node->data() + node->begin, front);
+  std::memcpy(fresh + begin + front + gap, node->data() + at, back);
   bytes_ -= node->alloc();
-  std::free(node);
-  return fresh;
+  std::free(node->bytes);
+  node->bytes = fresh;
+  node->capacity = static_cast<uint32_t>(capacity);
+  node->begin = begin;
+  node->end = begin + front + gap + back;
+  bytes_ += node->alloc();
+  return node;
 }
 
 uint32_t ListValue::OpenGap(Node** node_ptr, uint32_t at, uint32_t len) {
@@ -313,10 +319,10 @@ uint32_t ListValue::OpenGap(Node** node_ptr, uint32_t at, uint32_t len) {
     return begin + front;
   }
   // Grow geometrically up to the node cap; past it only for a node's single oversized element.
-  const size_t max_alloc = MaxNodeAlloc();
-  size_t target = 2 * node->alloc();
-  if (target > max_alloc) target = max_alloc;
-  if (target < sizeof(Node) + needed) target = sizeof(Node) + needed;
+  const size_t max_data = MaxNodeData();
+  size_t target = 2 * static_cast<size_t>(node->capacity);
+  if (target > max_data) target = max_data;
+  if (target < needed) target = needed;
   node = Relocate(node, at, len, GoodAllocSize(target), slack);
   *node_ptr = node;
   return node->begin + front;
@@ -338,8 +344,7 @@ uint32_t ListValue::CloseGap(Node* node, uint32_t at, uint32_t len) {
 
 ListValue::Node* ListValue::MaybeShrink(Node* node) {
   if (node->capacity <= kNoShrinkCapacity || static_cast<size_t>(node->used()) * 4 >= node->capacity) return node;
-  return Relocate(node, node->end, 0, GoodAllocSize(sizeof(Node) + 2 * static_cast<size_t>(node->used())),
-                  Slack::kBoth);
+  return Relocate(node, node->end, 0, GoodAllocSize(2 * static_cast<size_t>(node->used())), Slack::kBoth);
 }
 
 void ListValue::MergeWithNext(Node* a) {
@@ -407,7 +412,7 @@ void ListValue::InsertAt(Node* node, uint32_t at, uint32_t index, const Listpack
     }
     // Inside a full node. An element that would fill half a node or more gets a node of its own
     // (split exactly here); otherwise split near the middle so both halves have room to grow.
-    if (static_cast<size_t>(e.size) * 2 > MaxNodeAlloc()) {
+    if (static_cast<size_t>(e.size) * 2 > MaxNodeData()) {
       Split(node, at, index);
       continue;  // `at` is now the node's end
     }
@@ -488,7 +493,7 @@ void ListValue::Push(ListEnd end, std::string_view value) {
     // Size a node that starts a list for the element alone; one added at an end of a longer list
     // will likely fill up, so give it room for a few more, within the node cap.
     size_t room = e.size;
-    if (node != nullptr && sizeof(Node) + 4 * room <= MaxNodeAlloc()) room *= 4;
+    if (node != nullptr && 4 * room <= MaxNodeData()) room *= 4;
     Node* fresh = NewNode(room, end == ListEnd::kHead ? Slack::kFront : Slack::kBack);
     if (end == ListEnd::kHead) {
       LinkAfter(nullptr, fresh);
@@ -567,7 +572,7 @@ void ListValue::Set(size_t index, std::string_view value) {
     MaybeShrink(node);
     return;
   }
-  if (sizeof(Node) + node->used() + (e.size - old_size) <= MaxNodeAlloc()) {
+  if (node->used() + (e.size - old_size) <= MaxNodeData()) {
     // Grow the element in place: open the difference just after it, then write over both.
     const uint32_t gap = OpenGap(&node, pos.offset + old_size, e.size - old_size);
     e.Write(node->data() + gap - old_size);
@@ -683,7 +688,7 @@ bool ListValue::CheckInvariants() const {
     if (n->begin > n->end || n->end > n->capacity) return false;
     // A node that held an oversized element may keep a large allocation; what it holds is capped.
     if (n->count > 1 &&
-        (sizeof(Node) + n->used() > MaxNodeAlloc() || (fill_ >= 0 && n->count > static_cast<uint32_t>(fill_)))) {
+        (n->used() > MaxNodeData() || (fill_ >= 0 && n->count > static_cast<uint32_t>(fill_)))) {
       return false;
     }
     uint32_t offset = n->begin;

@@ -1,6 +1,7 @@
-// The list value: a doubly linked chain of compact nodes, each one allocation holding many encoded
-// elements back to back (the idea of Redis's quicklist; the elements are encoded exactly as in a
-// Redis listpack, so a node is a listpack's body and snapshots copy it as it is).
+// The list value: a doubly linked chain of compact nodes, each a small header and one allocation
+// holding many encoded elements back to back (the idea of Redis's quicklist; the elements are
+// encoded exactly as in a Redis listpack, so a node is a listpack's body and snapshots copy it as
+// it is).
 //
 // Why this shape: a list of a million short elements must not cost a million heap objects. Each
 // element costs its bytes plus two (a header byte and a trailer byte that lets a node be walked
@@ -120,9 +121,9 @@ class ListValue final : public ObjectValue {
     uint32_t index;
   };
 
-  // The largest allocation a node may grow to while it holds more than one element: the node
-  // header plus the element bytes of a listpack at the fill's cap.
-  size_t MaxNodeAlloc() const;
+  // The most element bytes a node may hold while it holds more than one element: those of a
+  // Redis listpack at the fill's cap.
+  size_t MaxNodeData() const;
   // Whether `node` may take one more element whose unencoded value is `value_length` bytes long.
   bool Allows(const Node* node, size_t value_length) const;
   // Whether neighbours `a` and `b` are small enough to become one node.
@@ -136,9 +137,9 @@ class ListValue final : public ObjectValue {
   void LinkBefore(Node* pos, Node* node);  // pos nullptr: at the tail
   // Unlinks and frees `node`.
   void FreeNode(Node* node);
-  // Moves `node`'s contents into a new allocation of `alloc` bytes, opening `gap` bytes at data
-  // offset `at`, and puts the new node in its place. Returns the new node.
-  Node* Relocate(Node* node, uint32_t at, uint32_t gap, size_t alloc, Slack slack);
+  // Moves `node`'s elements into a new data area of `capacity` bytes, opening `gap` bytes at data
+  // offset `at`. Returns the node.
+  Node* Relocate(Node* node, uint32_t at, uint32_t gap, size_t capacity, Slack slack);
   // Opens `len` free bytes at data offset `at` of *node (an element boundary), moving the shorter
   // side or reallocating (*node may change). Returns the offset of the gap.
   uint32_t OpenGap(Node** node, uint32_t at, uint32_t len);

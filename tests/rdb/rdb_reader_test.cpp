@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "rdb/format.h"
+#include "store/lock_set.h"
 #include "rdb_test_util.h"
 
 namespace strata::rdb {
@@ -106,6 +107,11 @@ TEST_F(RdbReaderTest, ListEncodings) {
   ql2.Len(kQuicklistNodePlain).Str(elems[5]).Len(kQuicklistNodePacked).Str(Listpack({elems[6]}));
   EXPECT_EQ(LoadOne(kTypeListQuicklist2, ql2), expect);
   EXPECT_EQ(encoding_, store::Encoding::kQuicklist);
+  // Bodies of 16382 and 16383 bytes: Redis's back-length takes 3 bytes from 16383 on.
+  for (size_t len : {16377, 16378}) {
+    const std::string big(len, 'b');
+    EXPECT_EQ(LoadOne(kTypeListQuicklist2, RdbBytes().Len(1).Len(2).Str(Listpack({big}))), "list:" + big);
+  }
 }
 
 TEST_F(RdbReaderTest, SetEncodings) {
@@ -215,6 +221,42 @@ TEST_F(RdbReaderTest, OpcodesAndExpiredKeys) {
   EXPECT_EQ(stats_.expired_skipped, 2u);
   EXPECT_EQ(c["0:idle"].access, keyspace_->lru_clock() - 50);
   EXPECT_EQ(c["0:freq"].access, keyspace_->lru_clock());
+  EXPECT_EQ(keyspace_->CounterTotals().dirty, 0u);  // a loaded dataset has no unsaved changes
+}
+
+TEST_F(RdbReaderTest, ManyBatchesAndALateDuplicate) {
+  // More keys than one hand-over batch, in two databases, with RESIZEDB hints.
+  RdbBytes b = Header(10);
+  for (int db : {0, 7}) {
+    b.Byte(kOpSelectDb).Len(db).Byte(kOpResizeDb).Len(5000).Len(0);
+    for (int i = 0; i < 5000; ++i) b.Byte(kTypeString).Str("key" + std::to_string(i)).Str(std::to_string(i * 3));
+  }
+  ASSERT_EQ(Load(Finish(b, 10)), "");
+  EXPECT_EQ(stats_.keys, 10000u);
+  auto c = Contents(*keyspace_);
+  EXPECT_EQ(c.size(), 10000u);
+  EXPECT_EQ(c["7:key4999"].value, "string:14997");
+  b.Byte(kTypeString).Str("key17").Str("again");
+  EXPECT_NE(Load(Finish(b, 10)).find("duplicate key 'key17' at offset"), std::string::npos);
+}
+
+TEST_F(RdbReaderTest, LoadsUnderTheCallersLocks) {
+  // DEBUG RELOAD holds every stripe lock: the load then inserts on the calling thread.
+  RdbBytes b = Header(10);
+  b.Byte(kOpSelectDb).Len(3).Byte(kOpResizeDb).Len(3000).Len(0);
+  for (int i = 0; i < 3000; ++i) b.Byte(kTypeString).Str("key" + std::to_string(i)).Str("v");
+  store::LockSet locks(keyspace_.get());
+  locks.AddAllDatabases();
+  locks.Lock();
+  LoadOptions options;
+  options.now_ms = kNow;
+  options.caller_holds_locks = true;
+  std::string error;
+  const bool ok = LoadSnapshot(Finish(b, 10), keyspace_.get(), options, &stats_, &error);
+  locks.Unlock();
+  ASSERT_TRUE(ok) << error;
+  EXPECT_EQ(stats_.keys, 3000u);
+  EXPECT_EQ(Contents(*keyspace_).count("3:key2999"), 1u);
 }
 
 TEST_F(RdbReaderTest, EmptyCollectionsAreSkipped) {
@@ -253,8 +295,16 @@ TEST_F(RdbReaderTest, RefusalsNameWhatCannotBeRepresented) {
 }
 
 TEST_F(RdbReaderTest, DamageIsReportedWithAnOffset) {
-  EXPECT_EQ(LoadOne(66, RdbBytes().Str("x")), "error: unknown value type 66 at offset 12");
+  EXPECT_EQ(LoadOne(66, RdbBytes().Str("x")), "error: unknown value type 66 at offset 9");
   EXPECT_EQ(Load("NOTAFILE0010"), "not an RDB file: no REDIS signature at offset 0");
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(10).Raw("\x01" "ab")),
+            "error: bad LZF data at offset 15");
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc3).Len(3).Len(100000).Raw("\x01" "ab")),
+            "error: bad LZF lengths at offset 12");
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0xc7).Raw("x")), "error: unknown string encoding at offset 12");
+  EXPECT_EQ(LoadOne(kTypeString, RdbBytes().Byte(0x82).Raw("x")), "error: bad length encoding at offset 12");
+  EXPECT_EQ(LoadOne(kTypeListQuicklist2, RdbBytes().Len(1).Len(3).Str("x")),
+            "error: bad quicklist node container at offset 13");
   // A ziplist whose tail offset is wrong, whose count is wrong, whose prevlen is wrong.
   std::string zl = Ziplist({"a", "bb", "ccc"});
   std::string bad_tail = zl;

@@ -9,6 +9,7 @@
 #include "rdb/crc64.h"
 #include "store/hash_value.h"
 #include "store/list_value.h"
+#include "store/listpack_entry.h"
 #include "store/lock_set.h"
 #include "store/set_value.h"
 #include "store/zset_value.h"
@@ -161,7 +162,7 @@ std::string Listpack(const std::vector<std::string>& elements) {
       entry += "\xf0" + LeBytes(e.size(), 4) + e;
     }
     const size_t l = entry.size();
-    const size_t n = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5;
+    const size_t n = store::listpack::TrailerSize(static_cast<uint32_t>(l));
     for (size_t i = 0; i < n; ++i) {
       const size_t shift = 7 * (n - 1 - i);
       entry.push_back(static_cast<char>(((l >> shift) & 127) | (i == 0 ? 0 : 128)));
