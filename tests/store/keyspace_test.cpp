@@ -435,9 +435,6 @@ TEST_F(KeyspaceDeathTest, DbCallsWithoutTheirStripeLocksAssert) {
 }
 #endif  // NDEBUG
 
-}  // namespace
-}  // namespace strata::store
-
 // --- Copy-on-write: a snapshot child shares the pages ---
 
 TEST_F(KeyspaceTest, LookupsLeaveTheAccessFieldAloneWhileASnapshotChildLives) {
@@ -462,3 +459,6 @@ TEST_F(KeyspaceTest, LookupsLeaveTheAccessFieldAloneWhileASnapshotChildLives) {
   OnKeys(ks_, 0, {"k"}, [](Db& d) { d.FindForRead("k"); });
   EXPECT_EQ(access(), 2000u);
 }
+
+}  // namespace
+}  // namespace strata::store
