@@ -56,8 +56,8 @@ void CmdDebug(CommandContext& ctx) {
 
 void RegisterDebugFamily(server::CommandTable& table) {
   table.SetGroup("server");
-  // No locks declared: RELOAD takes them itself (the loader locks key by key), so DEBUG may not
-  // run inside MULTI, where the transaction's locks are held.
+  // No locks declared: RELOAD takes every stripe itself, so DEBUG may not run inside MULTI,
+  // where the transaction's locks are held.
   table.Add({"debug", -2, "admin noscript loading stale no_multi", 0, 0, 0, "", CmdDebug,
              "A container for debugging commands", "1.0.0"});
 }
