@@ -92,7 +92,7 @@ class Inserter {
       store::Entry::Destroy(k.entry);
       return;
     }
-    SpinLock& mu = keyspace_->stripe(k.db, store::StripeOf(k.hash)).mu;
+    SpinLock& mu = *keyspace_->stripe(k.db, store::StripeOf(k.hash)).mu;
     if (threaded_) mu.lock();
     const bool adopted = keyspace_->AdoptLoaded(k.db, k.hash, k.entry);
     if (threaded_) mu.unlock();

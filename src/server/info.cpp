@@ -445,7 +445,7 @@ MemoryOverview CollectMemoryOverview(Server& server) {
     size_t bytes = 0;
     for (size_t i = 0; i < store::kStripes; ++i) {
       store::Stripe& st = ks.stripe(db, i);
-      std::lock_guard<SpinLock> lock(st.mu);
+      std::lock_guard<SpinLock> lock(*st.mu);
       bytes += st.table.SlotBytes();
     }
     m.db_hashtables.emplace_back(db, bytes);

@@ -30,10 +30,15 @@ Keyspace::Keyspace(int databases, const Clock* clock)
     : databases_(databases),
       clock_(clock),
       stripes_(new Stripe[static_cast<size_t>(databases) * kStripes]),
+      stripe_locks_(static_cast<size_t>(databases) * kStripes),
       volatile_stripes_(new std::atomic<int64_t>[static_cast<size_t>(databases)]()),
       expire_resume_(kMaxExpireWorkers, 0) {
   for (int db = 0; db < databases; ++db) {
-    for (size_t s = 0; s < kStripes; ++s) stripe(db, s).table.set_volatile_tracker(&volatile_stripes_[db]);
+    for (size_t s = 0; s < kStripes; ++s) {
+      Stripe& st = stripe(db, s);
+      st.mu = &stripe_locks_[static_cast<size_t>(db) * kStripes + s];
+      st.table.set_volatile_tracker(&volatile_stripes_[db]);
+    }
   }
   Tick();
 }
@@ -43,14 +48,14 @@ void Keyspace::ReserveForLoad(int db, size_t keys) {
   const size_t per_stripe = keys / kStripes + keys / kStripes / 8;
   for (size_t s = 0; s < kStripes; ++s) {
     Stripe& st = stripe(db, s);
-    std::lock_guard<SpinLock> lock(st.mu);
+    std::lock_guard<SpinLock> lock(*st.mu);
     st.table.Reserve(per_stripe);
   }
 }
 
 bool Keyspace::AdoptLoaded(int db, uint64_t hash, Entry* entry) {
   Stripe& st = stripe(db, StripeOf(hash));
-  assert(st.mu.HeldByCurrentThread());
+  assert(st.mu->HeldByCurrentThread());
   if (st.table.Find(hash, entry->key()) != KeyTable::kNotFound) return false;
   st.table.Insert(hash, entry);
   return true;
@@ -124,7 +129,7 @@ void Keyspace::Flush(int db, bool async) {
   for (int d = first; d <= last; ++d) {
     for (size_t s = 0; s < kStripes; ++s) {
       Stripe& st = stripe(d, s);
-      assert(st.mu.HeldByCurrentThread());
+      assert(st.mu->HeldByCurrentThread());
       if (st.table.size() == 0) continue;
       removed += st.table.size();
       detached->push_back(std::make_unique<KeyTable>(kStripeBits));
@@ -148,7 +153,7 @@ void Keyspace::SwapDb(int a, int b) {
   for (size_t s = 0; s < kStripes; ++s) {
     Stripe& x = stripe(a, s);
     Stripe& y = stripe(b, s);
-    assert(x.mu.HeldByCurrentThread() && y.mu.HeldByCurrentThread());
+    assert(x.mu->HeldByCurrentThread() && y.mu->HeldByCurrentThread());
     x.table.Swap(&y.table);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
@@ -165,7 +170,7 @@ int64_t Keyspace::AvgTtlMs(int db) {
   for (size_t s = 0; s < kStripes && samples < kMaxSamples; ++s) {
     Stripe& st = stripe(db, s);
     if (st.table.volatile_count() == 0) continue;
-    std::lock_guard<SpinLock> lock(st.mu);
+    std::lock_guard<SpinLock> lock(*st.mu);
     const KeyTable& t = st.table;
     size_t taken = 0;
     for (size_t i = 0; i < t.capacity() && taken < kPerStripe; ++i) {
@@ -233,7 +238,7 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
     if (static_cast<int>((p % kStripes) % static_cast<size_t>(workers)) != worker) continue;
     Stripe& st = stripes_[p];
     if (st.table.volatile_count() == 0) continue;
-    std::lock_guard<SpinLock> lock(st.mu);
+    std::lock_guard<SpinLock> lock(*st.mu);
     while (true) {
       const auto [sampled, expired] = ExpireSample(static_cast<int>(p / kStripes), st, kSample, now_ms);
       deleted += expired;

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/fork_private.h"
+
 #include "common/clock.h"
 #include "common/function_ref.h"
 #include "common/spin_lock.h"
@@ -47,7 +49,8 @@ inline constexpr int kMaxExpireWorkers = 64;
 inline size_t StripeOf(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kStripeBits)); }
 
 struct alignas(64) Stripe {
-  SpinLock mu;
+  // The stripe's lock, kept apart in the keyspace's fork-private array (common/fork_private.h).
+  SpinLock* mu = nullptr;
   KeyTable table{kStripeBits};
   size_t expire_cursor = 0;  // where the active expiry sweep resumes
 };
@@ -177,6 +180,7 @@ class Keyspace {
   const int databases_;
   const Clock* clock_;
   std::unique_ptr<Stripe[]> stripes_;
+  ForkPrivateArray<SpinLock> stripe_locks_;  // stripes_[i].mu is &stripe_locks_[i]
   // Per database: how many of its stripes hold keys with a TTL (see KeyTable::set_volatile_tracker).
   std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
@@ -278,12 +282,12 @@ class Db {
  private:
   Stripe& StripeFor(uint64_t hash) const {
     Stripe& s = keyspace_->stripe(index_, StripeOf(hash));
-    assert(s.mu.HeldByCurrentThread());
+    assert(s.mu->HeldByCurrentThread());
     return s;
   }
   Stripe& StripeAt(size_t index) const {
     Stripe& s = keyspace_->stripe(index_, index);
-    assert(s.mu.HeldByCurrentThread());
+    assert(s.mu->HeldByCurrentThread());
     return s;
   }
   // Stamps the access field of a found entry, unless a snapshot child shares the pages.

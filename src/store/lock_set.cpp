@@ -30,7 +30,7 @@ void LockSet::AddAllDatabases() {
 }
 
 SpinLock& LockSet::StripeLock(uint32_t id) {
-  return keyspace_->stripe(static_cast<int>(id >> kStripeBits), id & (kStripes - 1)).mu;
+  return *keyspace_->stripe(static_cast<int>(id >> kStripeBits), id & (kStripes - 1)).mu;
 }
 
 void LockSet::Lock() {

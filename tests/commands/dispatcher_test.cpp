@@ -60,7 +60,7 @@ class DispatcherTest : public ::testing::Test {
   // Whether every stripe of database `db` is held (try_lock fails on a held spin lock).
   bool DatabaseLocked(int db) {
     for (size_t s = 0; s < store::kStripes; ++s) {
-      SpinLock& mu = server_.keyspace().stripe(db, s).mu;
+      SpinLock& mu = *server_.keyspace().stripe(db, s).mu;
       if (mu.try_lock()) {
         mu.unlock();
         return false;

@@ -19,7 +19,7 @@ class LockSetTest : public ::testing::Test {
   bool LockableElsewhere(int db, const std::string& key) {
     bool got = false;
     std::thread probe([&] {
-      SpinLock& mu = keyspace_.stripe(db, StripeOf(HashKey(key))).mu;
+      SpinLock& mu = *keyspace_.stripe(db, StripeOf(HashKey(key))).mu;
       got = mu.try_lock();
       if (got) mu.unlock();
     });
