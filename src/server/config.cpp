@@ -14,11 +14,13 @@
 #include "common/error_texts.h"
 #include "common/glob.h"
 #include "common/numbers.h"
+#include "server/keyspace_notifier.h"
 
 namespace strata::server {
 namespace {
 
-enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList };
+// kNotifyFlags: notify-keyspace-events' class letters, held as their flags (keyspace_notifier.h).
+enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList, kNotifyFlags };
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
 
@@ -74,6 +76,7 @@ const Directive kDirectives[] = {
      INT64_MAX},
     {ConfigId::kListMaxListpackSize, "list-max-listpack-size", "list-max-ziplist-size", Kind::kInt, false, "-2",
      -2147483648LL, 2147483647},
+    {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
@@ -348,6 +351,15 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         texts_[static_cast<int>(d->id)] = arg;
       }
       return true;
+    case Kind::kNotifyFlags: {
+      uint32_t flags = 0;
+      if (!ParseNotifyFlags(arg, &flags)) {
+        *error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return false;
+      }
+      value = flags;
+      break;
+    }
     case Kind::kList:
       break;  // handled above
   }
@@ -424,6 +436,7 @@ std::string Config::Show(int index) const {
     case Kind::kEnum: return std::string(d.enum_values[static_cast<size_t>(v)]);
     case Kind::kText:
     case Kind::kList: return Text(d.id);
+    case Kind::kNotifyFlags: return FormatNotifyFlags(static_cast<uint32_t>(v));
   }
   return std::string();
 }

@@ -47,6 +47,7 @@ enum class ConfigId : int {
   kZsetMaxListpackEntries,
   kZsetMaxListpackValue,
   kListMaxListpackSize,
+  kNotifyKeyspaceEvents,
   kCount,
 };
 

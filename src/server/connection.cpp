@@ -19,6 +19,11 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 // Pending output past which a connection stops running requests until the socket drains.
 constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
+// Redis's default `client-output-buffer-limit pubsub 32mb 8mb 60`: a subscriber whose pending
+// output passes 32 MB, or stays past 8 MB for 60 s, is disconnected.
+constexpr size_t kPubSubHardLimit = 32 * 1024 * 1024;
+constexpr size_t kPubSubSoftLimit = 8 * 1024 * 1024;
+constexpr int64_t kPubSubSoftLimitMs = 60 * 1000;
 // Buffers that grew past this are released once empty, so one large reply does not pin memory.
 constexpr size_t kKeepBufferBytes = 64 * 1024;
 
@@ -240,6 +245,42 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   conn->Flush();
 }
 
+bool Connection::WriteMessage(std::string_view kind, const std::string* pattern, std::string_view channel,
+                              std::string_view payload) {
+  if (closing_) return false;
+  reply_.PushHeader(pattern != nullptr ? 4 : 3);
+  reply_.Bulk(kind);
+  if (pattern != nullptr) reply_.Bulk(*pattern);
+  reply_.Bulk(channel);
+  reply_.Bulk(payload);
+  if (OverPubSubLimit()) {
+    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id(),
+                 client_.addr());
+    CloseNow();
+    return false;
+  }
+  if (messages_pending_) return false;
+  messages_pending_ = true;
+  return true;
+}
+
+void Connection::FlushMessages() {
+  messages_pending_ = false;
+  Flush();
+}
+
+bool Connection::OverPubSubLimit() {
+  const size_t used = output_.size() + writing_.size();
+  if (used >= kPubSubHardLimit) return true;
+  if (used < kPubSubSoftLimit) {
+    soft_limit_since_ms_ = 0;
+    return false;
+  }
+  const int64_t now = thread_->server().clock().NowMs();
+  if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+  return now - soft_limit_since_ms_ > kPubSubSoftLimitMs;
+}
+
 void Connection::PublishBufferSizes() {
   Client::Buffers& b = client_.buffers();
   b.query.store(pending_input_.size(), std::memory_order_relaxed);
@@ -303,6 +344,7 @@ void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
   if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
+  if (client_.subscriptions().any()) thread_->server().pubsub().UnsubscribeEverything(client_);
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

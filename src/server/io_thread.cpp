@@ -19,6 +19,8 @@ constexpr uint64_t kShutdownGraceMs = 2000;
 // Share of each cron period that active expiry may use, as Redis's slow cycle does.
 constexpr int64_t kExpireBudgetPercent = 25;
 
+thread_local IoThread* current_thread = nullptr;
+
 uint64_t CronPeriodMs(const Config& config) { return static_cast<uint64_t>(1000 / config.Int(ConfigId::kHz)); }
 
 }  // namespace
@@ -52,6 +54,7 @@ void IoThread::Start() {
   thread_ = std::thread([this] {
     const std::string name = "strata-io-" + std::to_string(index_);
     pthread_setname_np(pthread_self(), name.c_str());
+    current_thread = this;
     cron_period_ms_ = CronPeriodMs(server_->config());
     uv_timer_start(&cron_, OnCron, cron_period_ms_, cron_period_ms_);
     uv_run(&loop_, UV_RUN_DEFAULT);
@@ -188,6 +191,13 @@ void IoThread::UnblockClient(IoThread* thread, uint64_t id, UnblockReason reason
     auto it = thread->by_id_.find(id);
     if (it != thread->by_id_.end()) it->second->EndBlock(reason);
   });
+}
+
+IoThread* IoThread::Current() { return current_thread; }
+
+Connection* IoThread::FindConnection(uint64_t id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
 }
 
 void IoThread::ForEachClient(FunctionRef<void(const Client&)> f) const {

@@ -67,7 +67,12 @@ class IoThread {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   size_t client_count() const;
 
+  // The io-thread the caller runs on, or nullptr on any other thread.
+  static IoThread* Current();
+
   // --- For connections, on this thread only. ---
+  // This thread's connection of client `id`, or nullptr.
+  Connection* FindConnection(uint64_t id) const;
   void AddConnection(Connection* conn);
   void RemoveConnection(Connection* conn);
   ByteBuffer& shared_input() { return shared_input_; }

@@ -34,12 +34,16 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
+      pubsub_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
+      keyspace_notifier_(&pubsub_),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()),
       master_replid_(RandomRunId()),
       stats_(&request_counters_, keyspace_.get(), &error_stats_) {
   keyspace_->AddObserver(&blocking_);
+  keyspace_->AddObserver(&keyspace_notifier_);
+  keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();
@@ -170,6 +174,9 @@ void Server::OnConfigChange(ConfigId id) {
       break;
     case ConfigId::kLogLevel:
       ApplyLogLevel();
+      break;
+    case ConfigId::kNotifyKeyspaceEvents:
+      keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
       break;
     case ConfigId::kHashMaxListpackEntries:
     case ConfigId::kHashMaxListpackValue:

@@ -21,7 +21,9 @@
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/keyspace_notifier.h"
 #include "server/memory_stats.h"
+#include "server/pubsub.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -108,6 +110,9 @@ class Server {
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
+  // Pub/sub subscriptions and message delivery.
+  PubSub& pubsub() { return pubsub_; }
+  const PubSub& pubsub() const { return pubsub_; }
 
   // --- Authentication (requirepass) ---
   bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
@@ -133,6 +138,8 @@ class Server {
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
   BlockingRegistry blocking_;
+  PubSub pubsub_;
+  KeyspaceNotifier keyspace_notifier_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;

@@ -255,6 +255,7 @@ EntryRef Db::FindForRead(std::string_view key) {
     ref->set_access(keyspace_->lru_clock());
   } else {
     c.keyspace_misses.Add();
+    Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
 }
