@@ -149,19 +149,16 @@ void PubSub::DrainInbox(IoThread* thread) {
 }
 
 void PubSub::Deliver(IoThread* thread, std::vector<Delivery>& deliveries) {
-  thread_local std::vector<Connection*> touched;
   for (const Delivery& d : deliveries) {
     Connection* conn = thread->FindConnection(d.client_id);
     if (conn == nullptr) continue;  // gone since the message was routed
     const std::string* pattern = d.kind == SubscriptionKind::kPattern ? &d.pattern : nullptr;
+    // Each connection is written once for all the messages of this loop iteration.
     if (conn->WriteMessage(MessageKindName(d.kind), pattern, d.message->channel, d.message->payload)) {
-      touched.push_back(conn);
+      thread->ScheduleMessageFlush(d.client_id);
     }
   }
   deliveries.clear();
-  // Each connection is written once for the whole batch.
-  for (Connection* conn : touched) conn->FlushMessages();
-  touched.clear();
 }
 
 std::vector<std::string> PubSub::Channels(SubscriptionKind kind, const std::string_view* pattern) const {

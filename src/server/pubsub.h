@@ -7,6 +7,7 @@
 // that thread's inbox, and the first append to an empty inbox posts one task that drains the
 // whole inbox there. Deliveries of many messages therefore travel to a thread in one batch, and
 // since one publisher appends its messages in order, each subscriber sees them in that order.
+// A subscriber's messages are sent once per loop iteration of its thread, whatever their number.
 //
 // Thread-safe unless a method says otherwise. Lock order: the registry's lock, then an inbox's
 // lock, then an io-thread's task queue; none is held while a connection is written to, so a
@@ -100,7 +101,8 @@ class PubSub {
   const Registry& registry(SubscriptionKind kind) const { return registries_[static_cast<size_t>(kind)]; }
   // Takes `name` of `kind` off the registry for `client_id`. REQUIRES: mu_ held exclusively.
   void RemoveLocked(SubscriptionKind kind, const std::string& name, uint64_t client_id);
-  // Writes `deliveries` to their connections on `thread` (the calling thread) and flushes them.
+  // Writes `deliveries` to their connections on `thread` (the calling thread); the thread sends
+  // them before its loop next waits.
   static void Deliver(IoThread* thread, std::vector<Delivery>& deliveries);
   // Runs on `thread`: delivers everything in its inbox.
   void DrainInbox(IoThread* thread);
