@@ -48,6 +48,7 @@ enum class ConfigId : int {
   kZsetMaxListpackValue,
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
+  kClientOutputBufferLimit,
   kCount,
 };
 

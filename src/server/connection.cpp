@@ -19,11 +19,6 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 // Pending output past which a connection stops running requests until the socket drains.
 constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
-// Redis's default `client-output-buffer-limit pubsub 32mb 8mb 60`: a subscriber whose pending
-// output passes 32 MB, or stays past 8 MB for 60 s, is disconnected.
-constexpr size_t kPubSubHardLimit = 32 * 1024 * 1024;
-constexpr size_t kPubSubSoftLimit = 8 * 1024 * 1024;
-constexpr int64_t kPubSubSoftLimitMs = 60 * 1000;
 // Buffers that grew past this are released once empty, so one large reply does not pin memory.
 constexpr size_t kKeepBufferBytes = 64 * 1024;
 
@@ -270,15 +265,16 @@ void Connection::FlushMessages() {
 }
 
 bool Connection::OverPubSubLimit() {
-  const size_t used = output_.size() + writing_.size();
-  if (used >= kPubSubHardLimit) return true;
-  if (used < kPubSubSoftLimit) {
+  const OutputLimit limit = thread_->server().pubsub_output_limit();
+  const auto used = static_cast<int64_t>(output_.size() + writing_.size());
+  if (limit.hard_bytes > 0 && used >= limit.hard_bytes) return true;
+  if (limit.soft_bytes == 0 || used < limit.soft_bytes) {
     soft_limit_since_ms_ = 0;
     return false;
   }
   const int64_t now = thread_->server().clock().NowMs();
   if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
-  return now - soft_limit_since_ms_ > kPubSubSoftLimitMs;
+  return now - soft_limit_since_ms_ > limit.soft_seconds * 1000;
 }
 
 void Connection::PublishBufferSizes() {

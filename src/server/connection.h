@@ -82,8 +82,8 @@ class Connection {
   // Starts or stops reading to match the connection's state.
   void UpdateReading();
   bool OutputOverHighWater() const;
-  // Whether pending output broke the pubsub output buffer limit: past the hard limit, or past the
-  // soft limit for longer than its time.
+  // Whether pending output broke client-output-buffer-limit's pubsub class: past the hard limit,
+  // or past the soft limit for longer than its time.
   bool OverPubSubLimit();
   void PublishBufferSizes();
   // The client just blocked: arms its timeout.

@@ -48,6 +48,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();
   ApplyEncodingLimits();
+  ApplyOutputLimits();
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -167,6 +168,16 @@ bool Server::CheckPassword(std::string_view password) const {
   return password == config_->Text(ConfigId::kRequirePass);
 }
 
+void Server::ApplyOutputLimits() {
+  OutputLimits limits{};
+  std::string ignored;
+  ParseOutputLimits(config_->Text(ConfigId::kClientOutputBufferLimit), &limits, &ignored);
+  const OutputLimit& pubsub = limits[static_cast<size_t>(OutputClass::kPubSub)];
+  pubsub_hard_.store(pubsub.hard_bytes, std::memory_order_relaxed);
+  pubsub_soft_.store(pubsub.soft_bytes, std::memory_order_relaxed);
+  pubsub_soft_seconds_.store(pubsub.soft_seconds, std::memory_order_relaxed);
+}
+
 void Server::OnConfigChange(ConfigId id) {
   switch (id) {
     case ConfigId::kRequirePass:
@@ -174,6 +185,9 @@ void Server::OnConfigChange(ConfigId id) {
       break;
     case ConfigId::kLogLevel:
       ApplyLogLevel();
+      break;
+    case ConfigId::kClientOutputBufferLimit:
+      ApplyOutputLimits();
       break;
     case ConfigId::kNotifyKeyspaceEvents:
       keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));

@@ -23,6 +23,7 @@
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
 #include "server/memory_stats.h"
+#include "server/output_limits.h"
 #include "server/pubsub.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
@@ -110,6 +111,11 @@ class Server {
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
+  // The pubsub class of client-output-buffer-limit. Thread-safe.
+  OutputLimit pubsub_output_limit() const {
+    return OutputLimit{pubsub_hard_.load(std::memory_order_relaxed), pubsub_soft_.load(std::memory_order_relaxed),
+                       pubsub_soft_seconds_.load(std::memory_order_relaxed)};
+  }
   // Pub/sub subscriptions and message delivery.
   PubSub& pubsub() { return pubsub_; }
   const PubSub& pubsub() const { return pubsub_; }
@@ -127,6 +133,8 @@ class Server {
   void CloseMainLoopHandles();
   void OnConfigChange(ConfigId id);
   void ApplyLogLevel();
+  // Reads client-output-buffer-limit's pubsub class from the config.
+  void ApplyOutputLimits();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
   // Every 100 ms on the main loop: samples the per-second rates and the memory peak.
@@ -140,6 +148,9 @@ class Server {
   BlockingRegistry blocking_;
   PubSub pubsub_;
   KeyspaceNotifier keyspace_notifier_;
+  std::atomic<int64_t> pubsub_hard_{0};
+  std::atomic<int64_t> pubsub_soft_{0};
+  std::atomic<int64_t> pubsub_soft_seconds_{0};
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;

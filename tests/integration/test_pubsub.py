@@ -11,13 +11,11 @@ no sanitizer report: run it with --strata build-tsan/src/strata-server under Thr
 --attach runs the checks against a server already listening on PORT (redis-server, to check the
 checks).
 """
-import argparse
-import os
 import socket
 import sys
 import time
 
-from testlib import Background, Conn, Server, Tally, encode, value
+from testlib import Background, Conn, encode, run_checks, value
 
 PORT = 0
 
@@ -158,6 +156,38 @@ def check_slow_subscriber_cut():
     return "%d MB published, RSS grew at most %d MB" % (published >> 20, growth >> 20)
 
 
+def check_soft_limit():
+    """Past the soft limit for longer than its seconds, a subscriber is cut though under the hard
+    limit; a subscriber that reads stays."""
+    admin = Conn(PORT)
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 256kb 1")
+    try:
+        slow = socket.create_connection(("127.0.0.1", PORT))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(encode("SUBSCRIBE", "soft"))
+        reader = Conn(PORT)
+        subscribe(reader, "SUBSCRIBE", "soft")
+        wait_until(lambda: numsub(admin, "soft") == 2, "both subscribed")
+        pub = Conn(PORT)
+        payload = "y" * 16384
+        start = time.monotonic()
+        # About 4 MB over 3 s: far past the soft limit for the slow one, never past any hard one.
+        while numsub(admin, "soft") == 2 and time.monotonic() - start < 10:
+            pub.call("PUBLISH", "soft", payload)
+            read_message(reader)
+            time.sleep(0.01)
+        took = time.monotonic() - start
+        expect_eq(numsub(admin, "soft"), 1, "subscribers left")
+        expect(took > 1, "cut after %.2fs, before the soft limit's second" % took)
+        expect_eq(pub.call("PUBLISH", "soft", "still"), b"1", "the reading subscriber stays")
+        expect_eq(read_message(reader), [b"message", b"soft", b"still"], "its next message")
+        for c in (slow, reader, pub):
+            c.close()
+        return "cut after %.1fs" % took
+    finally:
+        admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
+
+
 def check_unsubscribe_on_disconnect():
     """A closed subscriber's channels, patterns and shard channels are gone from PUBSUB and INFO."""
     admin = Conn(PORT)
@@ -201,39 +231,16 @@ CHECKS = [
     ("per-publisher order at every subscriber across io-threads", check_per_publisher_order),
     ("pattern subscriptions", check_patterns),
     ("a subscriber that never reads is cut by the output limit; RSS stays bounded", check_slow_subscriber_cut),
+    ("a subscriber past the soft limit for its seconds is cut", check_soft_limit),
     ("a disconnected subscriber leaves nothing behind", check_unsubscribe_on_disconnect),
     ("active expiry publishes expired", check_active_expiry_notifies),
 ]
 
 
-def main():
+def use_port(port):
     global PORT
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--strata", default=os.path.join(root, "build", "src", "strata-server"))
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--io-threads", type=int, default=4)
-    ap.add_argument("--attach", type=int, default=0, help="test the server already on this port")
-    args = ap.parse_args()
-    tally = Tally()
-    server = None
-    if args.attach:
-        PORT = args.attach
-    else:
-        try:
-            server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
-        except RuntimeError as e:
-            tally.fail("server start", e)
-            return tally.summary("pubsub")
-        PORT = server.port
-    try:
-        for name, fn in CHECKS:
-            tally.run(name, fn)
-    finally:
-        if server is not None:
-            tally.server_stopped("the server ran clean", server)
-    return tally.summary("pubsub")
+    PORT = port
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_checks("pubsub", CHECKS, use_port))
