@@ -122,7 +122,7 @@ TEST(Config, NotifyKeyspaceEventsLetters) {
   std::string error;
   EXPECT_EQ(Get(config, "notify-keyspace-events"), "");
   const std::pair<const char*, const char*> cases[] = {
-      {"KEA", "AKE"}, {"Kgn", "gnK"}, {"E$lshzxetd", "AE"}, {"AnmKE", "AKEm"}, {"Ex", "xE"}, {"", ""}};
+      {"KEA", "AKE"}, {"Kgn", "gnK"}, {"E$lshzxetd", "$lshzxetdE"}, {"Eg$lshzxetd", "AE"}, {"AnmKE", "AKEm"}, {"Ex", "xE"}, {"", ""}};
   for (const auto& [given, shown] : cases) {
     const std::string args[] = {given};
     EXPECT_TRUE(config.Set("notify-keyspace-events", args, false, &error)) << given;
