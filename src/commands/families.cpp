@@ -16,6 +16,8 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterCommandFamily(table);
   RegisterSortFamily(table);
   RegisterPubSubFamily(table);
+  RegisterPersistenceFamily(table);
+  RegisterDebugFamily(table);
 }
 
 }  // namespace strata::commands

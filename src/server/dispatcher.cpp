@@ -65,6 +65,16 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kNoAuth);
   }
+  Persistence& persistence = server_->persistence();
+  if (persistence.loading() && !cmd->has(kCmdLoading)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kLoading);
+  }
+  // Redis refuses PING too: a monitoring probe then sees the failure.
+  if (persistence.WritesRefused() && (cmd->has(kCmdWrite) || cmd->name == "ping")) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kMisconf);
+  }
   // A RESP2 subscriber's connection carries messages: only the pub/sub commands may run on it.
   if (client.protocol() == 2 && client.subscriptions().any() && !AllowedInSubscribedContext(*cmd)) {
     counters.per_command[cmd->id].rejected_calls.Add();

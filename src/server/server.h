@@ -25,6 +25,7 @@
 #include "server/memory_stats.h"
 #include "server/output_limits.h"
 #include "server/pubsub.h"
+#include "server/persistence.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -52,6 +53,9 @@ class Server {
 
   // Asks the server to shut down: stop accepting, flush replies, exit. Thread-safe.
   void RequestShutdown();
+  // SIGTERM and SIGINT: saves as SHUTDOWN does (when save points exist), then shuts down; a
+  // failed save is logged and the server goes on, as Redis does. Main loop.
+  void ShutdownOnSignal();
   // Whether RequestShutdown() was called (or a signal asked for it).
   bool shutdown_requested() const { return shutdown_requested_.load(std::memory_order_relaxed); }
 
@@ -120,6 +124,9 @@ class Server {
   PubSub& pubsub() { return pubsub_; }
   const PubSub& pubsub() const { return pubsub_; }
 
+  // Snapshots: SAVE, BGSAVE, save points, the start-up load.
+  Persistence& persistence() { return *persistence_; }
+
   // --- Authentication (requirepass) ---
   bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
   // Whether `password` is the default user's password.
@@ -137,7 +144,8 @@ class Server {
   void ApplyOutputLimits();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
-  // Every 100 ms on the main loop: samples the per-second rates and the memory peak.
+  // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
+  // persistence reap its child and check the save points.
   void SampleMetrics();
 
   Config* config_;
@@ -151,6 +159,7 @@ class Server {
   std::atomic<int64_t> pubsub_hard_{0};
   std::atomic<int64_t> pubsub_soft_{0};
   std::atomic<int64_t> pubsub_soft_seconds_{0};
+  std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;
