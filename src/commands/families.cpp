@@ -15,6 +15,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterClientFamily(table);
   RegisterCommandFamily(table);
   RegisterSortFamily(table);
+  RegisterPubSubFamily(table);
   RegisterPersistenceFamily(table);
   RegisterDebugFamily(table);
 }

@@ -18,6 +18,7 @@ void RegisterServerFamily(server::CommandTable& table);
 void RegisterClientFamily(server::CommandTable& table);
 void RegisterCommandFamily(server::CommandTable& table);
 void RegisterSortFamily(server::CommandTable& table);
+void RegisterPubSubFamily(server::CommandTable& table);
 void RegisterPersistenceFamily(server::CommandTable& table);
 void RegisterDebugFamily(server::CommandTable& table);
 

@@ -29,6 +29,9 @@ inline constexpr char kAuthNotConfigured[] =
     "ERR AUTH <password> called without any password configured for the default user. "
     "Are you sure your configuration is correct?";
 inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+inline constexpr char kFmtSubscribedContext[] =
+    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+    "context";
 inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
 
 // Generic argument errors.

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "server/blocking.h"
+#include "server/subscriptions.h"
 
 namespace strata::server {
 
@@ -121,6 +122,10 @@ class Client {
   // Whether a blocking command may block now (not inside a transaction or script).
   bool can_block() const { return true; }
 
+  // Pub/sub subscriptions (server/pubsub.h changes them).
+  Subscriptions& subscriptions() { return subscriptions_; }
+  const Subscriptions& subscriptions() const { return subscriptions_; }
+
   // Set by any thread (CLIENT KILL); the owning thread closes the connection. A request to the
   // owner rather than client state, so it may be made through the const views ForEachClient gives.
   bool kill_requested() const { return kill_requested_.load(std::memory_order_acquire); }
@@ -148,6 +153,7 @@ class Client {
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};
   int64_t block_deadline_ms_ = 0;
+  Subscriptions subscriptions_;
 };
 
 }  // namespace strata::server

@@ -75,6 +75,11 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kMisconf);
   }
+  // A RESP2 subscriber's connection carries messages: only the pub/sub commands may run on it.
+  if (client.protocol() == 2 && client.subscriptions().any() && !AllowedInSubscribedContext(*cmd)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(fmt::format(errors::kFmtSubscribedContext, cmd->name));
+  }
   return cmd;
 }
 

@@ -276,9 +276,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("current_eviction_exceeded_time", 0);
   s.Field("keyspace_hits", k.keyspace_hits);
   s.Field("keyspace_misses", k.keyspace_misses);
-  s.Field("pubsub_channels", 0);
-  s.Field("pubsub_patterns", 0);
-  s.Field("pubsubshard_channels", 0);
+  s.Field("pubsub_channels", server.pubsub().NameCount(SubscriptionKind::kChannel));
+  s.Field("pubsub_patterns", server.pubsub().NameCount(SubscriptionKind::kPattern));
+  s.Field("pubsubshard_channels", server.pubsub().NameCount(SubscriptionKind::kShard));
   const PersistenceInfo p = server.persistence().Info();
   s.Field("latest_fork_usec", p.latest_fork_usec);
   s.Field("total_forks", p.total_forks);

@@ -22,7 +22,7 @@
 
 namespace strata::store {
 
-// Event classes: the letters of Redis's notify-keyspace-events (g $ l s h z x e n), plus the
+// Event classes: the letters of Redis's notify-keyspace-events (g $ l s h z x e n m), plus the
 // changes of whole databases, which Redis announces to no client but its own observers need.
 enum EventClass : uint32_t {
   kClassGeneric = 1u << 0,   // g
@@ -35,6 +35,7 @@ enum EventClass : uint32_t {
   kClassEvicted = 1u << 7,   // e
   kClassNew = 1u << 8,       // n
   kClassDatabase = 1u << 9,  // FLUSHDB / FLUSHALL / SWAPDB
+  kClassKeyMiss = 1u << 10,  // m: a read found no key
 };
 
 // X(enumerator, Redis's event name, class). Names are Redis's, byte for byte.
@@ -88,6 +89,7 @@ enum EventClass : uint32_t {
   X(kExpired, "expired", kClassExpired)               \
   X(kEvicted, "evicted", kClassEvicted)               \
   X(kNew, "new", kClassNew)                           \
+  X(kKeyMiss, "keymiss", kClassKeyMiss)               \
   X(kFlushDb, "flushdb", kClassDatabase)              \
   X(kSwapDb, "swapdb", kClassDatabase)
 
@@ -102,8 +104,8 @@ std::string_view EventName(KeyEvent event);
 // The class of `event` (one EventClass bit).
 uint32_t EventClassOf(KeyEvent event);
 // Whether `event` counts as a write for persistence (rdb_changes_since_last_save): every change a
-// command makes, but not "new" (the write that created the key counts), expiry, eviction or the
-// whole-database events (FLUSHALL counts the keys it removed).
+// command makes, but not "new" (the write that created the key counts), expiry, eviction, a key
+// miss or the whole-database events (FLUSHALL counts the keys it removed).
 bool EventCountsAsWrite(KeyEvent event);
 
 // One recorded event, as observers see it. `key` is valid only during the observer's call.

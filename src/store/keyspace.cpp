@@ -278,6 +278,7 @@ EntryRef Db::FindForRead(std::string_view key) {
     StampAccess(ref);
   } else {
     c.keyspace_misses.Add();
+    Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
 }

@@ -191,6 +191,67 @@ class RedisPyTest(unittest.TestCase):
         self.assertEqual(r1.get("only-in-1"), b"v")
         r1.close()
 
+    def next_message(self, p, timeout=10):
+        """The next message of PubSub p (confirmations included); fails the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = p.get_message(timeout=0.1)
+            if m is not None:
+                return m
+        self.fail("no pub/sub message within %gs" % timeout)
+
+    def test_pubsub(self):
+        p = self.r.pubsub()
+        p.subscribe("news")
+        self.assertEqual(self.next_message(p), {"type": "subscribe", "pattern": None, "channel": b"news", "data": 1})
+        p.psubscribe("weather.*")
+        self.assertEqual(self.next_message(p),
+                         {"type": "psubscribe", "pattern": None, "channel": b"weather.*", "data": 2})
+        self.assertEqual(self.r.publish("news", "hello"), 1)
+        self.assertEqual(self.r.publish("weather.rain", "wet"), 1)
+        self.assertEqual(self.r.publish("sport", "nobody"), 0)
+        self.assertEqual(self.next_message(p), {"type": "message", "pattern": None, "channel": b"news", "data": b"hello"})
+        self.assertEqual(self.next_message(p),
+                         {"type": "pmessage", "pattern": b"weather.*", "channel": b"weather.rain", "data": b"wet"})
+        self.assertEqual(self.r.pubsub_numsub("news"), [(b"news", 1)])
+        self.assertEqual(self.r.pubsub_numpat(), 1)
+        self.assertEqual(self.r.pubsub_channels(), [b"news"])
+        p.unsubscribe("news")
+        self.assertEqual(self.next_message(p), {"type": "unsubscribe", "pattern": None, "channel": b"news", "data": 1})
+        p.punsubscribe()
+        self.assertEqual(self.next_message(p),
+                         {"type": "punsubscribe", "pattern": None, "channel": b"weather.*", "data": 0})
+        self.assertEqual(self.r.publish("news", "late"), 0)
+        p.close()
+
+    def test_keyspace_notifications(self):
+        r = self.r
+        r.config_set("notify-keyspace-events", "KEA")
+        try:
+            p = r.pubsub()
+            p.psubscribe("__key*@0__:*")
+            self.next_message(p)  # the confirmation
+
+            def expect(*pairs):
+                for channel, data in pairs:
+                    m = self.next_message(p)
+                    self.assertEqual((m["type"], m["channel"], m["data"]), ("pmessage", channel, data))
+
+            r.set("k", "v")
+            expect((b"__keyspace@0__:k", b"set"), (b"__keyevent@0__:set", b"k"))
+            r.expire("k", 100)
+            expect((b"__keyspace@0__:k", b"expire"), (b"__keyevent@0__:expire", b"k"))
+            r.delete("k")
+            expect((b"__keyspace@0__:k", b"del"), (b"__keyevent@0__:del", b"k"))
+            r.set("short", "v", px=50)
+            expect((b"__keyspace@0__:short", b"set"), (b"__keyevent@0__:set", b"short"),
+                   (b"__keyspace@0__:short", b"expire"), (b"__keyevent@0__:expire", b"short"))
+            # Nobody reads the key: the active expiry cycle removes it and announces it.
+            expect((b"__keyspace@0__:short", b"expired"), (b"__keyevent@0__:expired", b"short"))
+            p.close()
+        finally:
+            r.config_set("notify-keyspace-events", "")
+
 
 def main():
     global STRATA
