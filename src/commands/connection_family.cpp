@@ -142,6 +142,7 @@ void CmdHello(CommandContext& ctx) {
 
 // RESET
 void CmdReset(CommandContext& ctx) {
+  ctx.client.transaction().Discard();
   ctx.client.set_db(0);
   ctx.client.set_protocol(2);
   ctx.reply.set_protocol(2);

@@ -15,6 +15,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterClientFamily(table);
   RegisterCommandFamily(table);
   RegisterSortFamily(table);
+  RegisterTransactionFamily(table);
 }
 
 }  // namespace strata::commands

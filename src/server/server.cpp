@@ -34,12 +34,14 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
+      watches_(keyspace_.get()),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()),
       master_replid_(RandomRunId()),
       stats_(&request_counters_, keyspace_.get(), &error_stats_) {
   keyspace_->AddObserver(&blocking_);
+  keyspace_->AddObserver(&watches_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();

@@ -18,6 +18,7 @@
 #include "common/function_ref.h"
 #include "server/acceptor.h"
 #include "server/blocking.h"
+#include "server/watch_registry.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -108,6 +109,8 @@ class Server {
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
+  // Keys clients WATCH.
+  WatchRegistry& watches() { return watches_; }
 
   // --- Authentication (requirepass) ---
   bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
@@ -133,6 +136,7 @@ class Server {
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
   BlockingRegistry blocking_;
+  WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;
