@@ -62,7 +62,7 @@ class ServerProc:
 
 def start_server(name, binary, port=0, env=None):
     """ServerProc for `name` "redis" (redis-server with persistence off) or "strata"."""
-    argv = [binary, "--save", "", "--appendonly", "no"] if name == "redis" else [binary]
+    argv = [binary, "--save", "", "--appendonly", "no"] if name == "redis" else [binary, "--save", ""]
     return ServerProc(name, argv, port, env)
 
 

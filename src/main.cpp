@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (RLIMIT_FSIZE) then fails a snapshot's write with EFBIG instead of killing the
+  // process: the save reports the error, as on a full disk.
+  signal(SIGXFSZ, SIG_IGN);
   strata::SetHashSeed((static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}());
 
   const std::string pidfile = config.Text(ConfigId::kPidFile);

@@ -71,7 +71,8 @@ std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_m
       "redir=-1 resp={}",
       c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
       (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), c.transaction().queued_count(), qbuf, qbuf_free,
-      argv_mem, multi_mem, reply_capacity, reply_capacity, pending, qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
+      argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
+      qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
       cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), kDefaultUser, c.protocol());
 }
 

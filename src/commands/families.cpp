@@ -15,6 +15,8 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterClientFamily(table);
   RegisterCommandFamily(table);
   RegisterSortFamily(table);
+  RegisterPersistenceFamily(table);
+  RegisterDebugFamily(table);
   RegisterTransactionFamily(table);
 }
 

@@ -70,11 +70,6 @@ void MoveExtraLocks(int /*db*/, std::span<const std::string_view> args, store::L
   if (ParseInt32(args[2], &db) == IntParse::kOk) locks->Add(db, args[1]);
 }
 
-// Lock declaration of FLUSHALL: every database.
-void FlushallExtraLocks(int /*db*/, std::span<const std::string_view> /*args*/, store::LockSet* locks) {
-  locks->AddAllDatabases();
-}
-
 // Lock declaration of SWAPDB: both databases. (The handler rejects bad indexes; LockSet ignores a
 // database the keyspace lacks.)
 void SwapdbExtraLocks(int /*db*/, std::span<const std::string_view> args, store::LockSet* locks) {
@@ -195,31 +190,35 @@ void CmdDbsize(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.keyspace().DbSize(ctx.client.db())));
 }
 
-// FLUSHDB and FLUSHALL: empties database `db` (-1: all). The lazyfree-lazy-user-flush default
-// (no) makes a bare flush synchronous.
-void Flush(CommandContext& ctx, int db) {
+// FLUSHDB and FLUSHALL: empties database `db` (-1: all) and replies. The lazyfree-lazy-user-flush
+// default (no) makes a bare flush synchronous. Returns false after a syntax error.
+bool Flush(CommandContext& ctx, int db) {
   bool async = false;
   if (ctx.argc() > 2) {
     ctx.reply.Error(errors::kSyntax);
-    return;
+    return false;
   }
   if (ctx.argc() == 2) {
     if (ArgIs(ctx, 1, "ASYNC")) {
       async = true;
     } else if (!ArgIs(ctx, 1, "SYNC")) {
       ctx.reply.Error(errors::kSyntax);
-      return;
+      return false;
     }
   }
   ctx.server.keyspace().Flush(db, async);
   ctx.reply.Ok();
+  return true;
 }
 
 // FLUSHDB [ASYNC | SYNC]
 void CmdFlushdb(CommandContext& ctx) { Flush(ctx, ctx.client.db()); }
 
 // FLUSHALL [ASYNC | SYNC]
-void CmdFlushall(CommandContext& ctx) { Flush(ctx, -1); }
+void CmdFlushall(CommandContext& ctx) {
+  // As Redis: a running snapshot is abandoned, and with save points the empty dataset is saved.
+  if (Flush(ctx, -1)) ctx.server.persistence().OnFlushAll();
+}
 
 // SWAPDB index1 index2
 void CmdSwapdb(CommandContext& ctx) {
@@ -468,7 +467,7 @@ void RegisterKeyspaceFamily(server::CommandTable& table) {
   table.Add({"flushdb", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushdb,
              "Remove all keys from the current database", "1.0.0", 0, nullptr, server::LockClientDatabase});
   table.Add({"flushall", -1, "write", 0, 0, 0, "@keyspace @dangerous", CmdFlushall,
-             "Remove all keys from all databases", "1.0.0", 0, nullptr, FlushallExtraLocks});
+             "Remove all keys from all databases", "1.0.0", 0, nullptr, server::LockAllDatabases});
   table.Add({"swapdb", 3, "write fast", 0, 0, 0, "@keyspace @dangerous", CmdSwapdb, "Swaps two Redis databases",
              "4.0.0", 0, nullptr, SwapdbExtraLocks});
   table.SetGroup("generic");

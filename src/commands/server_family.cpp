@@ -1,4 +1,4 @@
-// Server commands: INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN, MEMORY.
+// Server commands: INFO, CONFIG, TIME, MEMORY.
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,56 +104,6 @@ void CmdTime(CommandContext& ctx) {
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(now_us / 1'000'000));
   ctx.reply.Bulk(std::to_string(now_us % 1'000'000));
-}
-
-// LASTSAVE
-void CmdLastSave(CommandContext& ctx) {
-  // Nothing has been saved: Redis reports its start time until the first save.
-  ctx.reply.Integer(ctx.server.start_time_ms() / 1000);
-}
-
-// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
-void CmdShutdown(CommandContext& ctx) {
-  bool nosave = false;
-  bool save = false;
-  bool now = false;
-  bool force = false;
-  bool abort = false;
-  for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ArgIs(ctx, i, "NOSAVE")) {
-      nosave = true;
-    } else if (ArgIs(ctx, i, "SAVE")) {
-      save = true;
-    } else if (ArgIs(ctx, i, "NOW")) {
-      now = true;
-    } else if (ArgIs(ctx, i, "FORCE")) {
-      force = true;
-    } else if (ArgIs(ctx, i, "ABORT")) {
-      abort = true;
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return;
-    }
-  }
-  if ((abort && (nosave || save || now || force)) || (nosave && save)) {
-    ctx.reply.Error(errors::kSyntax);
-    return;
-  }
-  if (abort) {
-    // Shutdown never waits (there are no replicas to catch up), so none is ever in progress.
-    ctx.reply.Error(errors::kNoShutdownInProgress);
-    return;
-  }
-  if (save && !force) {
-    // Redis refuses to exit when the save it was asked for fails; Strata cannot save yet.
-    spdlog::warn("Error trying to save the DB, can't exit: this server has no persistence yet.");
-    ctx.reply.Error(errors::kShutdownFailed);
-    return;
-  }
-  // As in Redis, the client gets no reply: the server closes the connection as it exits. Later
-  // requests from the same client are not run.
-  ctx.client.set_close_after_reply();
-  ctx.server.RequestShutdown();
 }
 
 // MEMORY USAGE key [SAMPLES count]
@@ -339,10 +289,6 @@ void RegisterServerFamily(server::CommandTable& table) {
   table.Add({"config|help", 2, "loading stale", 0, 0, 0, "", CmdConfigHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
   table.Add({"time", 1, "loading stale fast", 0, 0, 0, "", CmdTime, "Return the current server time", "2.6.0"});
-  table.Add({"lastsave", 1, "loading stale fast", 0, 0, 0, "@admin @dangerous", CmdLastSave,
-             "Get the UNIX time stamp of the last successful save to disk", "1.0.0"});
-  table.Add({"shutdown", -1, "admin noscript loading stale no_multi allow_busy", 0, 0, 0, "", CmdShutdown,
-             "Synchronously save the dataset to disk and then shut down the server", "1.0.0"});
   table.Add({"memory", -2, "", 0, 0, 0, "", nullptr, "A container for memory diagnostics commands", "4.0.0"});
   table.Add({"memory|usage", -3, "readonly", 2, 2, 1, "", CmdMemoryUsage, "Estimate the memory usage of a key",
              "4.0.0"});

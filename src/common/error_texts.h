@@ -120,6 +120,27 @@ inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly r
 inline constexpr char kNoConfigFile[] = "ERR The server is running without a config file";
 inline constexpr char kFmtConfigRewriteFailed[] = "ERR Rewriting config file: {}";
 inline constexpr char kNoShutdownInProgress[] = "ERR No shutdown in progress.";
+inline constexpr char kLoading[] = "LOADING Redis is loading the dataset in memory";
+inline constexpr char kMisconf[] =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report errors "
+    "during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs "
+    "for details about the RDB error.";
+inline constexpr char kBgsaveInProgress[] = "ERR Background save already in progress";
+// SAVE and BGSAVE fail with a bare "ERR", as Redis replies shared.err (the log says why).
+inline constexpr char kSaveFailed[] = "ERR";
+inline constexpr char kDebugNotAllowed[] =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a "
+    "local connection, otherwise you need to set this option in the configuration file, and then restart the "
+    "server.";
+inline constexpr char kDebugReloadSaveFailed[] = "ERR Error trying to save the RDB dump";
+inline constexpr char kDebugReloadLoadFailed[] = "ERR Error trying to load the RDB dump, check server logs.";
+
+// DUMP and RESTORE.
+inline constexpr char kBusyKey[] = "BUSYKEY Target key name already exists.";
+inline constexpr char kInvalidTtl[] = "ERR Invalid TTL value, must be >= 0";
+inline constexpr char kInvalidIdleTime[] = "ERR Invalid IDLETIME value, must be >= 0";
+inline constexpr char kInvalidFreq[] = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 inline constexpr char kShutdownFailed[] = "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr char kClientIdNotPositive[] = "ERR client-id should be greater than 0";
 inline constexpr char kInvalidClientId[] = "ERR Invalid client ID";
@@ -147,6 +168,10 @@ inline constexpr char kIncrementNanOrInfinity[] = "ERR value is NaN or Infinity"
 
 // SORT.
 inline constexpr char kSortScoreNotDouble[] = "ERR One or more scores can't be converted into double";
+
+// RESTORE of a DUMP payload (rdb/rdb_reader.cpp).
+inline constexpr char kDumpPayloadBad[] = "ERR DUMP payload version or checksum are wrong";
+inline constexpr char kBadDataFormat[] = "ERR Bad data format";
 
 }  // namespace strata::errors
 

@@ -21,6 +21,10 @@ struct LoadOptions {
   std::atomic<uint64_t>* bytes_loaded = nullptr;
   // key-load-delay: microseconds to sleep after each key, so tests can observe LOADING.
   int64_t key_load_delay_us = 0;
+  // Whether the calling thread holds every stripe lock of the keyspace (DEBUG RELOAD runs under
+  // them). Then the call inserts on the calling thread itself, without locking; otherwise it
+  // inserts on a worker thread that takes each stripe's lock.
+  bool caller_holds_locks = false;
 };
 
 struct LoadStats {
@@ -33,15 +37,20 @@ struct LoadStats {
 // N", N a byte offset in the file), is newer than kMaxReadVersion, or holds something Strata cannot
 // represent (the message names the key and the type); the keyspace may then hold part of the file
 // and the caller must discard it (exit at start-up, flush otherwise).
-// REQUIRES: the keyspace's databases are empty and nothing else touches the keyspace during the
-// call (start-up, or a caller that holds every stripe lock; worker threads the call starts
-// insert on its behalf and are joined before it returns).
+// Loaded keys raise no keyspace events and do not count as unsaved changes. Unless
+// options.caller_holds_locks, the call parses on the calling thread and inserts on a worker
+// thread it starts and joins before returning.
+// REQUIRES: the keyspace's databases are empty; nothing else touches the keyspace during the
+// call; the caller holds either no stripe lock (start-up) or all of them with
+// options.caller_holds_locks set (DEBUG RELOAD).
 bool LoadSnapshot(std::string_view file, store::Keyspace* keyspace, const LoadOptions& options,
                   LoadStats* stats, std::string* error);
 
 // Builds the entry that RESTORE puts under `key` with deadline `expire_ms` (or store::kNoExpire)
-// from a DUMP payload. Returns nullptr with *error set to Redis's reply text when the payload's
-// version or checksum is wrong or its value is malformed. The caller owns the result.
+// from a DUMP payload, in the encoding `limits` choose. Returns nullptr with *error set to Redis's
+// reply text: errors::kDumpPayloadBad when the trailer's version is above kMaxReadVersion or its
+// CRC-64 does not match, errors::kBadDataFormat when the value is malformed, empty, or of a type
+// Strata lacks. The caller owns the result. Thread-safe; touches no keyspace.
 store::Entry* DecodeDump(std::string_view payload, std::string_view key, int64_t expire_ms,
                          const store::EncodingLimits& limits, std::string* error);
 

@@ -87,6 +87,10 @@ void LockClientDatabase(int db, std::span<const std::string_view> /*args*/, stor
   locks->AddDatabase(db);
 }
 
+void LockAllDatabases(int /*db*/, std::span<const std::string_view> /*args*/, store::LockSet* locks) {
+  locks->AddAllDatabases();
+}
+
 std::span<const std::string_view> CommandFlagNames() { return kFlagNames; }
 std::span<const std::string_view> AclCategoryNames() { return kAclNames; }
 

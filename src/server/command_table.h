@@ -42,6 +42,9 @@ using ExtraLocks = void (*)(int db, std::span<const std::string_view> args, stor
 
 // ExtraLocks for commands that work on the whole of the client's database.
 void LockClientDatabase(int db, std::span<const std::string_view> args, store::LockSet* locks);
+// ExtraLocks for commands that work on every database (FLUSHALL, SAVE, BGSAVE's fork, SHUTDOWN's
+// save, DEBUG RELOAD).
+void LockAllDatabases(int db, std::span<const std::string_view> args, store::LockSet* locks);
 
 // Flags, spelled as COMMAND INFO spells them.
 enum CommandFlag : uint32_t {

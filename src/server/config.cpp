@@ -21,6 +21,8 @@ namespace {
 enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList };
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
+// In DebugCommand order.
+constexpr std::array<std::string_view, 3> kProtectedAction = {"no", "yes", "local"};
 
 struct Directive {
   ConfigId id;
@@ -58,9 +60,19 @@ const Directive kDirectives[] = {
     {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
      INT64_MAX},
     {ConfigId::kDir, "dir", "", Kind::kText, false, ""},
-    // Snapshots and the append-only file do not exist yet: only the values that turn them off are
-    // accepted (see RefusePersistence).
-    {ConfigId::kSave, "save", "", Kind::kList, false, ""},
+    {ConfigId::kSave, "save", "", Kind::kList, false, "3600 1 300 100 60 10000"},
+    {ConfigId::kDbFilename, "dbfilename", "", Kind::kText, false, "dump.rdb"},
+    {ConfigId::kRdbCompression, "rdbcompression", "", Kind::kBool, false, "yes"},
+    {ConfigId::kRdbChecksum, "rdbchecksum", "", Kind::kBool, true, "yes"},
+    {ConfigId::kStopWritesOnBgsaveError, "stop-writes-on-bgsave-error", "", Kind::kBool, false, "yes"},
+    {ConfigId::kRdbDelSyncFiles, "rdb-del-sync-files", "", Kind::kBool, false, "no"},
+    // Accepted for redis.conf compatibility; the writer fsyncs once, at the end.
+    {ConfigId::kRdbSaveIncrementalFsync, "rdb-save-incremental-fsync", "", Kind::kBool, false, "yes"},
+    {ConfigId::kRdbKeySaveDelay, "rdb-key-save-delay", "", Kind::kInt, false, "0", -2147483648LL, kIntMax},
+    {ConfigId::kKeyLoadDelay, "key-load-delay", "", Kind::kInt, false, "0", -2147483648LL, kIntMax},
+    {ConfigId::kEnableDebugCommand, "enable-debug-command", "", Kind::kEnum, true, "no", 0, 0, kProtectedAction},
+    // The append-only file does not exist yet: only the value that turns it off is accepted (see
+    // RefuseAppendOnly).
     {ConfigId::kAppendOnly, "appendonly", "", Kind::kBool, false, "no"},
     // 512, not redis.conf's 128: redis-server 7.0's built-in default, what it runs with no config file.
     {ConfigId::kHashMaxListpackEntries, "hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::kInt, false,
@@ -79,7 +91,7 @@ static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "
 
 // Directives CONFIG SET refuses to change, as Redis refuses its PROTECTED_CONFIG ones while
 // enable-protected-configs is off (its default): changing them at run time is a security hazard.
-bool IsProtected(const Directive& d) { return d.id == ConfigId::kDir; }
+bool IsProtected(const Directive& d) { return d.id == ConfigId::kDir || d.id == ConfigId::kDbFilename; }
 
 const Directive* FindDirective(std::string_view name) {
   for (const Directive& d : kDirectives) {
@@ -94,21 +106,28 @@ const Directive* FindDirective(std::string_view name) {
 constexpr char kListenersAtStartup[] =
     "changing the listening port or addresses at run time is not supported yet; restart with the new value";
 
-// Whether `save` or `appendonly` is being given a value that asks for persistence, which Strata
-// does not have yet; if so, says so in *error. Accepting the values that turn it off lets
-// redis-server command lines (`--save "" --appendonly no`) and tools that read these directives
-// (redis-benchmark) work unchanged.
-bool RefusePersistence(ConfigId id, bool enables, std::string* error) {
-  if (!enables) return false;
-  if (id == ConfigId::kSave) {
-    *error = "snapshots are not supported yet; only save \"\" is accepted";
-    return true;
+// Whether `appendonly` is being given the value that asks for the append-only file, which Strata
+// does not have yet; if so, says so in *error. Accepting `no` lets redis-server command lines
+// and tools that read the directive (redis-benchmark) work unchanged.
+bool RefuseAppendOnly(ConfigId id, bool enables, std::string* error) {
+  if (!enables || id != ConfigId::kAppendOnly) return false;
+  *error = "the append-only file is not supported yet; only appendonly no is accepted";
+  return true;
+}
+
+// Splits CONFIG SET's one space-separated argument (or the file's words) into words.
+std::vector<std::string> SplitWords(std::span<const std::string> args) {
+  std::vector<std::string> words;
+  for (const std::string& a : args) {
+    size_t i = 0;
+    while (i < a.size()) {
+      const size_t space = a.find(' ', i);
+      const size_t end = space == std::string::npos ? a.size() : space;
+      if (end > i) words.emplace_back(a.substr(i, end - i));
+      i = end + 1;
+    }
   }
-  if (id == ConfigId::kAppendOnly) {
-    *error = "the append-only file is not supported yet; only appendonly no is accepted";
-    return true;
-  }
-  return false;
+  return words;
 }
 
 // One io-thread per core this process may run on, less one left to the clients and the kernel's
@@ -176,6 +195,21 @@ const Config& Defaults() {
 
 }  // namespace
 
+bool ParseSavePoints(std::span<const std::string> words, std::vector<SavePoint>* points) {
+  if (words.size() % 2 != 0) return false;
+  std::vector<SavePoint> out;
+  for (size_t i = 0; i < words.size(); i += 2) {
+    SavePoint p;
+    if (!ParseInt64(words[i], &p.seconds) || !ParseInt64(words[i + 1], &p.changes) || p.seconds < 0 ||
+        p.changes < 0) {
+      return false;
+    }
+    out.push_back(p);
+  }
+  *points = std::move(out);
+  return true;
+}
+
 bool ParseMemory(std::string_view text, int64_t* bytes) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -223,6 +257,7 @@ Config::Config() {
                         /*at_startup=*/true, &error);
     if (!ok) std::abort();  // a default that does not parse is a bug in the table above
   }
+  save_read_at_startup_ = false;  // the default is replaced by the first `save` line read
 }
 
 bool Config::Known(std::string_view name) { return FindDirective(name) != nullptr; }
@@ -234,6 +269,14 @@ std::string Config::Text(ConfigId id) const {
   }
   std::lock_guard<std::mutex> lock(text_mu_);
   return texts_[static_cast<int>(id)];
+}
+
+std::vector<SavePoint> Config::SavePoints() const {
+  const std::string text = Text(ConfigId::kSave);
+  const std::string words[] = {text};
+  std::vector<SavePoint> points;
+  ParseSavePoints(SplitWords(words), &points);  // stored only once validated
+  return points;
 }
 
 std::vector<std::string> Config::BindAddresses() const {
@@ -261,17 +304,20 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
   }
   if (d->kind == Kind::kList) {
     // CONFIG SET passes the list as one space-separated argument; the file passes words.
-    std::vector<std::string> words;
-    for (const std::string& a : args) {
-      size_t i = 0;
-      while (i < a.size()) {
-        const size_t space = a.find(' ', i);
-        const size_t end = space == std::string::npos ? a.size() : space;
-        if (end > i) words.emplace_back(a.substr(i, end - i));
-        i = end + 1;
+    std::vector<std::string> words = SplitWords(args);
+    if (d->id == ConfigId::kSave) {
+      std::vector<SavePoint> points;
+      if (!ParseSavePoints(words, &points)) {
+        *error = "Invalid save parameters";
+        return false;
       }
+      // Several `save` lines at start-up add up; `save ""` among them clears what came before.
+      if (at_startup && save_read_at_startup_ && !words.empty()) {
+        const std::string current = Text(ConfigId::kSave);
+        if (!current.empty()) words.insert(words.begin(), current);
+      }
+      if (at_startup) save_read_at_startup_ = true;
     }
-    if (RefusePersistence(d->id, !words.empty(), error)) return false;
     std::string joined = Join(words);
     if (!at_startup && d->id == ConfigId::kBind && joined != Text(ConfigId::kBind)) {
       *error = kListenersAtStartup;
@@ -298,7 +344,7 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         *error = "argument must be 'yes' or 'no'";
         return false;
       }
-      if (RefusePersistence(d->id, value == 1, error)) return false;
+      if (RefuseAppendOnly(d->id, value == 1, error)) return false;
       break;
     case Kind::kInt:
       if (!ParseInt64(arg, &value)) {
@@ -342,6 +388,11 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
           return false;
         }
         return true;
+      }
+      // Redis keeps the snapshot in `dir`: a path here would put it elsewhere.
+      if (d->id == ConfigId::kDbFilename && arg.find('/') != std::string::npos) {
+        *error = "dbfilename can't be a path, just a filename";
+        return false;
       }
       {
         std::lock_guard<std::mutex> lock(text_mu_);
@@ -469,6 +520,9 @@ std::vector<Config::FileLine> Config::FileLines() const {
       case Kind::kText: value = QuoteForFile(Text(d.id)); break;
       default: value = Show(index); break;
     }
+    // `save ""` turns snapshots off; a bare `save` line would read back the same, but Redis
+    // writes it quoted.
+    if (d.id == ConfigId::kSave && value.empty()) value = "\"\"";
     std::string line(d.name);
     if (!value.empty()) line += " " + value;
     // The working directory is always written: a relative default would move with the process.

@@ -40,6 +40,15 @@ enum class ConfigId : int {
   kClientQueryBufferLimit,
   kDir,
   kSave,
+  kDbFilename,
+  kRdbCompression,
+  kRdbChecksum,
+  kStopWritesOnBgsaveError,
+  kRdbDelSyncFiles,
+  kRdbSaveIncrementalFsync,
+  kRdbKeySaveDelay,
+  kKeyLoadDelay,
+  kEnableDebugCommand,
   kAppendOnly,
   kHashMaxListpackEntries,
   kHashMaxListpackValue,
@@ -53,6 +62,21 @@ enum class ConfigId : int {
 // Values of the loglevel directive, in its enum order.
 enum class LogLevel : int { kDebug, kVerbose, kNotice, kWarning };
 
+// Values of enable-debug-command, in its enum order.
+enum class DebugCommand : int { kNo, kYes, kLocal };
+
+// One save point of the `save` directive: snapshot when at least `changes` writes happened in the
+// last `seconds` seconds.
+struct SavePoint {
+  int64_t seconds;
+  int64_t changes;
+};
+
+// Parses the words of a `save` directive ("3600 1 300 100"): pairs of non-negative integers.
+// No words means no save point. Returns false when the count is odd or a word is not such an
+// integer.
+bool ParseSavePoints(std::span<const std::string> words, std::vector<SavePoint>* points);
+
 class Config {
  public:
   Config();
@@ -65,6 +89,8 @@ class Config {
   std::string Text(ConfigId id) const;
   // The addresses of `bind`, as given.
   std::vector<std::string> BindAddresses() const;
+  // The save points of `save`, in the order given (empty: no automatic snapshots).
+  std::vector<SavePoint> SavePoints() const;
 
   // Sets directive `name` from its arguments. Immutable directives may be set only when
   // `at_startup`. On failure returns false and sets *error to the reason ("argument couldn't be
@@ -105,6 +131,9 @@ class Config {
   std::string texts_[static_cast<int>(ConfigId::kCount)];
   std::function<void(ConfigId)> on_change_;
   std::mutex set_mu_;  // serializes SetMany
+  // Whether a `save` line was read at start-up: the first one replaces the default, later ones
+  // add to it, as redis.conf's several `save` lines do.
+  bool save_read_at_startup_ = false;
 };
 
 // Parses a memory amount as redis.conf writes it: "100", "1k" (1000), "1kb" (1024), "5mb", "2gb",

@@ -77,6 +77,16 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kNotAllowedInMulti);
   }
+  Persistence& persistence = server_->persistence();
+  if (persistence.loading() && !cmd->has(kCmdLoading)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kLoading);
+  }
+  // Redis refuses PING too: a monitoring probe then sees the failure.
+  if (persistence.WritesRefused() && (cmd->has(kCmdWrite) || cmd->name == "ping")) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kMisconf);
+  }
   return cmd;
 }
 

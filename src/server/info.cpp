@@ -199,27 +199,43 @@ void AddMemory(Server& server, std::string* out) {
   s.Field("lazyfree_pending_objects", server.keyspace().PendingLazyFree());
 }
 
-void AddPersistence(Server& server, const StatsSnapshot& stats, std::string* out) {
-  // Nothing has been saved or loaded: the values of a server that never saved since it started.
+void AddPersistence(Server& server, std::string* out) {
+  const PersistenceInfo p = server.persistence().Info();
   Section s(out, "Persistence");
-  s.Field("loading", 0);
+  s.Field("loading", p.loading ? 1 : 0);
   s.Field("async_loading", 0);
+  // The child's copy-on-write is known only once it ends (rdb_last_cow_size).
   s.Field("current_cow_peak", 0);
   s.Field("current_cow_size", 0);
   s.Field("current_cow_size_age", 0);
   s.Field("current_fork_perc", "0.00");
   s.Field("current_save_keys_processed", 0);
   s.Field("current_save_keys_total", 0);
-  s.Field("rdb_changes_since_last_save", stats.store.dirty);
-  s.Field("rdb_bgsave_in_progress", 0);
-  s.Field("rdb_last_save_time", server.start_time_ms() / 1000);
-  s.Field("rdb_last_bgsave_status", "ok");
-  s.Field("rdb_last_bgsave_time_sec", -1);
-  s.Field("rdb_current_bgsave_time_sec", -1);
-  s.Field("rdb_saves", 0);
-  s.Field("rdb_last_cow_size", 0);
-  s.Field("rdb_last_load_keys_expired", 0);
-  s.Field("rdb_last_load_keys_loaded", 0);
+  if (p.loading) {
+    const int64_t now_s = server.clock().NowMs() / 1000;
+    const double perc = p.loading_total_bytes == 0
+                            ? 0.0
+                            : 100.0 * static_cast<double>(p.loading_loaded_bytes) /
+                                  static_cast<double>(p.loading_total_bytes);
+    s.Field("loading_start_time", p.loading_start_s);
+    s.Field("loading_total_bytes", p.loading_total_bytes);
+    s.Field("loading_rdb_used_mem", 0);
+    s.Field("loading_loaded_bytes", p.loading_loaded_bytes);
+    s.Field("loading_loaded_perc", fmt::format("{:.2f}", perc));
+    s.Field("loading_eta_seconds", perc > 0 ? static_cast<int64_t>(static_cast<double>(now_s - p.loading_start_s) *
+                                                                  (100.0 - perc) / perc)
+                                            : 1);
+  }
+  s.Field("rdb_changes_since_last_save", p.changes_since_last_save);
+  s.Field("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  s.Field("rdb_last_save_time", p.last_save_s);
+  s.Field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
+  s.Field("rdb_last_bgsave_time_sec", p.last_bgsave_time_sec);
+  s.Field("rdb_current_bgsave_time_sec", p.current_bgsave_time_sec);
+  s.Field("rdb_saves", p.saves);
+  s.Field("rdb_last_cow_size", p.last_cow_bytes);
+  s.Field("rdb_last_load_keys_expired", p.last_load_keys_expired);
+  s.Field("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
   s.Field("aof_enabled", 0);
   s.Field("aof_rewrite_in_progress", 0);
   s.Field("aof_rewrite_scheduled", 0);
@@ -264,8 +280,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("pubsub_channels", 0);
   s.Field("pubsub_patterns", 0);
   s.Field("pubsubshard_channels", 0);
-  s.Field("latest_fork_usec", 0);
-  s.Field("total_forks", 0);
+  const PersistenceInfo p = server.persistence().Info();
+  s.Field("latest_fork_usec", p.latest_fork_usec);
+  s.Field("total_forks", p.total_forks);
   s.Field("migrate_cached_sockets", 0);
   s.Field("slave_expires_tracked_keys", 0);
   s.Field("active_defrag_hits", 0);
@@ -327,7 +344,9 @@ void AddErrorStats(const StatsSnapshot& stats, std::string* out) {
 void AddKeyspace(Server& server, std::string* out) {
   Section s(out, "Keyspace");
   store::Keyspace& ks = server.keyspace();
-  for (int db = 0; db < ks.databases(); ++db) {
+  // The loader fills the tables without their locks: nothing is shown until it is done.
+  const int databases = server.persistence().loading() ? 0 : ks.databases();
+  for (int db = 0; db < databases; ++db) {
     const size_t keys = ks.DbSize(db);
     if (keys == 0) continue;
     s.Line(fmt::format("db{}:keys={},expires={},avg_ttl={}", db, keys, ks.VolatileCount(db),
@@ -365,7 +384,7 @@ std::string BuildInfo(Server& server, uint32_t sections) {
       case kInfoServer: AddServer(server, &out); break;
       case kInfoClients: AddClients(server, &out); break;
       case kInfoMemory: AddMemory(server, &out); break;
-      case kInfoPersistence: AddPersistence(server, stats, &out); break;
+      case kInfoPersistence: AddPersistence(server, &out); break;
       case kInfoStats: AddStats(server, stats, &out); break;
       case kInfoReplication: AddReplication(server, &out); break;
       case kInfoCpu: AddCpu(&out); break;
@@ -418,7 +437,9 @@ MemoryOverview CollectMemoryOverview(Server& server) {
                         c.buffers().reply_capacity.load(std::memory_order_relaxed);
   });
   store::Keyspace& ks = server.keyspace();
-  for (int db = 0; db < ks.databases(); ++db) {
+  // The loader fills the tables without their locks: they are not walked until it is done.
+  const int databases = server.persistence().loading() ? 0 : ks.databases();
+  for (int db = 0; db < databases; ++db) {
     const size_t keys = ks.DbSize(db);
     if (keys == 0) continue;
     m.keys += keys;

@@ -9,6 +9,7 @@
 
 #include "server/command_stats.h"
 #include "server/io_thread.h"
+#include "store/lock_set.h"
 
 namespace strata::server {
 namespace {
@@ -35,6 +36,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
       watches_(keyspace_.get()),
+      persistence_(std::make_unique<Persistence>(this)),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
       run_id_(RandomRunId()),
@@ -59,7 +61,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   auto on_signal = [](uv_signal_t* h, int signum) {
     auto* self = static_cast<Server*>(h->data);
     spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    self->RequestShutdown();
+    self->ShutdownOnSignal();
   };
   uv_signal_init(&main_loop_, &sigterm_);
   sigterm_.data = this;
@@ -77,6 +79,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
 
 Server::~Server() {
   threads_.clear();
+  persistence_->FinishLoading();
   // A server that never ran still has its handles open; libuv keeps signal handles in a
   // process-wide list, so they must be closed before the loop goes.
   CloseMainLoopHandles();
@@ -95,6 +98,8 @@ int Server::Run() {
     spdlog::error("{}", error);
     return 1;
   }
+  // Clients get -LOADING until the dump is in; a refused dump shuts the server down.
+  persistence_->StartLoading([](Server* self) { self->RequestShutdown(); });
   acceptor_.Start(threads_[0]->loop());
   for (auto& t : threads_) t->Start();
   spdlog::info("Ready to accept connections");
@@ -103,10 +108,25 @@ int Server::Run() {
 
   for (auto& t : threads_) t->Shutdown();
   for (auto& t : threads_) t->Join();
+  const bool loaded = persistence_->FinishLoading();
   const std::string unix_path = config_->Text(ConfigId::kUnixSocket);
   if (!unix_path.empty()) unlink(unix_path.c_str());
+  if (!loaded) return 1;
   spdlog::info("Strata is now ready to exit, bye bye...");
   return 0;
+}
+
+void Server::ShutdownOnSignal() {
+  store::LockSet locks(keyspace_.get());
+  locks.AddAllDatabases();
+  locks.Lock();
+  const bool saved = persistence_->SaveForShutdown(/*save=*/false, /*nosave=*/false);
+  locks.Unlock();
+  if (!saved) {
+    spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
+    return;
+  }
+  RequestShutdown();
 }
 
 void Server::RequestShutdown() {
@@ -134,6 +154,7 @@ void Server::SampleMetrics() {
   input_per_sec_.Sample(totals.net_input_bytes, now);
   output_per_sec_.Sample(totals.net_output_bytes, now);
   SampleUsedMemory();
+  persistence_->Cron();
 }
 
 std::vector<size_t> Server::ClientsPerThread() const {

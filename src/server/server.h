@@ -23,6 +23,7 @@
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/memory_stats.h"
+#include "server/persistence.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -50,6 +51,9 @@ class Server {
 
   // Asks the server to shut down: stop accepting, flush replies, exit. Thread-safe.
   void RequestShutdown();
+  // SIGTERM and SIGINT: saves as SHUTDOWN does (when save points exist), then shuts down; a
+  // failed save is logged and the server goes on, as Redis does. Main loop.
+  void ShutdownOnSignal();
   // Whether RequestShutdown() was called (or a signal asked for it).
   bool shutdown_requested() const { return shutdown_requested_.load(std::memory_order_relaxed); }
 
@@ -112,6 +116,9 @@ class Server {
   // Keys clients WATCH.
   WatchRegistry& watches() { return watches_; }
 
+  // Snapshots: SAVE, BGSAVE, save points, the start-up load.
+  Persistence& persistence() { return *persistence_; }
+
   // --- Authentication (requirepass) ---
   bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
   // Whether `password` is the default user's password.
@@ -127,7 +134,8 @@ class Server {
   void ApplyLogLevel();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
-  // Every 100 ms on the main loop: samples the per-second rates and the memory peak.
+  // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
+  // persistence reap its child and check the save points.
   void SampleMetrics();
 
   Config* config_;
@@ -137,6 +145,7 @@ class Server {
   std::unique_ptr<store::Keyspace> keyspace_;
   BlockingRegistry blocking_;
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
+  std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;

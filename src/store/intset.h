@@ -48,6 +48,13 @@ class IntSet {
   // Bytes allocated for the array (as the allocator rounds them), 0 when empty.
   size_t MemoryUsage() const;
 
+  // Bytes per element: 2, 4 or 8 (2 when empty), the same choice as Redis's intset encoding.
+  uint32_t width() const { return blob_ == nullptr ? 2 : header()->width; }
+  // The elements, size() * width() bytes in ascending order, each in host byte order (little-
+  // endian on every machine Strata runs on, as a Redis intset stores them); nullptr when empty.
+  // For snapshots, which copy them as they are. Valid until the set changes.
+  const unsigned char* elements() const { return blob_ == nullptr ? nullptr : data(); }
+
  private:
   struct Header {
     uint32_t size;
@@ -56,7 +63,6 @@ class IntSet {
 
   Header* header() const { return reinterpret_cast<Header*>(blob_); }
   unsigned char* data() const { return blob_ + sizeof(Header); }
-  uint32_t width() const { return blob_ == nullptr ? 2 : header()->width; }
   // Reads or writes element `index` at the current width.
   int64_t Get(size_t index) const;
   void Put(size_t index, int64_t value);

@@ -174,6 +174,12 @@ void KeyTable::Rebuild(size_t new_capacity) {
   capacity_ = new_capacity;
 }
 
+void KeyTable::Reserve(size_t n) {
+  size_t want = n + n / 7 + 1;
+  if (want < kMinCapacity) want = kMinCapacity;
+  if (want > capacity_) Rebuild(want);
+}
+
 void KeyTable::DestroyAll() {
   for (size_t i = 0; i < capacity_; ++i) {
     if (slots_[i] != 0) Entry::Destroy(SlotEntry(slots_[i]));

@@ -66,6 +66,10 @@ class KeyTable {
   // run shift back by one.
   Entry* Remove(size_t index);
 
+  // Grows the table so that it takes `n` keys without growing again: a bulk load's size hint,
+  // which spares the rehashing of every key at each growth step. Never shrinks.
+  void Reserve(size_t n);
+
   // Destroys every entry and frees the slots.
   void DestroyAll();
 

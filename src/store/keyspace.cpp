@@ -39,6 +39,24 @@ Keyspace::Keyspace(int databases, const Clock* clock)
   Tick();
 }
 
+void Keyspace::ReserveForLoad(int db, size_t keys) {
+  // Hash spreading leaves some stripes above the mean: an eighth more room absorbs most of it.
+  const size_t per_stripe = keys / kStripes + keys / kStripes / 8;
+  for (size_t s = 0; s < kStripes; ++s) {
+    Stripe& st = stripe(db, s);
+    std::lock_guard<SpinLock> lock(st.mu);
+    st.table.Reserve(per_stripe);
+  }
+}
+
+bool Keyspace::AdoptLoaded(int db, uint64_t hash, Entry* entry) {
+  Stripe& st = stripe(db, StripeOf(hash));
+  assert(st.mu.HeldByCurrentThread());
+  if (st.table.Find(hash, entry->key()) != KeyTable::kNotFound) return false;
+  st.table.Insert(hash, entry);
+  return true;
+}
+
 Keyspace::~Keyspace() {
   const size_t n = static_cast<size_t>(databases_) * kStripes;
   for (size_t i = 0; i < n; ++i) stripes_[i].table.DestroyAll();
@@ -272,7 +290,7 @@ EntryRef Db::FindForRead(std::string_view key) {
   StoreCounters& c = counters();
   if (ref) {
     c.keyspace_hits.Add();
-    ref->set_access(keyspace_->lru_clock());
+    StampAccess(ref);
   } else {
     c.keyspace_misses.Add();
   }
@@ -281,7 +299,7 @@ EntryRef Db::FindForRead(std::string_view key) {
 
 EntryRef Db::FindForWrite(std::string_view key) {
   EntryRef ref = Find(key);
-  if (ref) ref->set_access(keyspace_->lru_clock());
+  StampAccess(ref);
   return ref;
 }
 

@@ -103,6 +103,12 @@ class Keyspace {
   // Refreshes the LRU clock from the Clock. Called by the server's timers (and tests).
   void Tick();
 
+  // Whether a snapshot child process shares the keyspace's pages copy-on-write. While it does,
+  // lookups leave the access field alone: stamping it would copy a page per read for nothing.
+  // Set by the server around a background save. Thread-safe.
+  void set_snapshot_child(bool alive) { snapshot_child_.store(alive, std::memory_order_relaxed); }
+  bool snapshot_child() const { return snapshot_child_.load(std::memory_order_relaxed); }
+
   // --- Whole-database operations ---
 
   // Keys in `db`, including expired keys not yet reclaimed (as Redis's DBSIZE). Exact for one
@@ -133,6 +139,18 @@ class Keyspace {
   // deleted. Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
   size_t ActiveExpireCycle(int worker, int workers, int64_t budget_us);
 
+  // --- Bulk loading (an RDB file at start-up): no events, nothing counted as a change. ---
+
+  // Sizes the stripe tables of `db` for about `keys` keys spread over them (RESIZEDB's hint).
+  // Takes each stripe's lock in turn. REQUIRES: the caller holds no stripe lock.
+  void ReserveForLoad(int db, size_t keys);
+
+  // Adds a loaded `entry` to database `db`: no keyspace event and no dirty count (a freshly loaded
+  // dataset has no unsaved changes), the access field as `entry` holds it. `hash` is
+  // HashKey(entry->key()). Returns false, leaving `entry` to the caller, when the key is already
+  // present (a damaged file). REQUIRES: the calling thread holds the key's stripe lock (asserted).
+  bool AdoptLoaded(int db, uint64_t hash, Entry* entry);
+
   // Hands entries to the background thread to destroy (UNLINK of large values).
   void FreeLater(Entry* entry) { lazy_free_.Submit(entry); }
   // Entries waiting on the background thread.
@@ -156,6 +174,7 @@ class Keyspace {
   // Per database: how many of its stripes hold keys with a TTL (see KeyTable::set_volatile_tracker).
   std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
+  std::atomic<bool> snapshot_child_{false};
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
   PerThreadSet<StoreCounters> counters_;
@@ -200,9 +219,10 @@ class Db {
   Presence Probe(std::string_view key) const;
 
   // Find for a command that reads `key`: counts a keyspace hit or miss and refreshes the key's
-  // access time (Redis's lookupKeyRead).
+  // access time (Redis's lookupKeyRead), unless a snapshot child shares the pages.
   EntryRef FindForRead(std::string_view key);
-  // Find for a command that writes `key`: refreshes the access time, counts nothing.
+  // Find for a command that writes `key`: refreshes the access time (as FindForRead), counts
+  // nothing.
   EntryRef FindForWrite(std::string_view key);
 
   // FindForRead / FindForWrite that also checks the type: kOk (and *ref set), kNoKey, or
@@ -264,6 +284,10 @@ class Db {
     Stripe& s = keyspace_->stripe(index_, index);
     assert(s.mu.HeldByCurrentThread());
     return s;
+  }
+  // Stamps the access field of a found entry, unless a snapshot child shares the pages.
+  void StampAccess(const EntryRef& ref) const {
+    if (ref && !keyspace_->snapshot_child()) ref->set_access(keyspace_->lru_clock());
   }
   // Whether `e` is past its deadline at this view's instant (Redis deletes a key once now > deadline).
   bool Expired(const Entry& e) const { return e.has_expire() && e.expire_ms() < now_ms_; }

@@ -6,38 +6,30 @@
 
 namespace strata::store {
 
-// Element encoding: [header][payload][trailer].
-//
-// The header byte says what follows:
-//   0x00-0x7f  the integer 0..127 itself, no payload
-//   0x80-0xbf  a string of 0..63 bytes (low 6 bits), then the bytes
-//   0xc0-0xdf  a string of up to 8191 bytes: low 5 bits and the next byte are the length
-//   0xe0-0xef  a 12-bit signed integer: low 4 bits and the next byte
-//   0xf0 0xf1 0xf2 0xf3  a signed integer in 2, 3, 4, 8 little-endian bytes
-//   0xf4       a string with a 4-byte little-endian length, then the bytes
-// Only strings that read back as the same 64-bit integer (canonical, as Redis's string2ll wants
-// them) are stored as integers, so every element reads back byte for byte.
-//
-// The trailer is the size of header plus payload ("body") in 7-bit groups, written so that it
-// reads from its last byte backwards: the last byte holds the low 7 bits and has its high bit
-// set when one more group precedes it. It is what lets a node be walked from its end.
+// Elements are Redis listpack entries; store/listpack_entry.h describes the encoding.
 namespace {
 
-constexpr unsigned char kStr6 = 0x80;
-constexpr unsigned char kStr13 = 0xc0;
-constexpr unsigned char kInt12 = 0xe0;
-constexpr unsigned char kInt16 = 0xf0;
-constexpr unsigned char kInt24 = 0xf1;
-constexpr unsigned char kInt32 = 0xf2;
-constexpr unsigned char kInt64 = 0xf3;
-constexpr unsigned char kStr32 = 0xf4;
+using listpack::kInt13;
+using listpack::kInt16;
+using listpack::kInt24;
+using listpack::kInt32;
+using listpack::kInt64;
+using listpack::kStr12;
+using listpack::kStr32;
+using listpack::kStr6;
+using listpack::TrailerSize;
 
-// Allocations never go below this, so that tiny lists do not reallocate on every push.
-constexpr size_t kMinAlloc = 64;
+// Element areas never go below this, so that tiny lists do not reallocate on every push.
+constexpr size_t kMinData = 32;
 // Nodes whose data area is at most this big are never shrunk.
 constexpr size_t kNoShrinkCapacity = 192;
-// The cap on a node of a list with a positive fill, as Redis's safety limit.
-constexpr size_t kCountFillMaxAlloc = 8192;
+// The cap on a node's listpack bytes for a list with a positive fill, as Redis's safety limit.
+constexpr size_t kCountFillMaxBytes = 8192;
+// A Redis listpack's bytes beyond its elements: the 6-byte header and the end byte.
+constexpr size_t kListpackOverhead = 7;
+// What Redis adds to an element's length to estimate its growth of a node (its quicklist's
+// SIZE_ESTIMATE_OVERHEAD): nodes fill exactly as Redis's do only with the same estimate.
+constexpr size_t kInsertEstimate = 8;
 // Redis clamps a positive fill to this.
 constexpr int32_t kMaxFill = 1 << 15;
 
@@ -51,40 +43,25 @@ size_t GoodAllocSize(size_t n) {
   return (n + step - 1) & ~(step - 1);
 }
 
-uint32_t TrailerSize(uint32_t body) {
-  if (body < (1u << 7)) return 1;
-  if (body < (1u << 14)) return 2;
-  if (body < (1u << 21)) return 3;
-  if (body < (1u << 28)) return 4;
-  return 5;
-}
-
 uint32_t ReadLe(const unsigned char* p, int bytes) {
   uint32_t v = 0;
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
   return v;
 }
 
-void WriteLe(unsigned char* p, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) {
-    p[i] = static_cast<unsigned char>(v);
-    v >>= 8;
-  }
-}
-
 // The size of header plus payload of the element at p.
 uint32_t BodySize(const unsigned char* p) {
   const unsigned char h = p[0];
   if (h < kStr6) return 1;
-  if (h < kStr13) return 1 + (h & 0x3f);
-  if (h < kInt12) return 2 + (((h & 0x1fu) << 8) | p[1]);
-  if (h < kInt16) return 2;
+  if (h < kInt13) return 1 + (h & 0x3f);
+  if (h < kStr12) return 2;
+  if (h < kStr32) return 2 + (((h & 0x0fu) << 8) | p[1]);
   switch (h) {
+    case kStr32: return 5 + ReadLe(p + 1, 4);
     case kInt16: return 3;
     case kInt24: return 4;
     case kInt32: return 5;
-    case kInt64: return 9;
-    default: return 5 + ReadLe(p + 1, 4);  // kStr32
+    default: return 9;  // kInt64
   }
 }
 
@@ -120,23 +97,23 @@ Decoded Decode(const unsigned char* p) {
     return Decoded{false, 0, std::string_view(reinterpret_cast<const char*>(bytes), len)};
   };
   if (h < kStr6) return {true, h, {}};
-  if (h < kStr13) return str(p + 1, h & 0x3f);
-  if (h < kInt12) return str(p + 2, ((h & 0x1fu) << 8) | p[1]);
-  if (h < kInt16) {
-    int32_t v = static_cast<int32_t>(((h & 0x0fu) << 8) | p[1]);
-    if (v & 0x800) v -= 0x1000;
+  if (h < kInt13) return str(p + 1, h & 0x3f);
+  if (h < kStr12) {
+    int32_t v = static_cast<int32_t>(((h & 0x1fu) << 8) | p[1]);
+    if (v & 0x1000) v -= 0x2000;
     return {true, v, {}};
   }
+  if (h < kStr32) return str(p + 2, ((h & 0x0fu) << 8) | p[1]);
   switch (h) {
+    case kStr32: return str(p + 5, ReadLe(p + 1, 4));
     case kInt16: return {true, static_cast<int16_t>(ReadLe(p + 1, 2)), {}};
     case kInt24: return {true, static_cast<int32_t>(ReadLe(p + 1, 3) << 8) >> 8, {}};
     case kInt32: return {true, static_cast<int32_t>(ReadLe(p + 1, 4)), {}};
-    case kInt64: {
+    default: {  // kInt64
       uint64_t v;
       std::memcpy(&v, p + 1, 8);
       return {true, static_cast<int64_t>(v), {}};
     }
-    default: return str(p + 5, ReadLe(p + 1, 4));  // kStr32
   }
 }
 
@@ -161,80 +138,14 @@ struct ListValue::Node {
   uint32_t begin;     // data offset of the first element
   uint32_t end;       // data offset just past the last element
   uint32_t capacity;  // bytes of the data area
+  // The data area, an allocation of its own: a full node's elements are a Redis listpack's body,
+  // up to 8185 bytes at the default fill, which keeps them in the allocator's 8 KiB class.
+  unsigned char* bytes;
 
-  unsigned char* data() { return reinterpret_cast<unsigned char*>(this + 1); }
-  const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+  unsigned char* data() { return bytes; }
+  const unsigned char* data() const { return bytes; }
   uint32_t used() const { return end - begin; }
-  size_t alloc() const { return sizeof(Node) + capacity; }
-};
-
-// An element ready to be written.
-struct ListValue::Encoded {
-  std::string_view text;
-  int64_t int_value = 0;
-  bool is_int = false;
-  uint32_t body = 0;  // header and payload
-  uint32_t size = 0;  // body and trailer
-
-  explicit Encoded(std::string_view value) : text(value) {
-    if (value.size() <= 20 && ParseInt64(value, &int_value)) {
-      is_int = true;
-      if (int_value >= 0 && int_value <= 127) {
-        body = 1;
-      } else if (int_value >= -2048 && int_value <= 2047) {
-        body = 2;
-      } else if (int_value >= INT16_MIN && int_value <= INT16_MAX) {
-        body = 3;
-      } else if (int_value >= -(1 << 23) && int_value < (1 << 23)) {
-        body = 4;
-      } else if (int_value >= INT32_MIN && int_value <= INT32_MAX) {
-        body = 5;
-      } else {
-        body = 9;
-      }
-    } else {
-      const size_t len = value.size();
-      body = static_cast<uint32_t>(len + (len < 64 ? 1 : len < 8192 ? 2 : 5));
-    }
-    size = body + TrailerSize(body);
-  }
-
-  // Writes the element at p (size bytes).
-  void Write(unsigned char* p) const {
-    unsigned char* q = p;
-    if (is_int) {
-      const auto u = static_cast<uint64_t>(int_value);
-      switch (body) {
-        case 1: *q++ = static_cast<unsigned char>(int_value); break;
-        case 2:
-          *q++ = static_cast<unsigned char>(kInt12 | ((u >> 8) & 0x0f));
-          *q++ = static_cast<unsigned char>(u);
-          break;
-        case 3: *q++ = kInt16; WriteLe(q, u, 2); q += 2; break;
-        case 4: *q++ = kInt24; WriteLe(q, u, 3); q += 3; break;
-        case 5: *q++ = kInt32; WriteLe(q, u, 4); q += 4; break;
-        default: *q++ = kInt64; WriteLe(q, u, 8); q += 8; break;
-      }
-    } else {
-      const size_t len = text.size();
-      if (len < 64) {
-        *q++ = static_cast<unsigned char>(kStr6 | len);
-      } else if (len < 8192) {
-        *q++ = static_cast<unsigned char>(kStr13 | (len >> 8));
-        *q++ = static_cast<unsigned char>(len);
-      } else {
-        *q++ = kStr32;
-        WriteLe(q, len, 4);
-        q += 4;
-      }
-      if (len > 0) std::memcpy(q, text.data(), len);
-      q += len;
-    }
-    const uint32_t trailer = size - body;
-    for (uint32_t i = 0; i < trailer; ++i) {
-      q[trailer - 1 - i] = static_cast<unsigned char>(((body >> (7 * i)) & 0x7f) | (i + 1 < trailer ? 0x80 : 0));
-    }
-  }
+  size_t alloc() const { return GoodAllocSize(sizeof(Node)) + capacity; }
 };
 
 ListNeedle::ListNeedle(std::string_view value) : text_(value) {
@@ -275,26 +186,29 @@ ListValue::~ListValue() {
   Node* n = head_;
   while (n != nullptr) {
     Node* next = n->next;
+    std::free(n->bytes);
     std::free(n);
     n = next;
   }
 }
 
-size_t ListValue::MaxNodeAlloc() const {
-  return fill_ < 0 ? size_t{4096} << (-fill_ - 1) : kCountFillMaxAlloc;
+size_t ListValue::MaxNodeData() const {
+  const size_t max_bytes = fill_ < 0 ? size_t{4096} << (-fill_ - 1) : kCountFillMaxBytes;
+  return max_bytes - kListpackOverhead;
 }
 
-bool ListValue::Allows(const Node* node, size_t entry_size) const {
+bool ListValue::Allows(const Node* node, size_t value_length) const {
   if (node->count == 0) return true;
   if (fill_ >= 0 && node->count >= static_cast<uint32_t>(fill_)) return false;
-  return sizeof(Node) + node->used() + entry_size <= MaxNodeAlloc();
+  // Redis's estimate, not the encoded size: the node then splits where Redis's does.
+  return node->used() + value_length + kInsertEstimate <= MaxNodeData();
 }
 
 bool ListValue::MayMerge(const Node* a, const Node* b) const {
   // Three quarters, not all: a node just split in two halves must not merge back at the first
   // removal and split again at the next insertion.
   if (fill_ >= 0 && (a->count + b->count) * 4 > static_cast<uint32_t>(fill_) * 3) return false;
-  return (sizeof(Node) + a->used() + b->used()) * 4 <= MaxNodeAlloc() * 3;
+  return (a->used() + b->used()) * 4 <= MaxNodeData() * 3;
 }
 
 ListValue::Slack ListValue::SlackFor(const Node* node, uint32_t at) const {
@@ -305,18 +219,22 @@ ListValue::Slack ListValue::SlackFor(const Node* node, uint32_t at) const {
 }
 
 ListValue::Node* ListValue::NewNode(size_t data_bytes, Slack slack) {
-  size_t alloc = GoodAllocSize(sizeof(Node) + data_bytes);
-  if (alloc < kMinAlloc) alloc = kMinAlloc;
-  auto* node = static_cast<Node*>(std::malloc(alloc));
+  const size_t capacity = GoodAllocSize(data_bytes < kMinData ? kMinData : data_bytes);
+  auto* node = static_cast<Node*>(std::malloc(sizeof(Node)));
   if (node == nullptr) throw std::bad_alloc();
+  node->bytes = static_cast<unsigned char*>(std::malloc(capacity));
+  if (node->bytes == nullptr) {
+    std::free(node);
+    throw std::bad_alloc();
+  }
   node->prev = node->next = nullptr;
   node->count = 0;
-  node->capacity = static_cast<uint32_t>(alloc - sizeof(Node));
+  node->capacity = static_cast<uint32_t>(capacity);
   const uint32_t start = slack == Slack::kFront  ? node->capacity
                          : slack == Slack::kBack ? 0
                                                  : static_cast<uint32_t>((node->capacity - data_bytes) / 2);
   node->begin = node->end = start;
-  bytes_ += alloc;
+  bytes_ += node->alloc();
   return node;
 }
 
@@ -341,29 +259,27 @@ void ListValue::FreeNode(Node* node) {
   (node->prev != nullptr ? node->prev->next : head_) = node->next;
   (node->next != nullptr ? node->next->prev : tail_) = node->prev;
   bytes_ -= node->alloc();
+  std::free(node->bytes);
   std::free(node);
 }
 
-ListValue::Node* ListValue::Relocate(Node* node, uint32_t at, uint32_t gap, size_t alloc, Slack slack) {
-  auto* fresh = static_cast<Node*>(std::malloc(alloc));
+ListValue::Node* ListValue::Relocate(Node* node, uint32_t at, uint32_t gap, size_t capacity, Slack slack) {
+  auto* fresh = static_cast<unsigned char*>(std::malloc(capacity));
   if (fresh == nullptr) throw std::bad_alloc();
-  fresh->prev = node->prev;
-  fresh->next = node->next;
-  fresh->count = node->count;
-  fresh->capacity = static_cast<uint32_t>(alloc - sizeof(Node));
   const uint32_t front = at - node->begin;
   const uint32_t back = node->end - at;
-  const uint32_t free_bytes = fresh->capacity - front - back - gap;
-  fresh->begin = slack == Slack::kFront ? free_bytes : slack == Slack::kBack ? 0 : free_bytes / 2;
-  fresh->end = fresh->begin + front + gap + back;
-  std::memcpy(fresh->data() + fresh->begin, node->data() + node->begin, front);
-  std::memcpy(fresh->data() + fresh->begin + front + gap, node->data() + at, back);
-  (fresh->prev != nullptr ? fresh->prev->next : head_) = fresh;
-  (fresh->next != nullptr ? fresh->next->prev : tail_) = fresh;
-  bytes_ += alloc;
+  const auto free_bytes = static_cast<uint32_t>(capacity - front - back - gap);
+  const uint32_t begin = slack == Slack::kFront ? free_bytes : slack == Slack::kBack ? 0 : free_bytes / 2;
+  std::memcpy(fresh + begin, node->data() + node->begin, front);
+  std::memcpy(fresh + begin + front + gap, node->data() + at, back);
   bytes_ -= node->alloc();
-  std::free(node);
-  return fresh;
+  std::free(node->bytes);
+  node->bytes = fresh;
+  node->capacity = static_cast<uint32_t>(capacity);
+  node->begin = begin;
+  node->end = begin + front + gap + back;
+  bytes_ += node->alloc();
+  return node;
 }
 
 uint32_t ListValue::OpenGap(Node** node_ptr, uint32_t at, uint32_t len) {
@@ -403,10 +319,10 @@ uint32_t ListValue::OpenGap(Node** node_ptr, uint32_t at, uint32_t len) {
     return begin + front;
   }
   // Grow geometrically up to the node cap; past it only for a node's single oversized element.
-  const size_t max_alloc = MaxNodeAlloc();
-  size_t target = 2 * node->alloc();
-  if (target > max_alloc) target = max_alloc;
-  if (target < sizeof(Node) + needed) target = sizeof(Node) + needed;
+  const size_t max_data = MaxNodeData();
+  size_t target = 2 * static_cast<size_t>(node->capacity);
+  if (target > max_data) target = max_data;
+  if (target < needed) target = needed;
   node = Relocate(node, at, len, GoodAllocSize(target), slack);
   *node_ptr = node;
   return node->begin + front;
@@ -428,8 +344,7 @@ uint32_t ListValue::CloseGap(Node* node, uint32_t at, uint32_t len) {
 
 ListValue::Node* ListValue::MaybeShrink(Node* node) {
   if (node->capacity <= kNoShrinkCapacity || static_cast<size_t>(node->used()) * 4 >= node->capacity) return node;
-  return Relocate(node, node->end, 0, GoodAllocSize(sizeof(Node) + 2 * static_cast<size_t>(node->used())),
-                  Slack::kBoth);
+  return Relocate(node, node->end, 0, GoodAllocSize(2 * static_cast<size_t>(node->used())), Slack::kBoth);
 }
 
 void ListValue::MergeWithNext(Node* a) {
@@ -465,9 +380,9 @@ ListValue::Node* ListValue::Split(Node* node, uint32_t at, uint32_t index) {
   return right;
 }
 
-void ListValue::InsertAt(Node* node, uint32_t at, uint32_t index, const Encoded& e) {
+void ListValue::InsertAt(Node* node, uint32_t at, uint32_t index, const ListpackEntry& e) {
   while (true) {
-    if (Allows(node, e.size)) {
+    if (Allows(node, e.text.size())) {
       const uint32_t gap = OpenGap(&node, at, e.size);
       e.Write(node->data() + gap);
       ++node->count;
@@ -478,7 +393,7 @@ void ListValue::InsertAt(Node* node, uint32_t at, uint32_t index, const Encoded&
       // At an edge of a full node: the neighbour on that side, or a new node between them.
       const bool before = at == node->begin;
       Node* neighbour = before ? node->prev : node->next;
-      if (neighbour != nullptr && Allows(neighbour, e.size)) {
+      if (neighbour != nullptr && Allows(neighbour, e.text.size())) {
         node = neighbour;
         at = before ? node->end : node->begin;
         index = before ? node->count : 0;
@@ -497,7 +412,7 @@ void ListValue::InsertAt(Node* node, uint32_t at, uint32_t index, const Encoded&
     }
     // Inside a full node. An element that would fill half a node or more gets a node of its own
     // (split exactly here); otherwise split near the middle so both halves have room to grow.
-    if (static_cast<size_t>(e.size) * 2 > MaxNodeAlloc()) {
+    if (static_cast<size_t>(e.size) * 2 > MaxNodeData()) {
       Split(node, at, index);
       continue;  // `at` is now the node's end
     }
@@ -572,13 +487,13 @@ ObjectValue* ListValue::Clone() const {
 size_t ListValue::MemoryUsage() const { return GoodAllocSize(sizeof(ListValue)) + bytes_; }
 
 void ListValue::Push(ListEnd end, std::string_view value) {
-  const Encoded e(value);
+  const ListpackEntry e(value);
   Node* node = end == ListEnd::kHead ? head_ : tail_;
-  if (node == nullptr || !Allows(node, e.size)) {
+  if (node == nullptr || !Allows(node, e.text.size())) {
     // Size a node that starts a list for the element alone; one added at an end of a longer list
     // will likely fill up, so give it room for a few more, within the node cap.
     size_t room = e.size;
-    if (node != nullptr && sizeof(Node) + 4 * room <= MaxNodeAlloc()) room *= 4;
+    if (node != nullptr && 4 * room <= MaxNodeData()) room *= 4;
     Node* fresh = NewNode(room, end == ListEnd::kHead ? Slack::kFront : Slack::kBack);
     if (end == ListEnd::kHead) {
       LinkAfter(nullptr, fresh);
@@ -642,7 +557,7 @@ void ListValue::Erase(ListEnd end, size_t n) {
 }
 
 void ListValue::Set(size_t index, std::string_view value) {
-  const Encoded e(value);
+  const ListpackEntry e(value);
   Position pos = Locate(index);
   Node* node = pos.node;
   const uint32_t old_size = EntrySize(node->data() + pos.offset);
@@ -657,7 +572,7 @@ void ListValue::Set(size_t index, std::string_view value) {
     MaybeShrink(node);
     return;
   }
-  if (Allows(node, e.size - old_size)) {
+  if (node->used() + (e.size - old_size) <= MaxNodeData()) {
     // Grow the element in place: open the difference just after it, then write over both.
     const uint32_t gap = OpenGap(&node, pos.offset + old_size, e.size - old_size);
     e.Write(node->data() + gap - old_size);
@@ -678,7 +593,7 @@ bool ListValue::InsertAtPivot(const ListNeedle& pivot, bool after, std::string_v
     for (uint32_t i = 0; i < node->count; ++i) {
       const uint32_t size = EntrySize(d + offset);
       if (DecodedMatches(d + offset, pivot.is_int_, pivot.int_value_, pivot.text_)) {
-        const Encoded e(value);
+        const ListpackEntry e(value);
         InsertAt(node, after ? offset + size : offset, after ? i + 1 : i, e);
         return true;
       }
@@ -752,6 +667,12 @@ ListValue::Iterator ListValue::At(size_t index) const {
   return Iterator(pos.node, pos.offset);
 }
 
+void ListValue::ForEachNode(FunctionRef<void(uint32_t count, std::string_view entries)> visit) const {
+  for (const Node* n = head_; n != nullptr; n = n->next) {
+    visit(n->count, std::string_view(reinterpret_cast<const char*>(n->data() + n->begin), n->used()));
+  }
+}
+
 std::vector<size_t> ListValue::NodeCounts() const {
   std::vector<size_t> counts;
   for (const Node* n = head_; n != nullptr; n = n->next) counts.push_back(n->count);
@@ -767,7 +688,7 @@ bool ListValue::CheckInvariants() const {
     if (n->begin > n->end || n->end > n->capacity) return false;
     // A node that held an oversized element may keep a large allocation; what it holds is capped.
     if (n->count > 1 &&
-        (sizeof(Node) + n->used() > MaxNodeAlloc() || (fill_ >= 0 && n->count > static_cast<uint32_t>(fill_)))) {
+        (n->used() > MaxNodeData() || (fill_ >= 0 && n->count > static_cast<uint32_t>(fill_)))) {
       return false;
     }
     uint32_t offset = n->begin;

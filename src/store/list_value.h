@@ -1,5 +1,7 @@
-// The list value: a doubly linked chain of compact nodes, each one allocation holding many encoded
-// elements back to back (the idea of Redis's quicklist, with an element encoding of our own).
+// The list value: a doubly linked chain of compact nodes, each a small header and one allocation
+// holding many encoded elements back to back (the idea of Redis's quicklist; the elements are
+// encoded exactly as in a Redis listpack, so a node is a listpack's body and snapshots copy it as
+// it is).
 //
 // Why this shape: a list of a million short elements must not cost a million heap objects. Each
 // element costs its bytes plus two (a header byte and a trailer byte that lets a node be walked
@@ -9,9 +11,11 @@
 // Index operations walk whole nodes by their element counts from the nearer end of the list.
 //
 // Node size follows list-max-listpack-size ("fill"), fixed when the list is created, as Redis
-// fixes it: a negative fill -1..-5 caps a node's allocation (header included) at 4, 8, 16, 32 or
+// fixes it: a negative fill -1..-5 caps a node's size as a Redis listpack at 4, 8, 16, 32 or
 // 64 KiB (below -5 counts as -5); a positive fill caps a node at that many elements and at 8 KiB;
 // 0 puts one element in each node. An element too large for the cap gets a node of its own.
+// Pushes use Redis 7.0's admission test (the node's listpack bytes plus the element's length plus
+// 8 within the cap), so lists built by pushes split into the same nodes as Redis's.
 // Nodes split when an insertion in the middle finds them full, and neighbours merge when removals
 // leave them together at most three quarters full; a node left mostly empty is reallocated smaller.
 //
@@ -25,7 +29,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "common/numbers.h"
+#include "store/listpack_entry.h"
 #include "store/value_types.h"
 
 namespace strata::store {
@@ -92,6 +98,11 @@ class ListValue final : public ObjectValue {
   // An iterator at element `index`. REQUIRES: index < size(). Valid until the list changes.
   Iterator At(size_t index) const;
 
+  // Visits the nodes from head to tail: each one's element count and its elements' bytes, which
+  // are the entries of a Redis listpack (store/listpack_entry.h), so a snapshot writes them as
+  // they are. The view is valid during the call; `visit` must not change the list.
+  void ForEachNode(FunctionRef<void(uint32_t count, std::string_view entries)> visit) const;
+
   // Element counts of the nodes from head to tail, for tests and diagnostics.
   std::vector<size_t> NodeCounts() const;
 
@@ -101,7 +112,6 @@ class ListValue final : public ObjectValue {
 
  private:
   struct Node;
-  struct Encoded;
   // Where free space goes when a node's contents are laid out again.
   enum class Slack : uint8_t { kFront, kBack, kBoth };
   // An element's place: its node, its byte offset in the node's data, its index in the node.
@@ -111,10 +121,11 @@ class ListValue final : public ObjectValue {
     uint32_t index;
   };
 
-  // The largest allocation a node may grow to while it holds more than one element.
-  size_t MaxNodeAlloc() const;
-  // Whether `node` may take one more element of `entry_size` encoded bytes.
-  bool Allows(const Node* node, size_t entry_size) const;
+  // The most element bytes a node may hold while it holds more than one element: those of a
+  // Redis listpack at the fill's cap.
+  size_t MaxNodeData() const;
+  // Whether `node` may take one more element whose unencoded value is `value_length` bytes long.
+  bool Allows(const Node* node, size_t value_length) const;
   // Whether neighbours `a` and `b` are small enough to become one node.
   bool MayMerge(const Node* a, const Node* b) const;
   // How free space should be laid out in `node` for an insertion at data offset `at`.
@@ -126,9 +137,9 @@ class ListValue final : public ObjectValue {
   void LinkBefore(Node* pos, Node* node);  // pos nullptr: at the tail
   // Unlinks and frees `node`.
   void FreeNode(Node* node);
-  // Moves `node`'s contents into a new allocation of `alloc` bytes, opening `gap` bytes at data
-  // offset `at`, and puts the new node in its place. Returns the new node.
-  Node* Relocate(Node* node, uint32_t at, uint32_t gap, size_t alloc, Slack slack);
+  // Moves `node`'s elements into a new data area of `capacity` bytes, opening `gap` bytes at data
+  // offset `at`. Returns the node.
+  Node* Relocate(Node* node, uint32_t at, uint32_t gap, size_t capacity, Slack slack);
   // Opens `len` free bytes at data offset `at` of *node (an element boundary), moving the shorter
   // side or reallocating (*node may change). Returns the offset of the gap.
   uint32_t OpenGap(Node** node, uint32_t at, uint32_t len);
@@ -147,7 +158,7 @@ class ListValue final : public ObjectValue {
   Node* Split(Node* node, uint32_t at, uint32_t index);
   // Inserts `e` at data offset `at` of `node`, where `index` elements of the node precede it,
   // splitting or spilling into a neighbour when the node is full.
-  void InsertAt(Node* node, uint32_t at, uint32_t index, const Encoded& e);
+  void InsertAt(Node* node, uint32_t at, uint32_t index, const ListpackEntry& e);
   // Removes up to `limit` elements equal to `needle` from `node`, nearest to `from` first.
   size_t RemoveInNode(Node* node, const ListNeedle& needle, ListEnd from, size_t limit);
   // Where element `index` is. REQUIRES: index < size_.

@@ -38,6 +38,9 @@ class SetValue final : public ObjectValue {
   size_t size() const { return hashtable_ ? table_.size() : ints_.size(); }
   bool empty() const { return size() == 0; }
 
+  // The members of an intset-encoded set, for snapshots. REQUIRES: encoding() == kIntset.
+  const IntSet& intset() const { return ints_; }
+
   // Adds `member`; returns false when it was already present. An intset converts to a hashtable
   // when `member` is not an integer, or when the add takes it past `max_intset_entries`
   // (set-max-intset-entries).

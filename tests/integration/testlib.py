@@ -64,13 +64,19 @@ class Server:
     "--port PORT". The constructor returns once the server answers PING; it raises RuntimeError
     (having stopped the process) when the process exits first or `timeout` seconds pass. The
     process's stdout and stderr go to `log`, a path, or else to a temporary file: stop() reads
-    them back for sanitizer reports."""
+    them back for sanitizer reports. `preexec_fn` runs in the child before the exec (resource
+    limits). Unless argv sets --save, the server runs with `--save ""`:
+    both servers' default save points would otherwise write dump.rdb into the working directory
+    (and read it back at the next start)."""
 
-    def __init__(self, argv, port=0, log=None, timeout=30):
+    def __init__(self, argv, port=0, log=None, timeout=30, preexec_fn=None):
         self.port = port or free_port()
         self.output = open(log, "w+b") if log else tempfile.TemporaryFile()
         self.problems = None  # set by stop()
-        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], stdout=self.output, stderr=subprocess.STDOUT)
+        if "--save" not in argv:
+            argv = argv + ["--save", ""]
+        self.proc = subprocess.Popen(argv + ["--port", str(self.port)], stdout=self.output, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec_fn)
         deadline = time.monotonic() + timeout
         while not answers_ping(self.port):
             if self.proc.poll() is not None:

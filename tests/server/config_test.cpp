@@ -322,16 +322,55 @@ TEST(ConfigSet, RefusesBeforeChangingAnything) {
   EXPECT_EQ(config.Int(ConfigId::kHashMaxListpackEntries), 6);
 }
 
-TEST_F(ConfigFiles, PersistenceIsAcceptedOnlyTurnedOff) {
+TEST_F(ConfigFiles, SaveLinesAddUpAndEmptyClears) {
   Config config;
-  ASSERT_EQ(Load(&config, "save \"\"\nappendonly no\n", {"--save", "", "--appendonly", "no"}), "");
-  const std::string_view patterns[] = {"save", "appendonly"};
-  const std::vector<std::pair<std::string, std::string>> expected = {{"save", ""}, {"appendonly", "no"}};
-  EXPECT_EQ(config.Get(patterns), expected);
+  const std::string_view patterns[] = {"save"};
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(config.Get(patterns), (Pairs{{"save", "3600 1 300 100 60 10000"}}));
+  ASSERT_EQ(Load(&config, "save 900 1\nsave 300 10\n", {"--save", "60 10000"}), "");
+  EXPECT_EQ(config.Get(patterns), (Pairs{{"save", "900 1 300 10 60 10000"}}));
+  const std::vector<SavePoint> points = config.SavePoints();
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[1].seconds, 300);
+  EXPECT_EQ(points[1].changes, 10);
+  Config off;
+  ASSERT_EQ(Load(&off, "save 900 1\nappendonly no\n", {"--save", "", "--appendonly", "no"}), "");
+  EXPECT_EQ(off.Get(patterns), (Pairs{{"save", ""}}));
+  EXPECT_TRUE(off.SavePoints().empty());
+  // The rewritten file must turn snapshots off again, not fall back to the default.
+  bool found = false;
+  for (const Config::FileLine& line : off.FileLines()) {
+    if (line.name == "save") {
+      EXPECT_EQ(line.line, "save \"\"");
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ConfigFiles, PersistenceDirectives) {
+  Config config;
   std::string error;
-  const std::vector<std::string> snapshots = {"--save", "3600 1"};
-  EXPECT_FALSE(LoadConfig(&config, "", snapshots, &error));
-  EXPECT_NE(error.find("snapshots are not supported yet; only save \"\" is accepted"), std::string::npos) << error;
+  const auto set = [&](const std::string& name, const std::string& value) {
+    const std::pair<std::string, std::string> pair[] = {{name, value}};
+    return config.SetMany(pair, &error);
+  };
+  EXPECT_TRUE(set("save", "100 1 10 5"));
+  EXPECT_EQ(config.SavePoints().size(), 2u);
+  EXPECT_FALSE(set("save", "100 1 10"));
+  EXPECT_EQ(error, "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+  EXPECT_FALSE(set("save", "abc 1"));
+  EXPECT_FALSE(set("dbfilename", "x.rdb"));
+  EXPECT_EQ(error, "ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config");
+  EXPECT_FALSE(set("rdbchecksum", "no"));
+  EXPECT_EQ(error, "ERR CONFIG SET failed (possibly related to argument 'rdbchecksum') - can't set immutable config");
+  EXPECT_TRUE(set("rdbcompression", "no"));
+  EXPECT_EQ(config.Int(ConfigId::kRdbCompression), 0);
+  EXPECT_TRUE(set("rdb-key-save-delay", "1000"));
+  EXPECT_EQ(config.Int(ConfigId::kRdbKeySaveDelay), 1000);
+  EXPECT_EQ(Load(&config, "dbfilename a/b.rdb\n", {}).find("dbfilename can't be a path, just a filename") !=
+                std::string::npos,
+            true);
   const std::pair<std::string, std::string> aof[] = {{"appendonly", "yes"}};
   EXPECT_FALSE(config.SetMany(aof, &error));
   EXPECT_EQ(error,
@@ -387,7 +426,7 @@ TEST(ConfigGet, PatternsAliasesAndSpelling) {
             (Pairs{{"zset-max-listpack-value", "64"}, {"zset-max-ziplist-value", "64"}}));
   EXPECT_EQ(get({"nosuch", "no*such"}), Pairs{});
   EXPECT_EQ(get({"tcp-[bk]*"}), (Pairs{{"tcp-backlog", "511"}, {"tcp-keepalive", "300"}}));
-  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 32u);  // 27 directives, 5 aliases
+  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 41u);  // 36 directives, 5 aliases
 }
 
 TEST(ConfigRewrite, KeepsTheFileAndUpdatesValues) {

@@ -435,5 +435,30 @@ TEST_F(KeyspaceDeathTest, DbCallsWithoutTheirStripeLocksAssert) {
 }
 #endif  // NDEBUG
 
+// --- Copy-on-write: a snapshot child shares the pages ---
+
+TEST_F(KeyspaceTest, LookupsLeaveTheAccessFieldAloneWhileASnapshotChildLives) {
+  clock_.SetMs(1'000'000);
+  ks_.Tick();
+  OnKeys(ks_, 0, {"k"}, [](Db& d) { d.Insert(testing::NewStringEntry("k", "v")); });
+  const auto access = [&] {
+    uint32_t a = 0;
+    OnKeys(ks_, 0, {"k"}, [&](Db& d) { a = d.Find("k")->access(); });
+    return a;
+  };
+  ASSERT_EQ(access(), 1000u);
+  clock_.SetMs(2'000'000);
+  ks_.Tick();
+  ks_.set_snapshot_child(true);
+  OnKeys(ks_, 0, {"k"}, [](Db& d) {
+    d.FindForRead("k");
+    d.FindForWrite("k");
+  });
+  EXPECT_EQ(access(), 1000u);  // no page written for a read
+  ks_.set_snapshot_child(false);
+  OnKeys(ks_, 0, {"k"}, [](Db& d) { d.FindForRead("k"); });
+  EXPECT_EQ(access(), 2000u);
+}
+
 }  // namespace
 }  // namespace strata::store

@@ -96,21 +96,24 @@ TEST(ListValue, ZeroFillPutsOneElementPerNode) {
 }
 
 TEST(ListValue, NegativeFillCapsNodeBytes) {
-  // 10-byte strings take 12 bytes; a 4 KiB node has 4096 - 32 bytes for them.
+  // 10-byte strings take 12 bytes. As in Redis 7.0, a node takes one more while its listpack
+  // bytes (7 + 12 per element) plus the new value's length plus 8 stay within the cap:
+  // (cap - 7 - 10 - 8) / 12 + 1 elements.
+  const auto per_node = [](size_t cap) { return (cap - 25) / 12 + 1; };
   ListValue ten(-1);
   PushAll(&ten, ListEnd::kTail, std::vector<std::string>(1000, "abcdefghij"));
   const std::vector<size_t> counts = ten.NodeCounts();
   ASSERT_EQ(counts.size(), 3u);
-  EXPECT_EQ(counts[0], (4096u - 32) / 12);
-  EXPECT_EQ(counts[1], (4096u - 32) / 12);
-  EXPECT_EQ(counts[2], 1000 - 2 * ((4096u - 32) / 12));
+  EXPECT_EQ(counts[0], per_node(4096));
+  EXPECT_EQ(counts[1], per_node(4096));
+  EXPECT_EQ(counts[2], 1000 - 2 * per_node(4096));
   // -2 doubles the node, -5 is the largest and anything lower counts as -5.
   ListValue eight(-2);
   PushAll(&eight, ListEnd::kTail, std::vector<std::string>(1000, "abcdefghij"));
-  EXPECT_EQ(eight.NodeCounts()[0], (8192u - 32) / 12);
+  EXPECT_EQ(eight.NodeCounts()[0], per_node(8192));
   ListValue huge(-100);
   PushAll(&huge, ListEnd::kTail, std::vector<std::string>(6000, "abcdefghij"));
-  EXPECT_EQ(huge.NodeCounts()[0], (65536u - 32) / 12);
+  EXPECT_EQ(huge.NodeCounts()[0], per_node(65536));
   EXPECT_TRUE(huge.CheckInvariants());
 }
 
