@@ -46,8 +46,10 @@ std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_m
   const bool self = &c == &ctx.client;
   std::string flags;
   if (c.subscriptions().any()) flags += 'P';
-  if (self && c.close_after_reply()) flags += 'c';
+  if (c.transaction().active()) flags += 'x';
   if (c.blocked()) flags += 'b';
+  if (c.transaction().watched().dirty()) flags += 'd';
+  if (self && c.close_after_reply()) flags += 'c';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict()) flags += 'e';
   if (flags.empty()) flags += 'N';
@@ -63,15 +65,17 @@ std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_m
   const size_t reply_capacity = b.reply_capacity.load(std::memory_order_relaxed);
   const server::Command* cmd = self ? &ctx.command : c.last_command();
   const server::Subscriptions& subs = c.subscriptions();
+  const size_t multi_mem = c.transaction().memory();
 
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 "
-      "qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} "
-      "user={} redir=-1 resp={}",
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} "
+      "qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
+      "redir=-1 resp={}",
       c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
       (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), subs.count(server::SubscriptionKind::kChannel),
-      subs.count(server::SubscriptionKind::kPattern), subs.count(server::SubscriptionKind::kShard), qbuf, qbuf_free, argv_mem, reply_capacity,
-      reply_capacity, pending, qbuf + qbuf_free + argv_mem + reply_capacity, pending > 0 ? "rw" : "r",
+      subs.count(server::SubscriptionKind::kPattern), subs.count(server::SubscriptionKind::kShard),
+      c.transaction().queued_count(), qbuf, qbuf_free, argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
+      qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
       cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), kDefaultUser, c.protocol());
 }
 

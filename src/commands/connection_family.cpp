@@ -147,6 +147,7 @@ void CmdHello(CommandContext& ctx) {
 
 // RESET
 void CmdReset(CommandContext& ctx) {
+  ctx.client.transaction().Discard();
   ctx.server.pubsub().UnsubscribeEverything(ctx.client);
   ctx.client.set_db(0);
   ctx.client.set_protocol(2);

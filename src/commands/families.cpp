@@ -18,6 +18,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterPubSubFamily(table);
   RegisterPersistenceFamily(table);
   RegisterDebugFamily(table);
+  RegisterTransactionFamily(table);
 }
 
 }  // namespace strata::commands

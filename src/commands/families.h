@@ -21,6 +21,7 @@ void RegisterSortFamily(server::CommandTable& table);
 void RegisterPubSubFamily(server::CommandTable& table);
 void RegisterPersistenceFamily(server::CommandTable& table);
 void RegisterDebugFamily(server::CommandTable& table);
+void RegisterTransactionFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -154,6 +154,16 @@ inline constexpr char kCommandHasNoKeys[] = "ERR The command has no key argument
 inline constexpr char kInvalidCommandArgCount[] = "ERR Invalid number of arguments specified for command";
 inline constexpr char kInvalidCommandArgs[] = "ERR Invalid arguments specified for command";
 
+// Transactions.
+inline constexpr char kExecWithoutMulti[] = "ERR EXEC without MULTI";
+inline constexpr char kDiscardWithoutMulti[] = "ERR DISCARD without MULTI";
+inline constexpr char kMultiNested[] = "ERR MULTI calls can not be nested";
+inline constexpr char kWatchInsideMulti[] = "ERR WATCH inside MULTI is not allowed";
+inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr char kNotAllowedInMulti[] = "ERR Command not allowed inside a transaction";
+// A refused EXEC: the refusal's text, without its "ERR " prefix.
+inline constexpr char kFmtExecAbortBecause[] = "EXECABORT Transaction discarded because of: {}";
+
 // Hashes.
 inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";
 inline constexpr char kHashValueNotFloat[] = "ERR hash value is not a float";

@@ -13,6 +13,7 @@
 
 #include "server/blocking.h"
 #include "server/subscriptions.h"
+#include "server/transaction.h"
 
 namespace strata::server {
 
@@ -120,7 +121,11 @@ class Client {
   }
   void ClearBlocked() { blocked_.store(false, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
-  bool can_block() const { return true; }
+  bool can_block() const { return !transaction_.running(); }
+
+  // MULTI/EXEC and WATCH state. The owning thread's; other threads read its atomics.
+  Transaction& transaction() { return transaction_; }
+  const Transaction& transaction() const { return transaction_; }
 
   // Pub/sub subscriptions (server/pubsub.h changes them).
   Subscriptions& subscriptions() { return subscriptions_; }
@@ -154,6 +159,7 @@ class Client {
   std::atomic<bool> blocked_{false};
   int64_t block_deadline_ms_ = 0;
   Subscriptions subscriptions_;
+  Transaction transaction_;
 };
 
 }  // namespace strata::server

@@ -13,6 +13,7 @@
 #include "common/numbers.h"
 #include "server/io_thread.h"
 #include "server/server.h"
+#include "store/lock_set.h"
 
 namespace strata::server {
 namespace {
@@ -444,9 +445,8 @@ MemoryOverview CollectMemoryOverview(Server& server) {
     m.keys += keys;
     size_t bytes = 0;
     for (size_t i = 0; i < store::kStripes; ++i) {
-      store::Stripe& st = ks.stripe(db, i);
-      std::lock_guard<SpinLock> lock(*st.mu);
-      bytes += st.table.SlotBytes();
+      store::StripeReadLock lock(ks, db, i);  // a transaction's INFO holds some already
+      bytes += ks.stripe(db, i).table.SlotBytes();
     }
     m.db_hashtables.emplace_back(db, bytes);
     m.hashtables += bytes;

@@ -37,6 +37,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
       pubsub_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
       keyspace_notifier_(&pubsub_),
+      watches_(keyspace_.get()),
       persistence_(std::make_unique<Persistence>(this)),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
@@ -46,6 +47,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   keyspace_->AddObserver(&blocking_);
   keyspace_->AddObserver(&keyspace_notifier_);
   keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
+  keyspace_->AddObserver(&watches_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();

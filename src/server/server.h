@@ -18,6 +18,7 @@
 #include "common/function_ref.h"
 #include "server/acceptor.h"
 #include "server/blocking.h"
+#include "server/watch_registry.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -123,6 +124,8 @@ class Server {
   // Pub/sub subscriptions and message delivery.
   PubSub& pubsub() { return pubsub_; }
   const PubSub& pubsub() const { return pubsub_; }
+  // Keys clients WATCH.
+  WatchRegistry& watches() { return watches_; }
 
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
@@ -159,6 +162,7 @@ class Server {
   std::atomic<int64_t> pubsub_hard_{0};
   std::atomic<int64_t> pubsub_soft_{0};
   std::atomic<int64_t> pubsub_soft_seconds_{0};
+  WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;

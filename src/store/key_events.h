@@ -3,9 +3,9 @@
 // Store operations announce each change through Db::Notify (or, for lazy and active expiry, the
 // keyspace's one expiry path). Events are recorded on the calling thread's EventQueue while the
 // stripes are locked and handed to the keyspace's observers by Keyspace::DeliverEvents once the
-// locks are released, in the order they happened. Blocked clients are served from them now;
-// WATCH, keyspace notifications, eviction, tracking and replication are meant to observe them
-// the same way.
+// locks are released, in the order they happened; an immediate observer (WATCH) is told at once,
+// under the locks. Blocked clients and WATCH are served from them now; keyspace notifications,
+// eviction, tracking and replication are meant to observe them the same way.
 //
 // An event is recorded only when some observer wants its class at that moment, so when nobody
 // listens a change costs one load per observer and no allocation; the queue's storage is reused
@@ -153,16 +153,26 @@ class KeyspaceObserver {
   // change of that key.
   uint32_t wanted() const { return wanted_.load(std::memory_order_relaxed); }
 
-  // Called after the change's stripe locks were released, on the thread that made the change,
-  // for each event of a wanted class, in order. It must not change the keyspace or take stripe
-  // locks.
+  // Called for each event of a wanted class, in order, on the thread that made the change: after
+  // the change's stripe locks were released, or, for an immediate observer, at once, while the
+  // changing thread still holds them. It must not change the keyspace or take stripe locks; an
+  // immediate observer may read the keys the change locked (FLUSHDB and SWAPDB lock whole
+  // databases), and must be quick.
   virtual void OnKeyEvent(const KeyEventRecord& event) = 0;
 
+  // Whether OnKeyEvent runs under the changing thread's stripe locks, so that a reader holding a
+  // key's stripe lock knows that every earlier change of the key has been seen (WATCH: EXEC
+  // judges its watched keys under their locks). Fixed at construction.
+  bool immediate() const { return immediate_; }
+
  protected:
+  KeyspaceObserver() = default;
+  explicit KeyspaceObserver(bool immediate) : immediate_(immediate) {}
   void set_wanted(uint32_t classes) { wanted_.store(classes, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint32_t> wanted_{0};
+  const bool immediate_ = false;
 };
 
 }  // namespace strata::store

@@ -469,6 +469,9 @@ GENERATORS = {
     "pubsub|shardnumsub": lambda g: ([b"PUBSUB", b"SHARDNUMSUB", g.key()], "bytes"),
     "pubsub|numpat": lambda g: ([b"PUBSUB", b"NUMPAT"], "bytes"),
     "pubsub|help": lambda g: ([b"PUBSUB", b"HELP"], "bytes"),
+    # transactions: WATCH alone (MULTI would queue the commands that follow)
+    "watch": lambda g: ([b"WATCH", g.key()], "bytes"),
+    "unwatch": lambda g: ([b"UNWATCH"], "bytes"),
 }
 
 # DUMP of the string "restored", as redis-server 7.0 makes it (RDB version 10 and CRC-64 trailer).
@@ -480,6 +483,7 @@ EXCLUDED = {
     "object|help", "memory|stats", "memory|doctor", "memory|purge", "memory|help", "memory|malloc-stats",
     "object", "memory", "pubsub",  # containers (their subcommands are drawn)
     "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",  # subscribed mode
+    "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
 }
 # Whole groups left out: connection, server administration and introspection.

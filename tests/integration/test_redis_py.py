@@ -99,6 +99,59 @@ class RedisPyTest(unittest.TestCase):
         self.assertIsInstance(results[1], redis.ResponseError)
         self.assertEqual(results[2], b"notanumber")
 
+    def test_transactional_pipeline(self):
+        pipe = self.r.pipeline()  # transaction=True: MULTI ... EXEC
+        pipe.set("t:a", 1).incr("t:a").lpush("t:l", "x", "y").get("t:a")
+        self.assertEqual(pipe.execute(), [True, 2, 2, b"2"])
+        # A runtime error is answered in place and the rest still runs.
+        pipe = self.r.pipeline()
+        pipe.set("t:s", "text").incr("t:s").set("t:after", "ran")
+        results = pipe.execute(raise_on_error=False)
+        self.assertTrue(results[0])
+        self.assertIsInstance(results[1], redis.ResponseError)
+        self.assertTrue(results[2])
+        self.assertEqual(self.r.get("t:after"), b"ran")
+        # An error while queuing discards the whole transaction (EXECABORT); redis-py raises the
+        # queuing error itself.
+        pipe = self.r.pipeline()
+        pipe.set("t:never", 1).execute_command("NOSUCHCOMMAND")
+        with self.assertRaisesRegex(redis.ResponseError, "unknown command 'NOSUCHCOMMAND'"):
+            pipe.execute()
+        self.assertIsNone(self.r.get("t:never"))
+
+    def test_watch_optimistic_locking(self):
+        r = self.r
+        r.set("t:balance", 100)
+
+        def withdraw(pipe):
+            balance = int(pipe.get("t:balance"))
+            pipe.multi()
+            pipe.set("t:balance", balance - 30)
+
+        # transaction() retries on WatchError; with nobody else writing it succeeds at once.
+        r.transaction(withdraw, "t:balance")
+        self.assertEqual(r.get("t:balance"), b"70")
+        # A write by another client between WATCH and EXEC makes EXEC fail with WatchError.
+        other = redis.Redis(port=STRATA.port, socket_timeout=30)
+        with r.pipeline() as pipe:
+            pipe.watch("t:balance")
+            balance = int(pipe.get("t:balance"))
+            other.set("t:balance", 1000)
+            pipe.multi()
+            pipe.set("t:balance", balance - 30)
+            with self.assertRaises(redis.WatchError):
+                pipe.execute()
+        self.assertEqual(r.get("t:balance"), b"1000")
+        # UNWATCH (reset) forgets the watch.
+        with r.pipeline() as pipe:
+            pipe.watch("t:balance")
+            other.set("t:balance", 5)
+            pipe.unwatch()
+            pipe.multi()
+            pipe.incr("t:balance")
+            self.assertEqual(pipe.execute(), [6])
+        other.close()
+
     def test_resp3(self):
         if "protocol" in inspect.signature(redis.Redis.__init__).parameters:
             r3 = redis.Redis(port=STRATA.port, protocol=3)
