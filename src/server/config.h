@@ -56,8 +56,6 @@ enum class ConfigId : int {
   kZsetMaxListpackEntries,
   kZsetMaxListpackValue,
   kListMaxListpackSize,
-  kNotifyKeyspaceEvents,
-  kClientOutputBufferLimit,
   kCount,
 };
 
