@@ -19,8 +19,8 @@ using server::Client;
 // The only ACL user until ACLs exist; every client is authenticated as it.
 constexpr std::string_view kDefaultUser = "default";
 
-// Client types of CLIENT LIST TYPE and CLIENT KILL TYPE. Strata has no replicas, masters or
-// pub/sub clients yet, so every client is a normal one.
+// Client types of CLIENT LIST TYPE and CLIENT KILL TYPE. Strata has no replicas or masters yet:
+// a client with subscriptions is a pub/sub one, every other a normal one.
 enum class ClientType { kNormal, kReplica, kMaster, kPubSub };
 
 bool ParseClientType(std::string_view name, ClientType* type) {
@@ -38,15 +38,18 @@ bool ParseClientType(std::string_view name, ClientType* type) {
   return true;
 }
 
-ClientType TypeOf(const Client&) { return ClientType::kNormal; }
+ClientType TypeOf(const Client& c) { return c.subscriptions().any() ? ClientType::kPubSub : ClientType::kNormal; }
 
 // The CLIENT LIST line of `c` (without the newline). The current command, its arguments and the
 // flags only the owning thread may read are known for the calling client alone.
 std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_ms) {
   const bool self = &c == &ctx.client;
   std::string flags;
-  if (self && c.close_after_reply()) flags += 'c';
+  if (c.subscriptions().any()) flags += 'P';
+  if (c.transaction().active()) flags += 'x';
   if (c.blocked()) flags += 'b';
+  if (c.transaction().watched().dirty()) flags += 'd';
+  if (self && c.close_after_reply()) flags += 'c';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict()) flags += 'e';
   if (flags.empty()) flags += 'N';
@@ -61,14 +64,18 @@ std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_m
   const size_t pending = b.reply.load(std::memory_order_relaxed);
   const size_t reply_capacity = b.reply_capacity.load(std::memory_order_relaxed);
   const server::Command* cmd = self ? &ctx.command : c.last_command();
+  const server::Subscriptions& subs = c.subscriptions();
+  const size_t multi_mem = c.transaction().memory();
 
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} "
-      "qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} "
+      "qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
       "redir=-1 resp={}",
       c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
-      (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), qbuf, qbuf_free, argv_mem, reply_capacity,
-      reply_capacity, pending, qbuf + qbuf_free + argv_mem + reply_capacity, pending > 0 ? "rw" : "r",
+      (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), subs.count(server::SubscriptionKind::kChannel),
+      subs.count(server::SubscriptionKind::kPattern), subs.count(server::SubscriptionKind::kShard),
+      c.transaction().queued_count(), qbuf, qbuf_free, argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
+      qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
       cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), kDefaultUser, c.protocol());
 }
 

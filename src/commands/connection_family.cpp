@@ -32,6 +32,11 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
 void CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.reply.Error(fmt::format(errors::kFmtWrongArgs, "ping"));
+  } else if (ctx.client.protocol() == 2 && ctx.client.subscriptions().any()) {
+    // A RESP2 subscriber tells a PING's reply from a message by its shape, as Redis sends it.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.arg(1) : std::string_view());
   } else if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.arg(1));
   } else {
@@ -142,6 +147,8 @@ void CmdHello(CommandContext& ctx) {
 
 // RESET
 void CmdReset(CommandContext& ctx) {
+  ctx.client.transaction().Discard();
+  ctx.server.pubsub().UnsubscribeEverything(ctx.client);
   ctx.client.set_db(0);
   ctx.client.set_protocol(2);
   ctx.reply.set_protocol(2);

@@ -15,8 +15,10 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterClientFamily(table);
   RegisterCommandFamily(table);
   RegisterSortFamily(table);
+  RegisterPubSubFamily(table);
   RegisterPersistenceFamily(table);
   RegisterDebugFamily(table);
+  RegisterTransactionFamily(table);
 }
 
 }  // namespace strata::commands

@@ -18,8 +18,10 @@ void RegisterServerFamily(server::CommandTable& table);
 void RegisterClientFamily(server::CommandTable& table);
 void RegisterCommandFamily(server::CommandTable& table);
 void RegisterSortFamily(server::CommandTable& table);
+void RegisterPubSubFamily(server::CommandTable& table);
 void RegisterPersistenceFamily(server::CommandTable& table);
 void RegisterDebugFamily(server::CommandTable& table);
+void RegisterTransactionFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -270,7 +270,7 @@ void CmdLPos(CommandContext& ctx) {
 }
 
 // LMOVE and friends. With a deadline (the blocking forms), a missing source blocks the client
-// instead of replying null. A blocked client's re-run passes over a source of another type, as
+// instead of replying null, where it may block. A blocked client's re-run passes over a source of another type, as
 // Redis serves only a list; a destination of another type still fails it with WRONGTYPE.
 void Move(CommandContext& ctx, ListEnd from, ListEnd to, const int64_t* block_deadline = nullptr) {
   store::Db db = ctx.db();
@@ -284,10 +284,10 @@ void Move(CommandContext& ctx, ListEnd from, ListEnd to, const int64_t* block_de
     ctx.reply.Bulk(value);
   } else if (status != OpStatus::kNoKey) {
     ReplyError(ctx, status);
-  } else if (block_deadline != nullptr) {
+  } else if (block_deadline != nullptr && ctx.client.can_block()) {
     BlockOnKeys(ctx, ctx.args.subspan(1, 1), *block_deadline);
   } else {
-    ctx.reply.Null();
+    ctx.reply.Null();  // also the blocking form inside a transaction, as in Redis
   }
 }
 

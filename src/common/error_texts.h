@@ -29,6 +29,9 @@ inline constexpr char kAuthNotConfigured[] =
     "ERR AUTH <password> called without any password configured for the default user. "
     "Are you sure your configuration is correct?";
 inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+inline constexpr char kFmtSubscribedContext[] =
+    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+    "context";
 inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
 
 // Generic argument errors.
@@ -150,6 +153,16 @@ inline constexpr char kInvalidCommandSpecified[] = "ERR Invalid command specifie
 inline constexpr char kCommandHasNoKeys[] = "ERR The command has no key arguments";
 inline constexpr char kInvalidCommandArgCount[] = "ERR Invalid number of arguments specified for command";
 inline constexpr char kInvalidCommandArgs[] = "ERR Invalid arguments specified for command";
+
+// Transactions.
+inline constexpr char kExecWithoutMulti[] = "ERR EXEC without MULTI";
+inline constexpr char kDiscardWithoutMulti[] = "ERR DISCARD without MULTI";
+inline constexpr char kMultiNested[] = "ERR MULTI calls can not be nested";
+inline constexpr char kWatchInsideMulti[] = "ERR WATCH inside MULTI is not allowed";
+inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr char kNotAllowedInMulti[] = "ERR Command not allowed inside a transaction";
+// A refused EXEC: the refusal's text, without its "ERR " prefix.
+inline constexpr char kFmtExecAbortBecause[] = "EXECABORT Transaction discarded because of: {}";
 
 // Hashes.
 inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";

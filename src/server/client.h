@@ -12,6 +12,8 @@
 #include <string>
 
 #include "server/blocking.h"
+#include "server/subscriptions.h"
+#include "server/transaction.h"
 
 namespace strata::server {
 
@@ -119,7 +121,15 @@ class Client {
   }
   void ClearBlocked() { blocked_.store(false, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
-  bool can_block() const { return true; }
+  bool can_block() const { return !transaction_.running(); }
+
+  // MULTI/EXEC and WATCH state. The owning thread's; other threads read its atomics.
+  Transaction& transaction() { return transaction_; }
+  const Transaction& transaction() const { return transaction_; }
+
+  // Pub/sub subscriptions (server/pubsub.h changes them).
+  Subscriptions& subscriptions() { return subscriptions_; }
+  const Subscriptions& subscriptions() const { return subscriptions_; }
 
   // Set by any thread (CLIENT KILL); the owning thread closes the connection. A request to the
   // owner rather than client state, so it may be made through the const views ForEachClient gives.
@@ -148,6 +158,8 @@ class Client {
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};
   int64_t block_deadline_ms_ = 0;
+  Subscriptions subscriptions_;
+  Transaction transaction_;
 };
 
 }  // namespace strata::server

@@ -14,11 +14,15 @@
 #include "common/error_texts.h"
 #include "common/glob.h"
 #include "common/numbers.h"
+#include "server/keyspace_notifier.h"
+#include "server/output_limits.h"
 
 namespace strata::server {
 namespace {
 
-enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList };
+// kNotifyFlags: notify-keyspace-events' class letters, held as their flags (keyspace_notifier.h).
+// kOutputLimits: client-output-buffer-limit's classes, held as text (output_limits.h).
+enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList, kNotifyFlags, kOutputLimits };
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
 // In DebugCommand order.
@@ -86,6 +90,9 @@ const Directive kDirectives[] = {
      INT64_MAX},
     {ConfigId::kListMaxListpackSize, "list-max-listpack-size", "list-max-ziplist-size", Kind::kInt, false, "-2",
      -2147483648LL, 2147483647},
+    {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
+    {ConfigId::kClientOutputBufferLimit, "client-output-buffer-limit", "", Kind::kOutputLimits, false,
+     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
@@ -328,6 +335,17 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
     texts_[static_cast<int>(d->id)] = std::move(joined);
     return true;
   }
+  if (d->kind == Kind::kOutputLimits) {
+    // The classes given change; the others keep their limits. The file passes words, CONFIG SET
+    // one argument.
+    OutputLimits limits{};
+    std::string ignored;
+    ParseOutputLimits(Text(d->id), &limits, &ignored);  // the text held is always well formed
+    if (!ParseOutputLimits(Join(args), &limits, error)) return false;
+    std::lock_guard<std::mutex> lock(text_mu_);
+    texts_[static_cast<int>(d->id)] = FormatOutputLimits(limits);
+    return true;
+  }
   if (args.size() != 1) {
     *error = "wrong number of arguments";
     return false;
@@ -399,7 +417,17 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         texts_[static_cast<int>(d->id)] = arg;
       }
       return true;
+    case Kind::kNotifyFlags: {
+      uint32_t flags = 0;
+      if (!ParseNotifyFlags(arg, &flags)) {
+        *error = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        return false;
+      }
+      value = flags;
+      break;
+    }
     case Kind::kList:
+    case Kind::kOutputLimits:
       break;  // handled above
   }
   if ((d->kind == Kind::kInt || d->kind == Kind::kMemory || d->kind == Kind::kOctal) &&
@@ -474,7 +502,9 @@ std::string Config::Show(int index) const {
     case Kind::kOctal: return fmt::format("{:o}", v);
     case Kind::kEnum: return std::string(d.enum_values[static_cast<size_t>(v)]);
     case Kind::kText:
-    case Kind::kList: return Text(d.id);
+    case Kind::kList:
+    case Kind::kOutputLimits: return Text(d.id);
+    case Kind::kNotifyFlags: return FormatNotifyFlags(static_cast<uint32_t>(v));
   }
   return std::string();
 }

@@ -56,6 +56,8 @@ enum class ConfigId : int {
   kZsetMaxListpackEntries,
   kZsetMaxListpackValue,
   kListMaxListpackSize,
+  kNotifyKeyspaceEvents,
+  kClientOutputBufferLimit,
   kCount,
 };
 

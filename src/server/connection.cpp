@@ -240,6 +240,43 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   conn->Flush();
 }
 
+bool Connection::WriteMessage(std::string_view kind, const std::string* pattern, std::string_view channel,
+                              std::string_view payload) {
+  if (closing_) return false;
+  reply_.PushHeader(pattern != nullptr ? 4 : 3);
+  reply_.Bulk(kind);
+  if (pattern != nullptr) reply_.Bulk(*pattern);
+  reply_.Bulk(channel);
+  reply_.Bulk(payload);
+  if (OverPubSubLimit()) {
+    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id(),
+                 client_.addr());
+    CloseNow();
+    return false;
+  }
+  if (messages_pending_) return false;
+  messages_pending_ = true;
+  return true;
+}
+
+void Connection::FlushMessages() {
+  messages_pending_ = false;
+  Flush();
+}
+
+bool Connection::OverPubSubLimit() {
+  const OutputLimit limit = thread_->server().pubsub_output_limit();
+  const auto used = static_cast<int64_t>(output_.size() + writing_.size());
+  if (limit.hard_bytes > 0 && used >= limit.hard_bytes) return true;
+  if (limit.soft_bytes == 0 || used < limit.soft_bytes) {
+    soft_limit_since_ms_ = 0;
+    return false;
+  }
+  const int64_t now = thread_->server().clock().NowMs();
+  if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+  return now - soft_limit_since_ms_ > limit.soft_seconds * 1000;
+}
+
 void Connection::PublishBufferSizes() {
   Client::Buffers& b = client_.buffers();
   b.query.store(pending_input_.size(), std::memory_order_relaxed);
@@ -303,6 +340,7 @@ void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
   if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
+  if (client_.subscriptions().any()) thread_->server().pubsub().UnsubscribeEverything(client_);
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

@@ -51,6 +51,14 @@ class Connection {
   // and resumes its pipelined requests.
   void EndBlock(UnblockReason reason);
 
+  // Pub/sub: writes one message (a push frame in RESP3, an array in RESP2) and returns true if
+  // the connection was not waiting for FlushMessages yet. Closes the connection instead if its
+  // pending output passes the pubsub class's output buffer limit.
+  bool WriteMessage(std::string_view kind, const std::string* pattern, std::string_view channel,
+                    std::string_view payload);
+  // Sends the messages written since the last call.
+  void FlushMessages();
+
   // Intrusive list links, managed by the IoThread.
   Connection* prev = nullptr;
   Connection* next = nullptr;
@@ -74,6 +82,9 @@ class Connection {
   // Starts or stops reading to match the connection's state.
   void UpdateReading();
   bool OutputOverHighWater() const;
+  // Whether pending output broke client-output-buffer-limit's pubsub class: past the hard limit,
+  // or past the soft limit for longer than its time.
+  bool OverPubSubLimit();
   void PublishBufferSizes();
   // The client just blocked: arms its timeout.
   void EnterBlocked();
@@ -98,6 +109,10 @@ class Connection {
   bool read_into_shared_ = false;
   bool write_in_flight_ = false;
   bool closing_ = false;
+  // Messages were written and FlushMessages is due.
+  bool messages_pending_ = false;
+  // When pending output first passed the pubsub soft limit (Unix ms), 0 while under it.
+  int64_t soft_limit_since_ms_ = 0;
   // Complete requests wait in pending_input_ until the output drains below the high-water mark.
   bool input_held_back_ = false;
 };

@@ -34,18 +34,26 @@ std::string Upper(std::string_view s) {
 
 }  // namespace
 
+Dispatcher::Dispatcher(Server* server, IoThread* thread)
+    : server_(server), thread_(thread), transaction_commands_(server->commands()) {}
+
 store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
 
 const Command* Dispatcher::Resolve(const Client& client, std::span<const std::string_view> args,
                                    resp::ReplyBuilder& reply) {
   RequestCounters& counters = server_->request_counters();
-  // Replies `text`, counts it, and says the request does not run.
+  const Command* cmd = server_->commands().Find(args[0]);
+  // Replies `text`, counts it, and says the request does not run. A refused EXEC ends the
+  // transaction (Execute discards it) and says so, as Redis's execCommandAbort.
   auto refuse = [&](std::string_view text) -> const Command* {
-    reply.Error(text);
+    if (cmd != nullptr && cmd == transaction_commands_.exec) {
+      reply.Error(fmt::format(errors::kFmtExecAbortBecause, text.substr(text.starts_with("ERR ") ? 4 : 0)));
+    } else {
+      reply.Error(text);
+    }
     counters.error_replies.Add();
     return nullptr;
   };
-  const Command* cmd = server_->commands().Find(args[0]);
   if (cmd == nullptr) return refuse(UnknownCommandText(args));
   // A container needs its subcommand; a command that also runs alone (COMMAND) takes one if given.
   if (cmd->is_container() || (!cmd->subcommands.empty() && args.size() >= 2)) {
@@ -65,6 +73,10 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kNoAuth);
   }
+  if (client.transaction().active() && cmd->has(kCmdNoMulti)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kNotAllowedInMulti);
+  }
   Persistence& persistence = server_->persistence();
   if (persistence.loading() && !cmd->has(kCmdLoading)) {
     counters.per_command[cmd->id].rejected_calls.Add();
@@ -74,6 +86,11 @@ const Command* Dispatcher::Resolve(const Client& client, std::span<const std::st
   if (persistence.WritesRefused() && (cmd->has(kCmdWrite) || cmd->name == "ping")) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kMisconf);
+  }
+  // A RESP2 subscriber's connection carries messages: only the pub/sub commands may run on it.
+  if (client.protocol() == 2 && client.subscriptions().any() && !AllowedInSubscribedContext(*cmd)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(fmt::format(errors::kFmtSubscribedContext, cmd->name));
   }
   return cmd;
 }
@@ -121,7 +138,25 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed
 void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
                          store::LockSet* locks) {
   const Command* cmd = Resolve(client, args, reply);
-  if (cmd == nullptr) return;
+  Transaction& tx = client.transaction();
+  if (cmd == nullptr) {
+    // As Redis, any refusal while queuing aborts the transaction; a refused EXEC discards it.
+    if (server_->commands().Find(args[0]) == transaction_commands_.exec) {
+      tx.Discard();
+    } else {
+      tx.Abort();
+    }
+    return;
+  }
+  if (tx.active() && !transaction_commands_.RunsInsideMulti(*cmd)) {
+    tx.Queue(*cmd, args);
+    reply.Simple("QUEUED");
+    return;
+  }
+  if (tx.active() && cmd == transaction_commands_.exec) {
+    RunTransaction(*this, *server_, transaction_commands_, client, reply, locks);
+    return;
+  }
   const size_t errors_before = reply.errors();
   CollectLocks(*cmd, client.db(), args, locks);
   const int64_t start = MonotonicUs();

@@ -20,6 +20,7 @@
 #include "resp/reply_builder.h"
 #include "server/client.h"
 #include "server/command_table.h"
+#include "server/transaction.h"
 #include "store/keyspace.h"
 #include "store/lock_set.h"
 
@@ -54,17 +55,18 @@ class CommandContext {
 class Dispatcher {
  public:
   // `thread` is the io-thread this dispatcher serves (blocked clients are woken there).
-  Dispatcher(Server* server, IoThread* thread) : server_(server), thread_(thread) {}
+  Dispatcher(Server* server, IoThread* thread);
 
   // Runs the request `args` (non-empty) for `client` through every stage, writing the reply to
-  // `reply`. `locks` is the calling thread's reusable lock set, empty and unlocked.
+  // `reply`. `locks` is the calling thread's reusable lock set, empty and unlocked. Inside MULTI,
+  // queues the request instead (server/transaction.h); EXEC runs the queue.
   // REQUIRES: the client's own io-thread; the calling thread holds no stripe lock.
   void Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
                store::LockSet* locks);
 
   // Stage 1. Returns the command `args` calls (a subcommand for a container), or replies with the
-  // error for an unknown command or subcommand, a bad arity or a missing authentication, counts
-  // the refusal, and returns nullptr.
+  // error for an unknown command or subcommand, a bad arity, a missing authentication or a
+  // no_multi command inside MULTI, counts the refusal, and returns nullptr.
   const Command* Resolve(const Client& client, std::span<const std::string_view> args, resp::ReplyBuilder& reply);
 
   // Stage 2. Adds to `locks` every stripe the call `args` of `cmd` in database `db` needs.
@@ -89,6 +91,7 @@ class Dispatcher {
 
   Server* server_;
   IoThread* thread_;
+  const TransactionCommands transaction_commands_;
   std::vector<int> key_indexes_scratch_;
 };
 

@@ -13,6 +13,7 @@
 #include "common/numbers.h"
 #include "server/io_thread.h"
 #include "server/server.h"
+#include "store/lock_set.h"
 
 namespace strata::server {
 namespace {
@@ -276,9 +277,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("current_eviction_exceeded_time", 0);
   s.Field("keyspace_hits", k.keyspace_hits);
   s.Field("keyspace_misses", k.keyspace_misses);
-  s.Field("pubsub_channels", 0);
-  s.Field("pubsub_patterns", 0);
-  s.Field("pubsubshard_channels", 0);
+  s.Field("pubsub_channels", server.pubsub().NameCount(SubscriptionKind::kChannel));
+  s.Field("pubsub_patterns", server.pubsub().NameCount(SubscriptionKind::kPattern));
+  s.Field("pubsubshard_channels", server.pubsub().NameCount(SubscriptionKind::kShard));
   const PersistenceInfo p = server.persistence().Info();
   s.Field("latest_fork_usec", p.latest_fork_usec);
   s.Field("total_forks", p.total_forks);
@@ -444,9 +445,8 @@ MemoryOverview CollectMemoryOverview(Server& server) {
     m.keys += keys;
     size_t bytes = 0;
     for (size_t i = 0; i < store::kStripes; ++i) {
-      store::Stripe& st = ks.stripe(db, i);
-      std::lock_guard<SpinLock> lock(*st.mu);
-      bytes += st.table.SlotBytes();
+      store::StripeReadLock lock(ks, db, i);  // a transaction's INFO holds some already
+      bytes += ks.stripe(db, i).table.SlotBytes();
     }
     m.db_hashtables.emplace_back(db, bytes);
     m.hashtables += bytes;

@@ -19,6 +19,8 @@ constexpr uint64_t kShutdownGraceMs = 2000;
 // Share of each cron period that active expiry may use, as Redis's slow cycle does.
 constexpr int64_t kExpireBudgetPercent = 25;
 
+thread_local IoThread* current_thread = nullptr;
+
 uint64_t CronPeriodMs(const Config& config) { return static_cast<uint64_t>(1000 / config.Int(ConfigId::kHz)); }
 
 }  // namespace
@@ -32,6 +34,8 @@ IoThread::IoThread(Server* server, int index)
   cron_.data = this;
   uv_timer_init(&loop_, &grace_timer_);
   grace_timer_.data = this;
+  uv_prepare_init(&loop_, &before_wait_);
+  before_wait_.data = this;
 }
 
 void CloseUvHandles(std::initializer_list<uv_handle_t*> handles) {
@@ -43,7 +47,7 @@ void CloseUvHandles(std::initializer_list<uv_handle_t*> handles) {
 IoThread::~IoThread() {
   // A thread that never ran (a Server built for tests) still has its handles open.
   CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
-                  reinterpret_cast<uv_handle_t*>(&grace_timer_)});
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_)});
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
 }
@@ -52,6 +56,7 @@ void IoThread::Start() {
   thread_ = std::thread([this] {
     const std::string name = "strata-io-" + std::to_string(index_);
     pthread_setname_np(pthread_self(), name.c_str());
+    current_thread = this;
     cron_period_ms_ = CronPeriodMs(server_->config());
     uv_timer_start(&cron_, OnCron, cron_period_ms_, cron_period_ms_);
     uv_run(&loop_, UV_RUN_DEFAULT);
@@ -153,7 +158,7 @@ void IoThread::FinishShutdown() {
   }
   RunTasks();
   CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
-                  reinterpret_cast<uv_handle_t*>(&grace_timer_)});
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_)});
 }
 
 void IoThread::AddConnection(Connection* conn) {
@@ -191,6 +196,34 @@ void IoThread::UnblockClient(IoThread* thread, uint64_t id, UnblockReason reason
     auto it = thread->by_id_.find(id);
     if (it != thread->by_id_.end()) it->second->EndBlock(reason);
   });
+}
+
+IoThread* IoThread::Current() { return current_thread; }
+
+Connection* IoThread::FindConnection(uint64_t id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+void IoThread::ScheduleMessageFlush(uint64_t id) {
+  if (message_flushes_.empty()) uv_prepare_start(&before_wait_, OnBeforeWait);
+  message_flushes_.push_back(id);
+}
+
+void IoThread::OnBeforeWait(uv_prepare_t* handle) {
+  auto* self = static_cast<IoThread*>(handle->data);
+  uv_prepare_stop(handle);
+  std::vector<uint64_t> ids;
+  ids.swap(self->message_flushes_);
+  // By id: a connection may have closed since, and be gone.
+  for (uint64_t id : ids) {
+    if (Connection* conn = self->FindConnection(id)) conn->FlushMessages();
+  }
+  // Keep the storage for the next iteration unless flushing scheduled more meanwhile.
+  if (self->message_flushes_.empty()) {
+    ids.clear();
+    self->message_flushes_.swap(ids);
+  }
 }
 
 void IoThread::ForEachClient(FunctionRef<void(const Client&)> f) const {

@@ -67,7 +67,15 @@ class IoThread {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   size_t client_count() const;
 
+  // The io-thread the caller runs on, or nullptr on any other thread.
+  static IoThread* Current();
+
   // --- For connections, on this thread only. ---
+  // This thread's connection of client `id`, or nullptr.
+  Connection* FindConnection(uint64_t id) const;
+  // Has client `id`'s pub/sub messages sent once this loop iteration's events are handled, before
+  // the loop waits again (as Redis writes before it sleeps): many messages, one write.
+  void ScheduleMessageFlush(uint64_t id);
   void AddConnection(Connection* conn);
   void RemoveConnection(Connection* conn);
   ByteBuffer& shared_input() { return shared_input_; }
@@ -77,6 +85,7 @@ class IoThread {
  private:
   static void OnAsync(uv_async_t* handle);
   static void OnCron(uv_timer_t* handle);
+  static void OnBeforeWait(uv_prepare_t* handle);
   void RunTasks();
   void Cron();
   void CloseIdleClients(int64_t now_ms);
@@ -90,6 +99,7 @@ class IoThread {
   uv_async_t async_;
   uv_timer_t cron_;
   uv_timer_t grace_timer_;
+  uv_prepare_t before_wait_;  // runs only while message_flushes_ is not empty
   std::thread thread_;
 
   std::mutex tasks_mu_;
@@ -100,6 +110,7 @@ class IoThread {
   Connection* clients_ = nullptr;
   size_t client_count_ = 0;
   std::unordered_map<uint64_t, Connection*> by_id_;  // this thread only
+  std::vector<uint64_t> message_flushes_;            // this thread only
 
   ByteBuffer shared_input_;
   store::LockSet locks_;

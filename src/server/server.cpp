@@ -35,6 +35,9 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
+      pubsub_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
+      keyspace_notifier_(&pubsub_),
+      watches_(keyspace_.get()),
       persistence_(std::make_unique<Persistence>(this)),
       acceptor_(this),
       start_time_ms_(clock->NowMs()),
@@ -42,10 +45,14 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       master_replid_(RandomRunId()),
       stats_(&request_counters_, keyspace_.get(), &error_stats_) {
   keyspace_->AddObserver(&blocking_);
+  keyspace_->AddObserver(&keyspace_notifier_);
+  keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
+  keyspace_->AddObserver(&watches_);
   requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();
   ApplyEncodingLimits();
+  ApplyOutputLimits();
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -184,6 +191,16 @@ bool Server::CheckPassword(std::string_view password) const {
   return password == config_->Text(ConfigId::kRequirePass);
 }
 
+void Server::ApplyOutputLimits() {
+  OutputLimits limits{};
+  std::string ignored;
+  ParseOutputLimits(config_->Text(ConfigId::kClientOutputBufferLimit), &limits, &ignored);
+  const OutputLimit& pubsub = limits[static_cast<size_t>(OutputClass::kPubSub)];
+  pubsub_hard_.store(pubsub.hard_bytes, std::memory_order_relaxed);
+  pubsub_soft_.store(pubsub.soft_bytes, std::memory_order_relaxed);
+  pubsub_soft_seconds_.store(pubsub.soft_seconds, std::memory_order_relaxed);
+}
+
 void Server::OnConfigChange(ConfigId id) {
   switch (id) {
     case ConfigId::kRequirePass:
@@ -191,6 +208,12 @@ void Server::OnConfigChange(ConfigId id) {
       break;
     case ConfigId::kLogLevel:
       ApplyLogLevel();
+      break;
+    case ConfigId::kClientOutputBufferLimit:
+      ApplyOutputLimits();
+      break;
+    case ConfigId::kNotifyKeyspaceEvents:
+      keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
       break;
     case ConfigId::kHashMaxListpackEntries:
     case ConfigId::kHashMaxListpackValue:

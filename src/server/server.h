@@ -18,11 +18,15 @@
 #include "common/function_ref.h"
 #include "server/acceptor.h"
 #include "server/blocking.h"
+#include "server/watch_registry.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/keyspace_notifier.h"
 #include "server/memory_stats.h"
+#include "server/output_limits.h"
 #include "server/persistence.h"
+#include "server/pubsub.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -112,6 +116,16 @@ class Server {
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
+  // The pubsub class of client-output-buffer-limit. Thread-safe.
+  OutputLimit pubsub_output_limit() const {
+    return OutputLimit{pubsub_hard_.load(std::memory_order_relaxed), pubsub_soft_.load(std::memory_order_relaxed),
+                       pubsub_soft_seconds_.load(std::memory_order_relaxed)};
+  }
+  // Pub/sub subscriptions and message delivery.
+  PubSub& pubsub() { return pubsub_; }
+  const PubSub& pubsub() const { return pubsub_; }
+  // Keys clients WATCH.
+  WatchRegistry& watches() { return watches_; }
 
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
@@ -129,6 +143,8 @@ class Server {
   void CloseMainLoopHandles();
   void OnConfigChange(ConfigId id);
   void ApplyLogLevel();
+  // Reads client-output-buffer-limit's pubsub class from the config.
+  void ApplyOutputLimits();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
   // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
@@ -141,6 +157,12 @@ class Server {
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
   BlockingRegistry blocking_;
+  PubSub pubsub_;
+  KeyspaceNotifier keyspace_notifier_;
+  std::atomic<int64_t> pubsub_hard_{0};
+  std::atomic<int64_t> pubsub_soft_{0};
+  std::atomic<int64_t> pubsub_soft_seconds_{0};
+  WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;

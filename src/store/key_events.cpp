@@ -25,7 +25,7 @@ std::string_view EventName(KeyEvent event) { return Info(event).name; }
 uint32_t EventClassOf(KeyEvent event) { return Info(event).event_class; }
 
 bool EventCountsAsWrite(KeyEvent event) {
-  return (EventClassOf(event) & (kClassExpired | kClassEvicted | kClassNew | kClassDatabase)) == 0;
+  return (EventClassOf(event) & (kClassExpired | kClassEvicted | kClassNew | kClassDatabase | kClassKeyMiss)) == 0;
 }
 
 void EventQueue::Push(KeyEvent event, int db, int other_db, std::string_view key) {

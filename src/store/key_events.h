@@ -3,9 +3,9 @@
 // Store operations announce each change through Db::Notify (or, for lazy and active expiry, the
 // keyspace's one expiry path). Events are recorded on the calling thread's EventQueue while the
 // stripes are locked and handed to the keyspace's observers by Keyspace::DeliverEvents once the
-// locks are released, in the order they happened. Blocked clients are served from them now;
-// WATCH, keyspace notifications, eviction, tracking and replication are meant to observe them
-// the same way.
+// locks are released, in the order they happened; an immediate observer (WATCH) is told at once,
+// under the locks. Blocked clients and WATCH are served from them now; keyspace notifications,
+// eviction, tracking and replication are meant to observe them the same way.
 //
 // An event is recorded only when some observer wants its class at that moment, so when nobody
 // listens a change costs one load per observer and no allocation; the queue's storage is reused
@@ -22,7 +22,7 @@
 
 namespace strata::store {
 
-// Event classes: the letters of Redis's notify-keyspace-events (g $ l s h z x e n), plus the
+// Event classes: the letters of Redis's notify-keyspace-events (g $ l s h z x e n m), plus the
 // changes of whole databases, which Redis announces to no client but its own observers need.
 enum EventClass : uint32_t {
   kClassGeneric = 1u << 0,   // g
@@ -35,6 +35,7 @@ enum EventClass : uint32_t {
   kClassEvicted = 1u << 7,   // e
   kClassNew = 1u << 8,       // n
   kClassDatabase = 1u << 9,  // FLUSHDB / FLUSHALL / SWAPDB
+  kClassKeyMiss = 1u << 10,  // m: a read found no key
 };
 
 // X(enumerator, Redis's event name, class). Names are Redis's, byte for byte.
@@ -88,6 +89,7 @@ enum EventClass : uint32_t {
   X(kExpired, "expired", kClassExpired)               \
   X(kEvicted, "evicted", kClassEvicted)               \
   X(kNew, "new", kClassNew)                           \
+  X(kKeyMiss, "keymiss", kClassKeyMiss)               \
   X(kFlushDb, "flushdb", kClassDatabase)              \
   X(kSwapDb, "swapdb", kClassDatabase)
 
@@ -102,8 +104,8 @@ std::string_view EventName(KeyEvent event);
 // The class of `event` (one EventClass bit).
 uint32_t EventClassOf(KeyEvent event);
 // Whether `event` counts as a write for persistence (rdb_changes_since_last_save): every change a
-// command makes, but not "new" (the write that created the key counts), expiry, eviction or the
-// whole-database events (FLUSHALL counts the keys it removed).
+// command makes, but not "new" (the write that created the key counts), expiry, eviction, a key
+// miss or the whole-database events (FLUSHALL counts the keys it removed).
 bool EventCountsAsWrite(KeyEvent event);
 
 // One recorded event, as observers see it. `key` is valid only during the observer's call.
@@ -151,16 +153,26 @@ class KeyspaceObserver {
   // change of that key.
   uint32_t wanted() const { return wanted_.load(std::memory_order_relaxed); }
 
-  // Called after the change's stripe locks were released, on the thread that made the change,
-  // for each event of a wanted class, in order. It must not change the keyspace or take stripe
-  // locks.
+  // Called for each event of a wanted class, in order, on the thread that made the change: after
+  // the change's stripe locks were released, or, for an immediate observer, at once, while the
+  // changing thread still holds them. It must not change the keyspace or take stripe locks; an
+  // immediate observer may read the keys the change locked (FLUSHDB and SWAPDB lock whole
+  // databases), and must be quick.
   virtual void OnKeyEvent(const KeyEventRecord& event) = 0;
 
+  // Whether OnKeyEvent runs under the changing thread's stripe locks, so that a reader holding a
+  // key's stripe lock knows that every earlier change of the key has been seen (WATCH: EXEC
+  // judges its watched keys under their locks). Fixed at construction.
+  bool immediate() const { return immediate_; }
+
  protected:
+  KeyspaceObserver() = default;
+  explicit KeyspaceObserver(bool immediate) : immediate_(immediate) {}
   void set_wanted(uint32_t classes) { wanted_.store(classes, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint32_t> wanted_{0};
+  const bool immediate_ = false;
 };
 
 }  // namespace strata::store

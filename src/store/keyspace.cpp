@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/hash.h"
+#include "store/lock_set.h"
 #include "store/store_counters.h"
 
 namespace strata::store {
@@ -80,7 +81,17 @@ StoreCounterTotals Keyspace::CounterTotals() const {
 
 void Keyspace::Announce(KeyEvent event, int db, int other_db, std::string_view key) {
   if (EventCountsAsWrite(event)) counters().dirty.Add();
-  if ((WantedEventClasses() & EventClassOf(event)) != 0) LocalEventQueue().Push(event, db, other_db, key);
+  const uint32_t cls = EventClassOf(event);
+  bool deferred = false;
+  for (KeyspaceObserver* o : observers_) {
+    if ((o->wanted() & cls) == 0) continue;
+    if (o->immediate()) {
+      o->OnKeyEvent(KeyEventRecord{event, db, other_db, key});
+    } else {
+      deferred = true;
+    }
+  }
+  if (deferred) LocalEventQueue().Push(event, db, other_db, key);
 }
 
 void Keyspace::DeliverEvents() {
@@ -89,7 +100,7 @@ void Keyspace::DeliverEvents() {
     const KeyEventRecord record = queue.at(i);
     const uint32_t cls = EventClassOf(record.event);
     for (KeyspaceObserver* o : observers_) {
-      if ((o->wanted() & cls) != 0) o->OnKeyEvent(record);
+      if (!o->immediate() && (o->wanted() & cls) != 0) o->OnKeyEvent(record);
     }
   }
   queue.Clear();
@@ -123,6 +134,8 @@ size_t Keyspace::VolatileCount(int db) const {
 void Keyspace::Flush(int db, bool async) {
   const int first = db < 0 ? 0 : db;
   const int last = db < 0 ? databases_ - 1 : db;
+  // Announced first, so that an immediate observer (WATCH) still sees the keys that go.
+  Announce(KeyEvent::kFlushDb, db, db, {});
   // Detach every table under the caller's locks; free them after.
   auto detached = std::make_shared<std::vector<std::unique_ptr<KeyTable>>>();
   size_t removed = 0;
@@ -137,7 +150,6 @@ void Keyspace::Flush(int db, bool async) {
     }
   }
   counters().dirty.Add(removed);
-  Announce(KeyEvent::kFlushDb, db, db, {});
   auto destroy = [detached] {
     for (auto& t : *detached) t->DestroyAll();
   };
@@ -170,7 +182,7 @@ int64_t Keyspace::AvgTtlMs(int db) {
   for (size_t s = 0; s < kStripes && samples < kMaxSamples; ++s) {
     Stripe& st = stripe(db, s);
     if (st.table.volatile_count() == 0) continue;
-    std::lock_guard<SpinLock> lock(*st.mu);
+    StripeReadLock lock(*this, db, s);
     const KeyTable& t = st.table;
     size_t taken = 0;
     for (size_t i = 0; i < t.capacity() && taken < kPerStripe; ++i) {
@@ -270,6 +282,14 @@ EntryRef Db::Find(std::string_view key) {
   return {e, &t, i};
 }
 
+Db::Presence Db::Probe(std::string_view key) const {
+  const uint64_t h = HashKey(key);
+  const KeyTable& t = StripeFor(h).table;
+  const size_t i = t.Find(h, key);
+  if (i == KeyTable::kNotFound) return Presence::kAbsent;
+  return Expired(*t.At(i)) ? Presence::kExpired : Presence::kLive;
+}
+
 EntryRef Db::FindForRead(std::string_view key) {
   EntryRef ref = Find(key);
   StoreCounters& c = counters();
@@ -278,6 +298,7 @@ EntryRef Db::FindForRead(std::string_view key) {
     StampAccess(ref);
   } else {
     c.keyspace_misses.Add();
+    Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
 }

@@ -88,15 +88,9 @@ class Keyspace {
   // outlive the keyspace's use.
   void AddObserver(KeyspaceObserver* observer) { observers_.push_back(observer); }
 
-  // The event classes some observer wants now (see KeyspaceObserver::wanted).
-  uint32_t WantedEventClasses() const {
-    uint32_t wanted = 0;
-    for (const KeyspaceObserver* o : observers_) wanted |= o->wanted();
-    return wanted;
-  }
-
-  // Records `event` on the calling thread's queue if an observer wants its class, and counts it
-  // as a write if it is one. REQUIRES: the stripe locks the change needed.
+  // Tells the immediate observers that want `event`'s class, records it on the calling thread's
+  // queue if another observer wants it, and counts it as a write if it is one.
+  // REQUIRES: the stripe locks the change needed.
   void Announce(KeyEvent event, int db, int other_db, std::string_view key);
 
   // Hands the events the calling thread recorded to the observers that want them, in order, and
@@ -222,6 +216,11 @@ class Db {
 
   // The live entry of `key`, deleting it first if its deadline has passed. No statistics.
   EntryRef Find(std::string_view key);
+
+  // Whether `key` is present, and if so whether past its deadline, without lazy expiry or
+  // statistics: Redis's view of a key for WATCH (an expired key not yet removed is "present").
+  enum class Presence { kAbsent, kLive, kExpired };
+  Presence Probe(std::string_view key) const;
 
   // Find for a command that reads `key`: counts a keyspace hit or miss and refreshes the key's
   // access time (Redis's lookupKeyRead), unless a snapshot child shares the pages.

@@ -6,6 +6,12 @@
 #include "common/hash.h"
 
 namespace strata::store {
+namespace {
+
+// The calling thread's locked set, if any (a thread locks one set at a time).
+thread_local const LockSet* t_locked = nullptr;
+
+}  // namespace
 
 void LockSet::Add(int db, std::string_view key) {
   assert(!locked_);
@@ -46,6 +52,7 @@ void LockSet::Lock() {
     for (size_t i = 1; i < stripes_.size(); ++i) StripeLock(stripes_[i]).LockUntracked();
   }
   locked_ = true;
+  t_locked = this;
 }
 
 void LockSet::Unlock() {
@@ -53,9 +60,22 @@ void LockSet::Unlock() {
     for (size_t i = stripes_.size(); i-- > 1;) StripeLock(stripes_[i]).UnlockUntracked();
     if (!stripes_.empty()) StripeLock(stripes_[0]).unlock();
     locked_ = false;
+    if (t_locked == this) t_locked = nullptr;
   }
   stripes_.clear();
   ordered_ = true;
+}
+
+bool LockSet::HeldByCallingThread(int db, size_t stripe) {
+  if (t_locked == nullptr) return false;
+  const auto id = static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | stripe);
+  return std::binary_search(t_locked->stripes_.begin(), t_locked->stripes_.end(), id);
+}
+
+StripeReadLock::StripeReadLock(Keyspace& keyspace, int db, size_t stripe) {
+  if (LockSet::HeldByCallingThread(db, stripe)) return;
+  taken_ = keyspace.stripe(db, stripe).mu;
+  taken_->lock();
 }
 
 }  // namespace strata::store

@@ -45,6 +45,10 @@ class LockSet {
 
   bool empty() const { return stripes_.empty(); }
 
+  // Whether the calling thread holds stripe `stripe` of database `db` through a locked LockSet
+  // (EXEC holds its commands' stripes while a queued INFO reads every stripe).
+  static bool HeldByCallingThread(int db, size_t stripe);
+
  private:
   SpinLock& StripeLock(uint32_t id);
 
@@ -58,6 +62,22 @@ class LockSet {
   // so Lock can skip sorting a thousand ids per database.
   bool ordered_ = true;
   bool locked_ = false;
+};
+
+// The keyspace's own readers' lock of one stripe (INFO's TTL sample and memory figures): takes
+// the stripe's lock unless the calling thread holds it already through its lock set, as it does
+// when such a reader runs inside a transaction; spin locks are not recursive.
+class StripeReadLock {
+ public:
+  StripeReadLock(Keyspace& keyspace, int db, size_t stripe);
+  ~StripeReadLock() {
+    if (taken_ != nullptr) taken_->unlock();
+  }
+  StripeReadLock(const StripeReadLock&) = delete;
+  StripeReadLock& operator=(const StripeReadLock&) = delete;
+
+ private:
+  SpinLock* taken_ = nullptr;
 };
 
 }  // namespace strata::store

@@ -13,14 +13,13 @@ int64_t MaxIntsetEntries(Db& db) { return EncodingLimits::Get(db.keyspace()->lim
 SetValue* AsSet(const Entry* entry) { return static_cast<SetValue*>(entry->object()); }
 
 // Looks up every key; *sets gets one pointer per key, nullptr for a missing one. Stops at the
-// first key of another type, as Redis does. Store commands look their sources up for writing.
-OpStatus LookupSets(Db& db, std::span<const std::string_view> keys, bool for_write,
-                    std::vector<const SetValue*>* sets) {
+// first key of another type, as Redis does. Store commands read their sources as the others do:
+// Redis 7.0 counts their hits and misses and announces "keymiss" for a missing one.
+OpStatus LookupSets(Db& db, std::span<const std::string_view> keys, std::vector<const SetValue*>* sets) {
   sets->reserve(keys.size());
   for (std::string_view key : keys) {
     EntryRef ref;
-    const OpStatus status =
-        for_write ? db.FindForWriteAs(key, ValueType::kSet, &ref) : db.FindForReadAs(key, ValueType::kSet, &ref);
+    const OpStatus status = db.FindForReadAs(key, ValueType::kSet, &ref);
     if (status == OpStatus::kWrongType) return status;
     sets->push_back(status == OpStatus::kOk ? AsSet(ref.entry) : nullptr);
   }
@@ -305,7 +304,7 @@ OpStatus SetInter(Db& db, std::span<const std::string_view> keys, FunctionRef<vo
                   size_t* count) {
   *count = 0;
   std::vector<const SetValue*> sets;
-  const OpStatus status = LookupSets(db, keys, false, &sets);
+  const OpStatus status = LookupSets(db, keys, &sets);
   if (status != OpStatus::kOk || AnyMissing(sets)) return status;
   Intersect(sets, [&](std::string_view member) {
     visit(member);
@@ -318,7 +317,7 @@ OpStatus SetInter(Db& db, std::span<const std::string_view> keys, FunctionRef<vo
 OpStatus SetInterCard(Db& db, std::span<const std::string_view> keys, uint64_t limit, int64_t* cardinality) {
   *cardinality = 0;
   std::vector<const SetValue*> sets;
-  const OpStatus status = LookupSets(db, keys, false, &sets);
+  const OpStatus status = LookupSets(db, keys, &sets);
   if (status != OpStatus::kOk || AnyMissing(sets)) return status;
   Intersect(sets, [&](std::string_view) {
     ++*cardinality;
@@ -329,7 +328,7 @@ OpStatus SetInterCard(Db& db, std::span<const std::string_view> keys, uint64_t l
 
 OpStatus SetInterStore(Db& db, std::string_view destination, std::span<const std::string_view> keys, int64_t* size) {
   std::vector<const SetValue*> sets;
-  const OpStatus status = LookupSets(db, keys, true, &sets);
+  const OpStatus status = LookupSets(db, keys, &sets);
   if (status != OpStatus::kOk) return status;
   auto result = std::make_unique<SetValue>();
   if (!AnyMissing(sets)) {
@@ -346,7 +345,7 @@ OpStatus SetInterStore(Db& db, std::string_view destination, std::span<const std
 OpStatus SetUnionDiff(Db& db, SetAlgebra op, std::span<const std::string_view> keys,
                       std::unique_ptr<SetValue>* result) {
   std::vector<const SetValue*> sets;
-  const OpStatus status = LookupSets(db, keys, false, &sets);
+  const OpStatus status = LookupSets(db, keys, &sets);
   if (status != OpStatus::kOk) return status;
   const int64_t max_intset_entries = MaxIntsetEntries(db);
   *result = op == SetAlgebra::kUnion ? Union(sets, max_intset_entries) : Diff(std::move(sets), max_intset_entries);
@@ -356,7 +355,7 @@ OpStatus SetUnionDiff(Db& db, SetAlgebra op, std::span<const std::string_view> k
 OpStatus SetUnionDiffStore(Db& db, SetAlgebra op, std::string_view destination,
                            std::span<const std::string_view> keys, int64_t* size) {
   std::vector<const SetValue*> sets;
-  const OpStatus status = LookupSets(db, keys, true, &sets);
+  const OpStatus status = LookupSets(db, keys, &sets);
   if (status != OpStatus::kOk) return status;
   const int64_t max_intset_entries = MaxIntsetEntries(db);
   StoreResult(db, destination,

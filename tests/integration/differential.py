@@ -19,6 +19,10 @@ script. Lines may start with a marker:
                      elements found (field/value pairs for HSCAN and ZSCAN): cursor values, batch sizes
                      and order differ from Redis by design, what a full scan finds must not. A reply
                      that is not a [cursor, elements] pair (an error) is compared byte for byte
+  @conn NAME         send the following lines on connection NAME of each server (opened on first
+                     use; the script starts on "main"): a subscriber and a publisher side by side
+  @read              read one more reply on the current connection and compare it (the second
+                     confirmation of SUBSCRIBE a b, a published message); waits up to 10 s
 
 The servers take free ports from $STRATA_TEST_PORTS ("7400-7499") when it is set. Prints one line per
 mismatch and ends with "differential: N passed, N failed"; a script without commands counts as failed.
@@ -81,9 +85,17 @@ def exchange(conn, data):
         return b"<closed>", ("<closed>", None)
 
 
+def read_more(conn):
+    try:
+        return conn.read_reply()
+    except (Closed, BrokenPipeError, ConnectionResetError):
+        return b"<closed>", ("<closed>", None)
+
+
 def run_script(path, redis_port, strata_port, report):
     passed = failed = 0
-    ref, sut = Conn(redis_port), Conn(strata_port)
+    conns = {"main": (Conn(redis_port), Conn(strata_port))}
+    ref, sut = conns["main"]
     for c in (ref, sut):
         exchange(c, encode(b"FLUSHALL"))
     with open(path, encoding="utf-8") as f:
@@ -95,6 +107,12 @@ def run_script(path, redis_port, strata_port, report):
         mode = "bytes"
         if text.startswith("@sleep"):
             time.sleep(float(text.split()[1]))
+            continue
+        if text.startswith("@conn "):
+            name = text.split()[1]
+            if name not in conns:
+                conns[name] = (Conn(redis_port), Conn(strata_port))
+            ref, sut = conns[name]
             continue
         if text.startswith("~ "):
             mode, text = "shape", text[2:]
@@ -115,12 +133,16 @@ def run_script(path, redis_port, strata_port, report):
                        exp_keys if exp_keys is not None else exp_raw[:400],
                        got_keys if got_keys is not None else got_raw[:400]))
             continue
-        if text.startswith("@raw "):
-            payload = text[5:].encode().decode("unicode_escape").encode("latin1")
+        if text == "@read":
+            exp_raw, exp_tree = read_more(ref)
+            got_raw, got_tree = read_more(sut)
         else:
-            payload = encode(*split_args(text))
-        exp_raw, exp_tree = exchange(ref, payload)
-        got_raw, got_tree = exchange(sut, payload)
+            if text.startswith("@raw "):
+                payload = text[5:].encode().decode("unicode_escape").encode("latin1")
+            else:
+                payload = encode(*split_args(text))
+            exp_raw, exp_tree = exchange(ref, payload)
+            got_raw, got_tree = exchange(sut, payload)
         if mode == "shape":
             ok = shape(exp_tree) == shape(got_tree)
         elif mode == "sort":
@@ -133,8 +155,9 @@ def run_script(path, redis_port, strata_port, report):
         else:
             failed += 1
             report("%s:%d: %s\n    redis:  %r\n    strata: %r" % (os.path.basename(path), number, text, exp_raw[:400], got_raw[:400]))
-    ref.close()
-    sut.close()
+    for pair in conns.values():
+        for c in pair:
+            c.close()
     if passed + failed == 0:
         report("%s: no command to compare" % os.path.basename(path))
         failed = 1

@@ -460,6 +460,18 @@ GENERATORS = {
     "dump": lambda g: ([b"DUMP", g.key()], "shape"),
     "restore": lambda g: ([b"RESTORE", g.key(), g.pick([b"0", b"100000", b"-1"]), RESTORE_PAYLOAD]
                           + g.maybe(0.5, b"REPLACE"), "bytes"),
+    # pub/sub, with nobody subscribed
+    "publish": lambda g: ([b"PUBLISH", g.key(), g.value()], "bytes"),
+    "spublish": lambda g: ([b"SPUBLISH", g.key(), g.value()], "bytes"),
+    "pubsub|channels": lambda g: ([b"PUBSUB", b"CHANNELS"] + g.maybe(0.5, b"*"), "bytes"),
+    "pubsub|shardchannels": lambda g: ([b"PUBSUB", b"SHARDCHANNELS"] + g.maybe(0.5, b"*"), "bytes"),
+    "pubsub|numsub": lambda g: ([b"PUBSUB", b"NUMSUB", g.key(), g.key()], "bytes"),
+    "pubsub|shardnumsub": lambda g: ([b"PUBSUB", b"SHARDNUMSUB", g.key()], "bytes"),
+    "pubsub|numpat": lambda g: ([b"PUBSUB", b"NUMPAT"], "bytes"),
+    "pubsub|help": lambda g: ([b"PUBSUB", b"HELP"], "bytes"),
+    # transactions: WATCH alone (MULTI would queue the commands that follow)
+    "watch": lambda g: ([b"WATCH", g.key()], "bytes"),
+    "unwatch": lambda g: ([b"UNWATCH"], "bytes"),
 }
 
 # DUMP of the string "restored", as redis-server 7.0 makes it (RDB version 10 and CRC-64 trailer).
@@ -469,7 +481,9 @@ RESTORE_PAYLOAD = b"\x00\x08restored\x0a\x00\xb5e\xb8\xd8\xd2o\x0a\xf4"
 EXCLUDED = {
     "blpop", "brpop", "blmove", "brpoplpush", "blmpop", "bzpopmin", "bzpopmax", "bzmpop",  # blocking
     "object|help", "memory|stats", "memory|doctor", "memory|purge", "memory|help", "memory|malloc-stats",
-    "object", "memory",  # containers (their subcommands are drawn)
+    "object", "memory", "pubsub",  # containers (their subcommands are drawn)
+    "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",  # subscribed mode
+    "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
 }
 # Whole groups left out: connection, server administration and introspection.

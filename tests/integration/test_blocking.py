@@ -15,8 +15,6 @@ redis-server to check the checks). Needs Debian's python3-redis.
 Whether a client has blocked yet is read from INFO's blocked_clients: a server without it fails
 the checks that wait for it.
 """
-import argparse
-import os
 import socket
 import sys
 import threading
@@ -24,7 +22,7 @@ import time
 
 import redis
 
-from testlib import Background, Server, Tally, encode
+from testlib import Background, encode, run_checks
 
 PORT = 0
 
@@ -435,34 +433,10 @@ CHECKS = [
 ]
 
 
-def main():
+def use_port(port):
     global PORT
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--strata", default=os.path.join(root, "build", "src", "strata-server"))
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--io-threads", type=int, default=4)
-    ap.add_argument("--attach", type=int, default=0, help="test the server already on this port")
-    args = ap.parse_args()
-    tally = Tally()
-    server = None
-    if args.attach:
-        PORT = args.attach
-    else:
-        try:
-            server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
-        except RuntimeError as e:
-            tally.fail("server start", e)
-            return tally.summary("blocking")
-        PORT = server.port
-    try:
-        for name, fn in CHECKS:
-            tally.run(name, fn)
-    finally:
-        if server is not None:
-            tally.server_stopped("the server ran clean", server)
-    return tally.summary("blocking")
+    PORT = port
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_checks("blocking", CHECKS, use_port))

@@ -99,6 +99,59 @@ class RedisPyTest(unittest.TestCase):
         self.assertIsInstance(results[1], redis.ResponseError)
         self.assertEqual(results[2], b"notanumber")
 
+    def test_transactional_pipeline(self):
+        pipe = self.r.pipeline()  # transaction=True: MULTI ... EXEC
+        pipe.set("t:a", 1).incr("t:a").lpush("t:l", "x", "y").get("t:a")
+        self.assertEqual(pipe.execute(), [True, 2, 2, b"2"])
+        # A runtime error is answered in place and the rest still runs.
+        pipe = self.r.pipeline()
+        pipe.set("t:s", "text").incr("t:s").set("t:after", "ran")
+        results = pipe.execute(raise_on_error=False)
+        self.assertTrue(results[0])
+        self.assertIsInstance(results[1], redis.ResponseError)
+        self.assertTrue(results[2])
+        self.assertEqual(self.r.get("t:after"), b"ran")
+        # An error while queuing discards the whole transaction (EXECABORT); redis-py raises the
+        # queuing error itself.
+        pipe = self.r.pipeline()
+        pipe.set("t:never", 1).execute_command("NOSUCHCOMMAND")
+        with self.assertRaisesRegex(redis.ResponseError, "unknown command 'NOSUCHCOMMAND'"):
+            pipe.execute()
+        self.assertIsNone(self.r.get("t:never"))
+
+    def test_watch_optimistic_locking(self):
+        r = self.r
+        r.set("t:balance", 100)
+
+        def withdraw(pipe):
+            balance = int(pipe.get("t:balance"))
+            pipe.multi()
+            pipe.set("t:balance", balance - 30)
+
+        # transaction() retries on WatchError; with nobody else writing it succeeds at once.
+        r.transaction(withdraw, "t:balance")
+        self.assertEqual(r.get("t:balance"), b"70")
+        # A write by another client between WATCH and EXEC makes EXEC fail with WatchError.
+        other = redis.Redis(port=STRATA.port, socket_timeout=30)
+        with r.pipeline() as pipe:
+            pipe.watch("t:balance")
+            balance = int(pipe.get("t:balance"))
+            other.set("t:balance", 1000)
+            pipe.multi()
+            pipe.set("t:balance", balance - 30)
+            with self.assertRaises(redis.WatchError):
+                pipe.execute()
+        self.assertEqual(r.get("t:balance"), b"1000")
+        # UNWATCH (reset) forgets the watch.
+        with r.pipeline() as pipe:
+            pipe.watch("t:balance")
+            other.set("t:balance", 5)
+            pipe.unwatch()
+            pipe.multi()
+            pipe.incr("t:balance")
+            self.assertEqual(pipe.execute(), [6])
+        other.close()
+
     def test_resp3(self):
         if "protocol" in inspect.signature(redis.Redis.__init__).parameters:
             r3 = redis.Redis(port=STRATA.port, protocol=3)
@@ -190,6 +243,67 @@ class RedisPyTest(unittest.TestCase):
         self.assertIsNone(self.r.get("only-in-1"))
         self.assertEqual(r1.get("only-in-1"), b"v")
         r1.close()
+
+    def next_message(self, p, timeout=10):
+        """The next message of PubSub p (confirmations included); fails the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = p.get_message(timeout=0.1)
+            if m is not None:
+                return m
+        self.fail("no pub/sub message within %gs" % timeout)
+
+    def test_pubsub(self):
+        p = self.r.pubsub()
+        p.subscribe("news")
+        self.assertEqual(self.next_message(p), {"type": "subscribe", "pattern": None, "channel": b"news", "data": 1})
+        p.psubscribe("weather.*")
+        self.assertEqual(self.next_message(p),
+                         {"type": "psubscribe", "pattern": None, "channel": b"weather.*", "data": 2})
+        self.assertEqual(self.r.publish("news", "hello"), 1)
+        self.assertEqual(self.r.publish("weather.rain", "wet"), 1)
+        self.assertEqual(self.r.publish("sport", "nobody"), 0)
+        self.assertEqual(self.next_message(p), {"type": "message", "pattern": None, "channel": b"news", "data": b"hello"})
+        self.assertEqual(self.next_message(p),
+                         {"type": "pmessage", "pattern": b"weather.*", "channel": b"weather.rain", "data": b"wet"})
+        self.assertEqual(self.r.pubsub_numsub("news"), [(b"news", 1)])
+        self.assertEqual(self.r.pubsub_numpat(), 1)
+        self.assertEqual(self.r.pubsub_channels(), [b"news"])
+        p.unsubscribe("news")
+        self.assertEqual(self.next_message(p), {"type": "unsubscribe", "pattern": None, "channel": b"news", "data": 1})
+        p.punsubscribe()
+        self.assertEqual(self.next_message(p),
+                         {"type": "punsubscribe", "pattern": None, "channel": b"weather.*", "data": 0})
+        self.assertEqual(self.r.publish("news", "late"), 0)
+        p.close()
+
+    def test_keyspace_notifications(self):
+        r = self.r
+        r.config_set("notify-keyspace-events", "KEA")
+        try:
+            p = r.pubsub()
+            p.psubscribe("__key*@0__:*")
+            self.next_message(p)  # the confirmation
+
+            def expect(*pairs):
+                for channel, data in pairs:
+                    m = self.next_message(p)
+                    self.assertEqual((m["type"], m["channel"], m["data"]), ("pmessage", channel, data))
+
+            r.set("k", "v")
+            expect((b"__keyspace@0__:k", b"set"), (b"__keyevent@0__:set", b"k"))
+            r.expire("k", 100)
+            expect((b"__keyspace@0__:k", b"expire"), (b"__keyevent@0__:expire", b"k"))
+            r.delete("k")
+            expect((b"__keyspace@0__:k", b"del"), (b"__keyevent@0__:del", b"k"))
+            r.set("short", "v", px=50)
+            expect((b"__keyspace@0__:short", b"set"), (b"__keyevent@0__:set", b"short"),
+                   (b"__keyspace@0__:short", b"expire"), (b"__keyevent@0__:expire", b"short"))
+            # Nobody reads the key: the active expiry cycle removes it and announces it.
+            expect((b"__keyspace@0__:short", b"expired"), (b"__keyevent@0__:expired", b"short"))
+            p.close()
+        finally:
+            r.config_set("notify-keyspace-events", "")
 
 
 def main():

@@ -2,6 +2,7 @@
 
 The scripts run as `python3 tests/integration/X.py`, so they import this module as a sibling.
 """
+import argparse
 import os
 import re
 import socket
@@ -161,6 +162,39 @@ class Tally:
         or none ran."""
         print("%s: %d passed, %d failed" % (label, self.passed, self.failed))
         return 1 if self.failed or not self.passed else 0
+
+
+def run_checks(label, checks, use_port):
+    """The main() of a script of checks against one Strata server (test_blocking.py, test_pubsub.py):
+    parses --strata, --port, --io-threads (default 4) and --attach PORT (check a server already
+    running instead, redis-server to check the checks), starts the server, calls use_port(port),
+    runs each (name, fn) of `checks` with a Tally, counts the server having run clean as one more
+    check, prints "LABEL: N passed, N failed" and returns the exit status."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--strata", default=os.path.join(root, "build", "src", "strata-server"))
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--io-threads", type=int, default=4)
+    ap.add_argument("--attach", type=int, default=0, help="test the server already on this port")
+    args = ap.parse_args()
+    tally = Tally()
+    server = None
+    if args.attach:
+        use_port(args.attach)
+    else:
+        try:
+            server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
+        except RuntimeError as e:
+            tally.fail("server start", e)
+            return tally.summary(label)
+        use_port(server.port)
+    try:
+        for name, fn in checks:
+            tally.run(name, fn)
+    finally:
+        if server is not None:
+            tally.server_stopped("the server ran clean", server)
+    return tally.summary(label)
 
 
 class Background:

@@ -115,6 +115,44 @@ TEST(Config, DefaultsAreRedisDefaults) {
   EXPECT_EQ(Get(config, "requirepass"), "");
 }
 
+// notify-keyspace-events shows its letters as Redis 7.0 does: A for all it covers (then no other
+// class letter, n included), then K, E, m.
+TEST(Config, NotifyKeyspaceEventsLetters) {
+  Config config;
+  std::string error;
+  EXPECT_EQ(Get(config, "notify-keyspace-events"), "");
+  const std::pair<const char*, const char*> cases[] = {
+      {"KEA", "AKE"},          {"Kgn", "gnK"},   {"E$lshzxetd", "$lshzxetdE"}, {"Eg$lshzxetd", "AE"},
+      {"AnmKE", "AKEm"},       {"Ex", "xE"},     {"", ""}};
+  for (const auto& [given, shown] : cases) {
+    const std::string args[] = {given};
+    EXPECT_TRUE(config.Set("notify-keyspace-events", args, false, &error)) << given;
+    EXPECT_EQ(Get(config, "notify-keyspace-events"), shown) << given;
+  }
+  const std::string bad[] = {"KEQ"};
+  EXPECT_FALSE(config.Set("notify-keyspace-events", bad, false, &error));
+  EXPECT_EQ(error, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+}
+
+// client-output-buffer-limit: the file gives words, CONFIG SET one argument; classes not named
+// keep their limits.
+TEST(Config, ClientOutputBufferLimitClasses) {
+  Config config;
+  std::string error;
+  EXPECT_EQ(Get(config, "client-output-buffer-limit"),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  const std::string words[] = {"pubsub", "64mb", "16mb", "30"};
+  ASSERT_TRUE(config.Set("client-output-buffer-limit", words, true, &error)) << error;
+  const std::string one[] = {"replica 1kb 0 0"};
+  ASSERT_TRUE(config.Set("client-output-buffer-limit", one, false, &error)) << error;
+  EXPECT_EQ(Get(config, "client-output-buffer-limit"), "normal 0 0 0 slave 1024 0 0 pubsub 67108864 16777216 30");
+  for (const char* bad : {"pubsub 1", "foo 1 2 3", "pubsub x 2 3", "pubsub 1mb 2 -1"}) {
+    const std::string args[] = {bad};
+    EXPECT_FALSE(config.Set("client-output-buffer-limit", args, false, &error)) << bad;
+  }
+  EXPECT_EQ(Get(config, "client-output-buffer-limit"), "normal 0 0 0 slave 1024 0 0 pubsub 67108864 16777216 30");
+}
+
 // The default io-threads counts the cores the process may run on, not the machine's, and leaves
 // one of them to the clients: started under `taskset -c 0`, two io-threads would share one core.
 TEST(Config, DefaultIoThreadsFollowTheAffinityMask) {
@@ -426,7 +464,7 @@ TEST(ConfigGet, PatternsAliasesAndSpelling) {
             (Pairs{{"zset-max-listpack-value", "64"}, {"zset-max-ziplist-value", "64"}}));
   EXPECT_EQ(get({"nosuch", "no*such"}), Pairs{});
   EXPECT_EQ(get({"tcp-[bk]*"}), (Pairs{{"tcp-backlog", "511"}, {"tcp-keepalive", "300"}}));
-  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 41u);  // 36 directives, 5 aliases
+  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 43u);  // 38 directives, 5 aliases
 }
 
 TEST(ConfigRewrite, KeepsTheFileAndUpdatesValues) {
