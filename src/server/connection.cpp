@@ -249,14 +249,17 @@ bool Connection::WriteMessage(std::string_view kind, const std::string* pattern,
   reply_.Bulk(channel);
   reply_.Bulk(payload);
   if (OverPubSubLimit()) {
-    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id(),
-                 client_.addr());
-    CloseNow();
+    CloseForOutputLimit();
     return false;
   }
   if (messages_pending_) return false;
   messages_pending_ = true;
   return true;
+}
+
+void Connection::CloseForOutputLimit() {
+  spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id(), client_.addr());
+  CloseNow();
 }
 
 void Connection::FlushMessages() {

@@ -56,6 +56,8 @@ class Connection {
   // pending output passes the pubsub class's output buffer limit.
   bool WriteMessage(std::string_view kind, const std::string* pattern, std::string_view channel,
                     std::string_view payload);
+  // Logs that the client broke its output buffer limit and closes it without sending what is pending.
+  void CloseForOutputLimit();
   // Sends the messages written since the last call.
   void FlushMessages();
 

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 
 #include "common/glob.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/io_thread.h"
+#include "server/server.h"
 
 namespace strata::server {
 
@@ -118,34 +118,47 @@ int64_t PubSub::Publish(SubscriptionKind kind, std::string_view channel, std::st
   }
   for (IoThread* thread : remote_threads) {
     std::vector<Delivery>& out = remote[static_cast<size_t>(thread->index())];
-    Inbox& inbox = *inboxes_[static_cast<size_t>(thread->index())];
-    bool was_empty;
-    {
-      std::lock_guard<std::mutex> lock(inbox.mu);
-      was_empty = inbox.items.empty();
-      if (was_empty) {
-        inbox.items.swap(out);
-      } else {
-        std::move(out.begin(), out.end(), std::back_inserter(inbox.items));
-      }
-    }
-    out.clear();
+    const int64_t hard_bytes = thread->server().pubsub_output_limit().hard_bytes;
     // One task per batch: the thread drains whatever has accumulated by the time it runs it.
-    if (was_empty) thread->Post([this, thread] { DrainInbox(thread); });
+    if (Enqueue(*inboxes_[static_cast<size_t>(thread->index())], out, hard_bytes)) {
+      thread->Post([this, thread] { DrainInbox(thread); });
+    }
   }
   remote_threads.clear();
   if (!local.empty()) Deliver(self, local);
   return receivers;
 }
 
+bool PubSub::Enqueue(Inbox& inbox, std::vector<Delivery>& out, int64_t hard_bytes) {
+  std::lock_guard<std::mutex> lock(inbox.mu);
+  const bool was_empty = inbox.items.empty();
+  for (Delivery& d : out) {
+    int64_t& queued = inbox.queued_bytes[d.client_id];
+    if (hard_bytes > 0 && queued >= hard_bytes) continue;  // already overflowed: the drain closes it
+    // What the message will take in the subscriber's output buffer, give or take its framing.
+    queued += static_cast<int64_t>(d.message->channel.size() + d.message->payload.size() + d.pattern.size() + 40);
+    if (hard_bytes > 0 && queued >= hard_bytes) inbox.overflowed.push_back(d.client_id);
+    inbox.items.push_back(std::move(d));
+  }
+  out.clear();
+  return was_empty;
+}
+
 void PubSub::DrainInbox(IoThread* thread) {
   thread_local std::vector<Delivery> batch;
+  thread_local std::vector<uint64_t> overflowed;
   {
     Inbox& inbox = *inboxes_[static_cast<size_t>(thread->index())];
     std::lock_guard<std::mutex> lock(inbox.mu);
     batch.swap(inbox.items);
+    overflowed.swap(inbox.overflowed);
+    inbox.queued_bytes.clear();
   }
   Deliver(thread, batch);
+  for (uint64_t client_id : overflowed) {
+    if (Connection* conn = thread->FindConnection(client_id)) conn->CloseForOutputLimit();
+  }
+  overflowed.clear();
 }
 
 void PubSub::Deliver(IoThread* thread, std::vector<Delivery>& deliveries) {

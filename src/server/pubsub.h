@@ -9,6 +9,11 @@
 // since one publisher appends its messages in order, each subscriber sees them in that order.
 // A subscriber's messages are sent once per loop iteration of its thread, whatever their number.
 //
+// An inbox counts the bytes it holds for each subscriber. A thread that lags behind its
+// publishers (a busy loop, a slow build) would otherwise let the inbox grow without bound: once a
+// subscriber's queued bytes reach the pubsub class's hard output limit, its further messages are
+// dropped and the drain closes it, as Redis closes a subscriber whose output buffer gets there.
+//
 // Thread-safe unless a method says otherwise. Lock order: the registry's lock, then an inbox's
 // lock, then an io-thread's task queue; none is held while a connection is written to, so a
 // subscriber closed during a delivery may unsubscribe at once.
@@ -90,6 +95,8 @@ class PubSub {
   struct Inbox {
     std::mutex mu;
     std::vector<Delivery> items;
+    std::unordered_map<uint64_t, int64_t> queued_bytes;  // by client id, for `items`
+    std::vector<uint64_t> overflowed;                     // clients that reached the hard limit
   };
   struct NameHash {
     using is_transparent = void;
@@ -104,7 +111,10 @@ class PubSub {
   // Writes `deliveries` to their connections on `thread` (the calling thread); the thread sends
   // them before its loop next waits.
   static void Deliver(IoThread* thread, std::vector<Delivery>& deliveries);
-  // Runs on `thread`: delivers everything in its inbox.
+  // Appends `out` to `inbox` (emptying `out`), dropping the deliveries of subscribers whose queued
+  // bytes reached `hard_bytes` (0: no limit). Returns whether the inbox was empty before.
+  static bool Enqueue(Inbox& inbox, std::vector<Delivery>& out, int64_t hard_bytes);
+  // Runs on `thread`: delivers everything in its inbox and closes the subscribers that overflowed.
   void DrainInbox(IoThread* thread);
 
   mutable std::shared_mutex mu_;
