@@ -9,15 +9,13 @@
 #include "commands/command_util.h"
 #include "commands/families.h"
 #include "common/error_texts.h"
+#include "server/client_info.h"
 #include "server/server.h"
 
 namespace strata::commands {
 namespace {
 
 using server::Client;
-
-// The only ACL user until ACLs exist; every client is authenticated as it.
-constexpr std::string_view kDefaultUser = "default";
 
 // Client types of CLIENT LIST TYPE and CLIENT KILL TYPE. Strata has no replicas or masters yet:
 // a client with subscriptions is a pub/sub one, every other a normal one.
@@ -40,43 +38,11 @@ bool ParseClientType(std::string_view name, ClientType* type) {
 
 ClientType TypeOf(const Client& c) { return c.subscriptions().any() ? ClientType::kPubSub : ClientType::kNormal; }
 
-// The CLIENT LIST line of `c` (without the newline). The current command, its arguments and the
-// flags only the owning thread may read are known for the calling client alone.
+// The CLIENT LIST line of `c`; the caller's own line shows its current command.
 std::string ClientLine(const CommandContext& ctx, const Client& c, int64_t now_ms) {
   const bool self = &c == &ctx.client;
-  std::string flags;
-  if (c.subscriptions().any()) flags += 'P';
-  if (c.transaction().active()) flags += 'x';
-  if (c.blocked()) flags += 'b';
-  if (c.transaction().watched().dirty()) flags += 'd';
-  if (self && c.close_after_reply()) flags += 'c';
-  if (c.is_unix_socket()) flags += 'U';
-  if (c.no_evict()) flags += 'e';
-  if (flags.empty()) flags += 'N';
-
-  size_t argv_mem = 0;
-  if (self) {
-    for (std::string_view a : ctx.args) argv_mem += a.size();
-  }
-  const Client::Buffers& b = c.buffers();
-  const size_t qbuf = b.query.load(std::memory_order_relaxed);
-  const size_t qbuf_free = b.query_free.load(std::memory_order_relaxed);
-  const size_t pending = b.reply.load(std::memory_order_relaxed);
-  const size_t reply_capacity = b.reply_capacity.load(std::memory_order_relaxed);
-  const server::Command* cmd = self ? &ctx.command : c.last_command();
-  const server::Subscriptions& subs = c.subscriptions();
-  const size_t multi_mem = c.transaction().memory();
-
-  return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} "
-      "qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
-      "redir=-1 resp={}",
-      c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
-      (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), subs.count(server::SubscriptionKind::kChannel),
-      subs.count(server::SubscriptionKind::kPattern), subs.count(server::SubscriptionKind::kShard),
-      c.transaction().queued_count(), qbuf, qbuf_free, argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
-      qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
-      cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), kDefaultUser, c.protocol());
+  return server::ClientInfoLine(c, self ? &ctx.command : nullptr, self ? ctx.args : std::span<const std::string_view>(),
+                                now_ms);
 }
 
 // CLIENT ID
@@ -172,8 +138,10 @@ void CmdClientList(CommandContext& ctx) {
 void CmdClientKill(CommandContext& ctx) {
   std::string_view addr;
   std::string_view laddr;
+  std::string_view user;
   bool by_addr = false;
   bool by_laddr = false;
+  bool by_user = false;
   bool by_type = false;
   ClientType type = ClientType::kNormal;
   uint64_t id = 0;
@@ -206,10 +174,12 @@ void CmdClientKill(CommandContext& ctx) {
         laddr = ctx.arg(i + 1);
         by_laddr = true;
       } else if (ArgIs(ctx, i, "USER") && has_value) {
-        if (ctx.arg(i + 1) != kDefaultUser) {
+        if (ctx.server.acl().Find(ctx.arg(i + 1)) == nullptr) {
           ctx.reply.Error(fmt::format(errors::kFmtNoSuchUser, ctx.arg(i + 1)));
           return;
         }
+        user = ctx.arg(i + 1);
+        by_user = true;
       } else if (ArgIs(ctx, i, "SKIPME") && has_value) {
         if (ArgIs(ctx, i + 1, "YES")) {
           skipme = true;
@@ -233,7 +203,9 @@ void CmdClientKill(CommandContext& ctx) {
     if (by_addr && c.addr() != addr) return;
     if (by_laddr && c.laddr() != laddr) return;
     if (by_type && TypeOf(c) != type) return;
+    if (by_user && c.username() != user) return;
     if (id != 0 && c.id() != id) return;
+    if (by_user && c.username() != user) return;
     const bool self = &c == &ctx.client;
     if (self && skipme) return;
     if (self) {

@@ -15,12 +15,12 @@ constexpr char kHelloNoAuth[] =
 constexpr char kHelloBadProtocol[] = "ERR Protocol version is not an integer or out of range";
 constexpr char kFmtHelloSyntax[] = "ERR Syntax error in HELLO option '{}'";
 
-// Checks credentials for the default user (the only user until ACLs exist). Replies the error
-// and returns false on failure.
+// Authenticates the client as `user` with `password`, or replies WRONGPASS, records the failure
+// (ACL LOG, INFO, the log) and returns false.
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
   server::Server& server = ctx.server;
-  const bool ok = user == "default" && (!server.RequiresAuth() || server.CheckPassword(password));
-  if (!ok) {
+  if (server.acl().Authenticate(user, password) == nullptr || !server.SetClientUser(ctx.client, user)) {
+    server.RecordAclDenial(ctx.client, ctx.command, ctx.args, server::AclLogReason::kAuth, "AUTH", user);
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
@@ -70,7 +70,7 @@ void CmdAuth(CommandContext& ctx) {
     ctx.reply.Error(errors::kSyntax);
     return;
   }
-  if (ctx.argc() == 2 && !ctx.server.RequiresAuth()) {
+  if (ctx.argc() == 2 && ctx.server.acl().Find("default")->nopass()) {
     ctx.reply.Error(errors::kAuthNotConfigured);
     return;
   }
@@ -154,6 +154,7 @@ void CmdReset(CommandContext& ctx) {
   ctx.reply.set_protocol(2);
   ctx.client.set_name(std::string());
   ctx.client.set_authenticated(!ctx.server.RequiresAuth());
+  ctx.server.SetClientUser(ctx.client, "default");
   ctx.reply.Simple("RESET");
 }
 

@@ -19,6 +19,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterPersistenceFamily(table);
   RegisterDebugFamily(table);
   RegisterTransactionFamily(table);
+  RegisterAclFamily(table);
 }
 
 }  // namespace strata::commands

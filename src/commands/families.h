@@ -22,6 +22,7 @@ void RegisterPubSubFamily(server::CommandTable& table);
 void RegisterPersistenceFamily(server::CommandTable& table);
 void RegisterDebugFamily(server::CommandTable& table);
 void RegisterTransactionFamily(server::CommandTable& table);
+void RegisterAclFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

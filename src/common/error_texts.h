@@ -154,6 +154,45 @@ inline constexpr char kCommandHasNoKeys[] = "ERR The command has no key argument
 inline constexpr char kInvalidCommandArgCount[] = "ERR Invalid number of arguments specified for command";
 inline constexpr char kInvalidCommandArgs[] = "ERR Invalid arguments specified for command";
 
+// Access control (ACL). A refused rule's reason follows "modifier '<rule>': ".
+inline constexpr char kFmtNoPermCommand[] = "NOPERM this user has no permissions to run the '{}' command";
+inline constexpr char kNoPermKey[] = "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr char kNoPermChannel[] =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
+inline constexpr char kFmtAclSetUserModifier[] = "ERR Error in ACL SETUSER modifier '{}': {}";
+inline constexpr char kAclRuleSyntax[] = "Syntax error";
+inline constexpr char kAclUnknownCommandOrCategory[] = "Unknown command or category name in ACL";
+inline constexpr char kAclPatternAfterAllKeys[] =
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try "
+    "'resetkeys' to start with an empty list of patterns";
+inline constexpr char kAclPatternAfterAllChannels[] =
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. "
+    "Try 'resetchannels' to start with an empty list of channels";
+inline constexpr char kAclBadPasswordHash[] =
+    "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters";
+inline constexpr char kAclNoSuchPassword[] = "The password you are trying to remove from the user does not exist";
+inline constexpr char kFmtAclUnmatchedParenthesis[] = "ERR Unmatched parenthesis in acl selector starting at '{}'.";
+inline constexpr char kAclBadUsername[] = "ERR Usernames can't contain spaces or null characters";
+inline constexpr char kAclDeleteDefault[] = "ERR The 'default' user cannot be removed";
+inline constexpr char kFmtAclUserNotFound[] = "ERR User '{}' not found";
+inline constexpr char kFmtAclCommandNotFound[] = "ERR Command '{}' not found";
+inline constexpr char kFmtAclUnknownCategory[] = "ERR Unknown category '{}'";
+inline constexpr char kAclGenpassBits[] =
+    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096";
+inline constexpr char kAclNoFile[] =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL "
+    "SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to "
+    "store users in the Redis configuration.";
+// ACL LOAD's and the start-up load's reasons, then what follows them in the reply.
+inline constexpr char kFmtAclFileOpen[] = "Error loading ACLs, opening file '{}': {}";
+inline constexpr char kFmtAclFileNoUserKeyword[] = "{}:{} should start with user keyword followed by the username. ";
+inline constexpr char kFmtAclFileBadRule[] = "{}:{}: Error in applying operation '{}': {}. ";
+inline constexpr char kFmtAclFileDuplicateUser[] = "{}:{}: Duplicate user '{}' found. ";
+inline constexpr char kAclFileNoChange[] =
+    "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+inline constexpr char kAclSaveFailed[] =
+    "ERR There was an error trying to save the ACLs. Please check the server logs for more information";
+
 // Transactions.
 inline constexpr char kExecWithoutMulti[] = "ERR EXEC without MULTI";
 inline constexpr char kDiscardWithoutMulti[] = "ERR DISCARD without MULTI";

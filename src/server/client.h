@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,6 +19,7 @@
 namespace strata::server {
 
 struct Command;
+class AclUser;
 
 class Client {
  public:
@@ -47,6 +49,24 @@ class Client {
 
   bool authenticated() const { return authenticated_.load(std::memory_order_relaxed); }
   void set_authenticated(bool v) { authenticated_.store(v, std::memory_order_relaxed); }
+
+  // --- ACL: the user the client runs as (the default user until AUTH). ---
+  // The owning thread's snapshot of its user, and the registry generation it was read at
+  // (server/acl_registry.h): the dispatcher reads the user again when the generation moves.
+  const std::shared_ptr<const AclUser>& user() const { return user_; }
+  uint64_t user_generation() const { return user_generation_; }
+  // REQUIRES: the owning thread. `username` is `user`'s name.
+  void set_user(std::shared_ptr<const AclUser> user, std::string_view username, uint64_t generation) {
+    user_ = std::move(user);
+    user_generation_ = generation;
+    std::lock_guard<std::mutex> lock(name_mu_);
+    if (username_ != username) username_ = std::string(username);
+  }
+  // The user's name, from any thread (CLIENT LIST's user=, CLIENT KILL USER).
+  std::string username() const {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    return username_;
+  }
 
   std::string name() const {
     std::lock_guard<std::mutex> lock(name_mu_);
@@ -148,6 +168,9 @@ class Client {
   std::atomic<bool> authenticated_{false};
   mutable std::mutex name_mu_;
   std::string name_;
+  std::string username_;  // under name_mu_
+  std::shared_ptr<const AclUser> user_;
+  uint64_t user_generation_ = 0;
   std::atomic<int64_t> last_interaction_ms_{0};
   std::atomic<const Command*> last_command_{nullptr};
   Buffers buffers_;

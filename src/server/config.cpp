@@ -60,6 +60,7 @@ const Directive kDirectives[] = {
     {ConfigId::kDaemonize, "daemonize", "", Kind::kBool, true, "no"},
     {ConfigId::kPidFile, "pidfile", "", Kind::kText, true, ""},
     {ConfigId::kRequirePass, "requirepass", "", Kind::kText, false, ""},
+    {ConfigId::kAclFile, "aclfile", "", Kind::kText, true, ""},
     {ConfigId::kProtoMaxBulkLen, "proto-max-bulk-len", "", Kind::kMemory, false, "512mb", 1024 * 1024, INT64_MAX},
     {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
      INT64_MAX},

@@ -36,6 +36,7 @@ enum class ConfigId : int {
   kDaemonize,
   kPidFile,
   kRequirePass,
+  kAclFile,
   kProtoMaxBulkLen,
   kClientQueryBufferLimit,
   kDir,

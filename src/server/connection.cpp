@@ -65,6 +65,7 @@ void Connection::Adopt(IoThread* thread, int fd, bool unix_socket, uint64_t id) 
                               static_cast<size_t>(server.config().Int(ConfigId::kProtoMaxBulkLen)));
   conn->client_.set_unix_socket(unix_socket);
   conn->client_.set_authenticated(!server.RequiresAuth());
+  server.SetClientUser(conn->client_, "default");
   conn->reply_.set_error_stats(&server.error_stats());
   int rc;
   if (unix_socket) {

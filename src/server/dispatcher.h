@@ -1,5 +1,6 @@
 // Runs one request, in stages:
-//   1. Resolve:      look the command up, check its arity and the client's authentication.
+//   1. Resolve:      look the command up, check its arity, the client's authentication and its
+//                    user's permissions (ACL).
 //   2. CollectLocks: add the stripes the call needs to a LockSet (its keys by the table's key
 //                    positions or key finder, extra_locks), without running anything.
 //   3. lock the set (LockSet::Lock, in the one global order).
@@ -65,9 +66,10 @@ class Dispatcher {
                store::LockSet* locks);
 
   // Stage 1. Returns the command `args` calls (a subcommand for a container), or replies with the
-  // error for an unknown command or subcommand, a bad arity, a missing authentication or a
-  // no_multi command inside MULTI, counts the refusal, and returns nullptr.
-  const Command* Resolve(const Client& client, std::span<const std::string_view> args, resp::ReplyBuilder& reply);
+  // error for an unknown command or subcommand, a bad arity, a missing authentication, a call
+  // the client's ACL user may not make (logged in ACL LOG) or a no_multi command inside MULTI,
+  // counts the refusal, and returns nullptr. Reads the client's user again if any user changed.
+  const Command* Resolve(Client& client, std::span<const std::string_view> args, resp::ReplyBuilder& reply);
 
   // Stage 2. Adds to `locks` every stripe the call `args` of `cmd` in database `db` needs.
   // Thread-safe; takes no lock.
@@ -88,6 +90,9 @@ class Dispatcher {
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.
   bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
+  // The ACL check of Resolve: returns the refusal's error text, or an empty view if the client's
+  // user may run the call. Closes the client whose user was deleted.
+  std::string CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
 
   Server* server_;
   IoThread* thread_;

@@ -297,6 +297,12 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("unexpected_error_replies", 0);
   s.Field("total_error_replies", r.error_replies);
   s.Field("dump_payload_sanitizations", 0);
+  // Redis 7.2's refusal counters (7.0 has none).
+  const AclDeniedCounts denied = server.acl_log().denied();
+  s.Field("acl_access_denied_auth", denied.auth);
+  s.Field("acl_access_denied_cmd", denied.command);
+  s.Field("acl_access_denied_key", denied.key);
+  s.Field("acl_access_denied_channel", denied.channel);
 }
 
 void AddReplication(Server& server, std::string* out) {

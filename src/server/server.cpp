@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "server/client_info.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
 #include "store/lock_set.h"
@@ -31,6 +32,7 @@ std::string RandomRunId() {
 Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, const Clock* clock)
     : config_(config),
       commands_(commands),
+      acl_(commands),
       launch_(std::move(launch)),
       clock_(clock),
       keyspace_(std::make_unique<store::Keyspace>(static_cast<int>(config->Int(ConfigId::kDatabases)), clock)),
@@ -48,7 +50,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   keyspace_->AddObserver(&keyspace_notifier_);
   keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
   keyspace_->AddObserver(&watches_);
-  requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty());
+  acl_.SetDefaultPassword(config_->Text(ConfigId::kRequirePass));
   config_->set_on_change([this](ConfigId id) { OnConfigChange(id); });
   ApplyLogLevel();
   ApplyEncodingLimits();
@@ -99,6 +101,11 @@ void Server::CloseMainLoopHandles() {
 
 int Server::Run() {
   std::string error;
+  const std::string aclfile = config_->Text(ConfigId::kAclFile);
+  if (!aclfile.empty() && !acl_.LoadFile(aclfile, &error)) {
+    spdlog::error("Aborting Strata startup because of ACL errors: {}", error);
+    return 1;
+  }
   if (!acceptor_.Open(&error)) {
     spdlog::error("{}", error);
     return 1;
@@ -141,6 +148,7 @@ void Server::RequestShutdown() {
 
 void Server::ResetStats() {
   stats_.Reset(commands_->size());
+  acl_log_.ResetCounts();
   ops_per_sec_.Reset();
   input_per_sec_.Reset();
   output_per_sec_.Reset();
@@ -187,8 +195,39 @@ void Server::SweepKilledClients() {
   for (auto& t : threads_) t->SweepKilledClients();
 }
 
-bool Server::CheckPassword(std::string_view password) const {
-  return password == config_->Text(ConfigId::kRequirePass);
+bool Server::SetClientUser(Client& client, std::string_view name) {
+  const uint64_t generation = acl_.generation();
+  AclUserPtr user = acl_.Find(name);
+  if (user == nullptr) return false;
+  const std::string& username = user->name();
+  client.set_user(std::move(user), username, generation);
+  return true;
+}
+
+void Server::RecordAclDenial(const Client& client, const Command& current, std::span<const std::string_view> args,
+                             AclLogReason reason, std::string_view object, std::string_view username) {
+  const int64_t now = clock_->NowMs();
+  if (reason == AclLogReason::kAuth) acl_log_.LogAuthFailure(client.addr(), username, now);
+  acl_log_.Add({.reason = reason,
+                .context = client.transaction().active() ? "multi" : "toplevel",
+                .object = std::string(object),
+                .username = std::string(username),
+                .updated_ms = now,
+                .client_info = ClientInfoLine(client, &current, args, now)});
+}
+
+void Server::DisconnectClientsOfRemovedUsers(Client* self) {
+  bool killed = false;
+  ForEachClient([&](const Client& c) {
+    if (acl_.Find(c.username()) != nullptr) return;
+    if (&c == self) {
+      self->set_close_after_reply();
+    } else {
+      c.request_kill();
+      killed = true;
+    }
+  });
+  if (killed) SweepKilledClients();
 }
 
 void Server::ApplyOutputLimits() {
@@ -204,7 +243,7 @@ void Server::ApplyOutputLimits() {
 void Server::OnConfigChange(ConfigId id) {
   switch (id) {
     case ConfigId::kRequirePass:
-      requires_auth_.store(!config_->Text(ConfigId::kRequirePass).empty(), std::memory_order_relaxed);
+      acl_.SetDefaultPassword(config_->Text(ConfigId::kRequirePass));
       break;
     case ConfigId::kLogLevel:
       ApplyLogLevel();

@@ -11,12 +11,15 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/function_ref.h"
 #include "server/acceptor.h"
+#include "server/acl_log.h"
+#include "server/acl_registry.h"
 #include "server/blocking.h"
 #include "server/watch_registry.h"
 #include "server/client.h"
@@ -130,10 +133,23 @@ class Server {
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
 
-  // --- Authentication (requirepass) ---
-  bool RequiresAuth() const { return requires_auth_.load(std::memory_order_relaxed); }
-  // Whether `password` is the default user's password.
-  bool CheckPassword(std::string_view password) const;
+  // --- Access control (ACL users; requirepass is the default user's password) ---
+  // Whether a new connection must authenticate: the default user has a password or is off.
+  bool RequiresAuth() const { return acl_.RequiresAuth(); }
+  AclRegistry& acl() { return acl_; }
+  AclLog& acl_log() { return acl_log_; }
+  // Makes `client` run as the user `name` as it is now. Returns false if no such user exists.
+  // REQUIRES: the client's own io-thread.
+  bool SetClientUser(Client& client, std::string_view name);
+  // Records a refusal in ACL LOG and INFO's counters: `reason` refused `object` (the command's
+  // full name, the key, the channel, or "AUTH") for `username`, while `client` ran `current` with
+  // `args`. A failed authentication is also logged, at a bounded rate. REQUIRES: the client's own
+  // io-thread.
+  void RecordAclDenial(const Client& client, const Command& current, std::span<const std::string_view> args,
+                       AclLogReason reason, std::string_view object, std::string_view username);
+  // Closes the clients whose user no longer exists (ACL DELUSER, ACL LOAD); `self`, the caller,
+  // once its reply is written. Thread-safe.
+  void DisconnectClientsOfRemovedUsers(Client* self);
 
   // Stops the acceptor. Called on io-thread 0 during shutdown.
   void StopAccepting() { acceptor_.Stop(); }
@@ -153,6 +169,8 @@ class Server {
 
   Config* config_;
   const CommandTable* commands_;
+  AclRegistry acl_;
+  AclLog acl_log_;
   LaunchInfo launch_;
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
@@ -170,7 +188,6 @@ class Server {
   std::string run_id_;
   std::atomic<size_t> connected_clients_{0};
   std::atomic<uint64_t> next_client_id_{1};
-  std::atomic<bool> requires_auth_{false};
   std::atomic<bool> shutdown_requested_{false};
   std::string master_replid_;
   PerThreadSet<RequestCounters> request_counters_;

@@ -1,0 +1,45 @@
+#include "server/client_info.h"
+
+#include <fmt/format.h>
+
+#include "server/command_table.h"
+
+namespace strata::server {
+
+std::string ClientInfoLine(const Client& c, const Command* current, std::span<const std::string_view> current_args,
+                           int64_t now_ms) {
+  const bool self = current != nullptr;
+  std::string flags;
+  if (c.subscriptions().any()) flags += 'P';
+  if (c.transaction().active()) flags += 'x';
+  if (c.blocked()) flags += 'b';
+  if (c.transaction().watched().dirty()) flags += 'd';
+  if (self && c.close_after_reply()) flags += 'c';
+  if (c.is_unix_socket()) flags += 'U';
+  if (c.no_evict()) flags += 'e';
+  if (flags.empty()) flags += 'N';
+
+  size_t argv_mem = 0;
+  for (std::string_view a : current_args) argv_mem += a.size();
+  const Client::Buffers& b = c.buffers();
+  const size_t qbuf = b.query.load(std::memory_order_relaxed);
+  const size_t qbuf_free = b.query_free.load(std::memory_order_relaxed);
+  const size_t pending = b.reply.load(std::memory_order_relaxed);
+  const size_t reply_capacity = b.reply_capacity.load(std::memory_order_relaxed);
+  const Command* cmd = self ? current : c.last_command();
+  const Subscriptions& subs = c.subscriptions();
+  const size_t multi_mem = c.transaction().memory();
+
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} "
+      "qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
+      "redir=-1 resp={}",
+      c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
+      (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), subs.count(SubscriptionKind::kChannel),
+      subs.count(SubscriptionKind::kPattern), subs.count(SubscriptionKind::kShard), c.transaction().queued_count(),
+      qbuf, qbuf_free, argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
+      qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
+      cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), c.username(), c.protocol());
+}
+
+}  // namespace strata::server
