@@ -199,11 +199,11 @@ void CmdAclDryRun(CommandContext& ctx) {
   if (cmd != nullptr && !cmd->subcommands.empty() && call.size() >= 2) {
     cmd = server::CommandTable::FindSubcommand(*cmd, call[1]);
   }
-  if (cmd == nullptr || cmd->is_container()) {
+  if (cmd == nullptr) {
     ctx.reply.Error(fmt::format(errors::kFmtAclCommandNotFound, call[0]));
     return;
   }
-  if (!cmd->ArityOk(call.size())) {
+  if (cmd->is_container() || !cmd->ArityOk(call.size())) {
     ctx.reply.Error(fmt::format(errors::kFmtWrongArgs, cmd->name));
     return;
   }

@@ -68,14 +68,6 @@ void AclSelector::SetCategory(int category, bool allow) {
   });
 }
 
-void AclSelector::CountCategory(int category, int* on, int* off) const {
-  const uint64_t mask = uint64_t{1} << category;
-  ForEachCommand(*commands_, [&](const Command& cmd) {
-    if ((cmd.acl & mask) == 0) return;
-    ++*(allowed(cmd.id) ? on : off);
-  });
-}
-
 bool AclSelector::ApplyRule(std::string_view rule, std::string* error) {
   if (rule.empty()) {
     *error = errors::kAclRuleSyntax;
@@ -244,27 +236,41 @@ bool AclSelector::PermitsEverything() const {
 }
 
 std::string AclSelector::DescribeCommands() const {
-  // As Redis: start from +@all or -@all, apply each category that more than half agrees with,
-  // then name the commands that still differ.
+  // Start from +@all or -@all, then, greedily, the category that brings the most commands to
+  // their state here (net of those it would take away), while one helps; then name the commands
+  // that still differ. Redis 7.0 describes a user by its bitmap in this spirit.
   AclSelector fit(commands_);
   std::string out = all_commands_ ? "+@all" : "-@all";
   if (all_commands_) fit.ApplyCommandRule("+@all", nullptr);
+  const bool target = !all_commands_;
   std::span<const std::string_view> names = AclCategoryNames();
-  for (size_t c = 0; c < names.size(); ++c) {
-    int on = 0;
-    int off = 0;
-    CountCategory(static_cast<int>(c), &on, &off);
-    if (all_commands_ ? off > on : on > off) {
-      fit.SetCategory(static_cast<int>(c), !all_commands_);
-      out += all_commands_ ? " -@" : " +@";
-      out += names[c];
+  while (true) {
+    int best = -1;
+    int best_score = 0;
+    for (size_t c = 0; c < names.size(); ++c) {
+      int score = 0;
+      const uint64_t mask = uint64_t{1} << c;
+      ForEachCommand(*commands_, [&](const Command& cmd) {
+        if ((cmd.acl & mask) == 0 || fit.allowed(cmd.id) == target) return;
+        score += allowed(cmd.id) == target ? 1 : -1;
+      });
+      if (score > best_score) {
+        best = static_cast<int>(c);
+        best_score = score;
+      }
     }
+    if (best < 0) break;
+    fit.SetCategory(best, target);
+    out += target ? " +@" : " -@";
+    out += names[static_cast<size_t>(best)];
   }
   ForEachCommand(*commands_, [&](const Command& cmd) {
     if (allowed(cmd.id) == fit.allowed(cmd.id)) return;
     out += allowed(cmd.id) ? " +" : " -";
     out += Lower(cmd.name);
+    // As the rule itself does: a container's rule covers its subcommands, visited next.
     fit.SetAllowed(cmd, allowed(cmd.id));
+    for (const Command* sub : cmd.subcommands) fit.SetAllowed(*sub, allowed(cmd.id));
   });
   return out;
 }

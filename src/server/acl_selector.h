@@ -61,8 +61,6 @@ class AclSelector {
   void SetAllowed(const Command& cmd, bool allow);
   // Sets or clears every command and subcommand of category bit `category`.
   void SetCategory(int category, bool allow);
-  // Counts the commands of `category` this selector permits and refuses.
-  void CountCategory(int category, int* on, int* off) const;
   bool ApplyCommandRule(std::string_view rule, std::string* error);
   bool ApplyKeyRule(std::string_view rule, std::string* error);
   bool ApplyChannelRule(std::string_view rule, std::string* error);
