@@ -168,7 +168,7 @@ class Client {
   std::atomic<bool> authenticated_{false};
   mutable std::mutex name_mu_;
   std::string name_;
-  std::string username_;  // under name_mu_
+  std::string username_ = "default";  // under name_mu_; every client starts as the default user
   std::shared_ptr<const AclUser> user_;
   uint64_t user_generation_ = 0;
   std::atomic<int64_t> last_interaction_ms_{0};
