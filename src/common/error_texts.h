@@ -159,6 +159,13 @@ inline constexpr char kFmtNoPermCommand[] = "NOPERM this user has no permissions
 inline constexpr char kNoPermKey[] = "NOPERM this user has no permissions to access one of the keys used as arguments";
 inline constexpr char kNoPermChannel[] =
     "NOPERM this user has no permissions to access one of the channels used as arguments";
+// EXEC of a queued call the user may no longer make, with one of the three reasons.
+inline constexpr char kFmtNoPermAtExec[] =
+    "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This "
+    "command is no longer allowed for the following reason: {}";
+inline constexpr char kNoPermAtExecCommand[] = "no permission to execute the command or subcommand";
+inline constexpr char kNoPermAtExecKey[] = "no permission to touch the specified keys";
+inline constexpr char kNoPermAtExecChannel[] = "no permission to access one of the channels used as arguments";
 inline constexpr char kFmtAclSetUserModifier[] = "ERR Error in ACL SETUSER modifier '{}': {}";
 inline constexpr char kAclRuleSyntax[] = "Syntax error";
 inline constexpr char kAclUnknownCommandOrCategory[] = "Unknown command or category name in ACL";

@@ -39,29 +39,45 @@ Dispatcher::Dispatcher(Server* server, IoThread* thread)
 
 store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
 
-std::string Dispatcher::CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args) {
+AclDenial Dispatcher::CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args) {
   // The snapshot is read again after any change of any user.
   if (client.user_generation() != server_->acl().generation() && !server_->SetClientUser(client, client.username())) {
     client.set_close_after_reply();  // its user was deleted; ACL DELUSER is closing it
-    return errors::kNoAuth;
+    return AclDenial::kCommand;
   }
   const AclUser& user = *client.user();
-  if (user.permits_everything()) return {};
+  if (user.permits_everything()) return AclDenial::kNone;
   const AclVerdict verdict = user.Check(cmd, args, &key_indexes_scratch_);
   switch (verdict.denial) {
     case AclDenial::kNone:
-      return {};
+      break;
     case AclDenial::kCommand:
       server_->RecordAclDenial(client, cmd, args, AclLogReason::kCommand, cmd.name, user.name());
-      return fmt::format(errors::kFmtNoPermCommand, cmd.name);
+      break;
     case AclDenial::kKey:
       server_->RecordAclDenial(client, cmd, args, AclLogReason::kKey, args[static_cast<size_t>(verdict.arg_index)],
                                user.name());
-      return errors::kNoPermKey;
+      break;
     case AclDenial::kChannel:
       server_->RecordAclDenial(client, cmd, args, AclLogReason::kChannel,
                                args[static_cast<size_t>(verdict.arg_index)], user.name());
-      return errors::kNoPermChannel;
+      break;
+  }
+  return verdict.denial;
+}
+
+std::string Dispatcher::CheckQueuedPermissions(Client& client, const Command& cmd,
+                                               std::span<const std::string_view> args) {
+  if (client.user_generation() == server_->acl().generation() && client.user()->permits_everything()) return {};
+  switch (CheckPermissions(client, cmd, args)) {
+    case AclDenial::kNone:
+      return {};
+    case AclDenial::kCommand:
+      return fmt::format(errors::kFmtNoPermAtExec, errors::kNoPermAtExecCommand);
+    case AclDenial::kKey:
+      return fmt::format(errors::kFmtNoPermAtExec, errors::kNoPermAtExecKey);
+    case AclDenial::kChannel:
+      return fmt::format(errors::kFmtNoPermAtExec, errors::kNoPermAtExecChannel);
   }
   return {};
 }
@@ -102,9 +118,18 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   }
   // While no user changes, a user that may run anything costs one atomic load and one flag here.
   if (client.user_generation() != server_->acl().generation() || !client.user()->permits_everything()) {
-    if (const std::string denied = CheckPermissions(client, *cmd, args); !denied.empty()) {
-      counters.per_command[cmd->id].rejected_calls.Add();
-      return refuse(denied);
+    switch (CheckPermissions(client, *cmd, args)) {
+      case AclDenial::kNone:
+        break;
+      case AclDenial::kCommand:
+        counters.per_command[cmd->id].rejected_calls.Add();
+        return refuse(fmt::format(errors::kFmtNoPermCommand, cmd->name));
+      case AclDenial::kKey:
+        counters.per_command[cmd->id].rejected_calls.Add();
+        return refuse(errors::kNoPermKey);
+      case AclDenial::kChannel:
+        counters.per_command[cmd->id].rejected_calls.Add();
+        return refuse(errors::kNoPermChannel);
     }
   }
   if (client.transaction().active() && cmd->has(kCmdNoMulti)) {

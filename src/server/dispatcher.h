@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "resp/reply_builder.h"
+#include "server/acl_selector.h"
 #include "server/client.h"
 #include "server/command_table.h"
 #include "server/transaction.h"
@@ -80,6 +81,10 @@ class Dispatcher {
   void Run(const Command& cmd, Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
            int64_t now_ms);
 
+  // For EXEC, before each queued call: Redis's NOPERM error if the client's user may no longer
+  // make it (the rules changed since it was queued; recorded in ACL LOG), or an empty string.
+  std::string CheckQueuedPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
+
   // Stage 6. Delivers the events the calling thread recorded, serves the blocked clients they made
   // ready, and counts a call of `cmd` that took `elapsed_us` and replied `new_errors` errors.
   // REQUIRES: the calling thread holds no stripe lock.
@@ -90,9 +95,9 @@ class Dispatcher {
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.
   bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
-  // The ACL check of Resolve: returns the refusal's error text, or an empty view if the client's
-  // user may run the call. Closes the client whose user was deleted.
-  std::string CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
+  // The ACL check of Resolve: returns why the client's user may not make the call (recorded in
+  // ACL LOG), or kNone. A client whose user was deleted is refused and closed.
+  AclDenial CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
 
   Server* server_;
   IoThread* thread_;

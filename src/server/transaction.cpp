@@ -97,7 +97,14 @@ void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCom
   for (size_t i = 0; i < n; ++i) {
     const size_t before = reply.errors();
     const int64_t t0 = MonotonicUs();
-    dispatcher.Run(tx.command(i), client, reply, tx.args(i), now_ms);
+    // As Redis: a call the user may no longer make (its rules changed since it was queued) is
+    // refused in its place in the reply, and the others run.
+    if (const std::string denied = dispatcher.CheckQueuedPermissions(client, tx.command(i), tx.args(i));
+        !denied.empty()) {
+      reply.Error(denied);
+    } else {
+      dispatcher.Run(tx.command(i), client, reply, tx.args(i), now_ms);
+    }
     ran[i] = Ran{MonotonicUs() - t0, reply.errors() - before};
   }
   tx.set_running(false);

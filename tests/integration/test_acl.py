@@ -160,6 +160,26 @@ def check_changes_apply_at_once():
     expect_eq(c.call("SET", "live", "3"), b"OK", "SET after +set")
 
 
+def check_exec_rechecks_queued_calls():
+    """A queued call the user may no longer make when EXEC runs is refused in its place; a call
+    refused while queuing aborts the transaction."""
+    setuser("t-tx", "on", ">pw", "+@all", "~*")
+    c = login("t-tx", "pw")
+    expect_eq(c.call("MULTI"), b"OK", "MULTI")
+    c.call("SET", "tx1", "a")
+    c.call("GET", "tx1")
+    setuser("t-tx", "-set")
+    c.send(b"*1\r\n$4\r\nEXEC\r\n")
+    _, (_, items) = c.read_reply()
+    expect_eq(items[0][1], ("-", b"NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+                              b"the EXEC call. This command is no longer allowed for the following reason: "
+                              b"no permission to execute the command or subcommand"), "the refused SET")
+    expect_eq(items[1][1], ("$", None), "GET of the key the refused SET did not set")
+    expect_eq(c.call("MULTI"), b"OK", "MULTI again")
+    expect_error(c, ["SET", "tx1", "b"], "NOPERM", "SET while queuing")
+    expect_error(c, ["EXEC"], "EXECABORT", "EXEC after a refused call")
+
+
 def check_deleted_user_disconnected():
     """ACL DELUSER closes the connections authenticated as the user; others stay."""
     setuser("t-del", "on", ">pw", "+@all", "~*")
@@ -308,6 +328,7 @@ def main():
         ("channel patterns", check_channels),
         ("disabled user", check_disabled_user),
         ("changed rules apply at once", check_changes_apply_at_once),
+        ("EXEC checks queued calls again", check_exec_rechecks_queued_calls),
         ("deleted user's clients are disconnected", check_deleted_user_disconnected),
         ("CLIENT LIST user= and CLIENT KILL USER", check_client_list_and_kill_user),
         ("ACL LOG entries", check_acl_log),
