@@ -142,7 +142,7 @@ void CmdAclGenPass(CommandContext& ctx) {
   const auto chars = static_cast<size_t>((bits + 3) / 4);  // one hex digit per 4 bits, rounded up
   std::vector<unsigned char> bytes((chars + 1) / 2);
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    ctx.reply.Error(errors::kAclGenpassBits);
+    ctx.reply.Error(errors::kAclNoRandomBytes);
     return;
   }
   std::string hex;

@@ -186,6 +186,8 @@ inline constexpr char kFmtAclCommandNotFound[] = "ERR Command '{}' not found";
 inline constexpr char kFmtAclUnknownCategory[] = "ERR Unknown category '{}'";
 inline constexpr char kAclGenpassBits[] =
     "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096";
+// Redis cannot fail here; OpenSSL's generator can (no entropy source), and then says so.
+inline constexpr char kAclNoRandomBytes[] = "ERR could not generate random bytes for the password";
 inline constexpr char kAclNoFile[] =
     "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL "
     "SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to "
