@@ -1,4 +1,5 @@
-// DEBUG: the subcommands the persistence tests need (RELOAD), behind enable-debug-command.
+// DEBUG: the subcommands the tests need (RELOAD, SET-ACTIVE-EXPIRE), behind enable-debug-command.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,14 @@ void DebugReload(CommandContext& ctx) {
   }
 }
 
+// DEBUG SET-ACTIVE-EXPIRE 0|1: stops or restarts the active expiry cycle (tests of lazy expiry).
+void DebugSetActiveExpire(CommandContext& ctx) {
+  int64_t on = 0;
+  if (!ParseIntArg(ctx, 2, &on)) return;
+  ctx.server.keyspace().set_active_expire(on != 0);
+  ctx.reply.Ok();
+}
+
 // DEBUG subcommand [argument [argument ...]]
 void CmdDebug(CommandContext& ctx) {
   const auto mode = static_cast<server::DebugCommand>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
@@ -47,6 +56,10 @@ void CmdDebug(CommandContext& ctx) {
   }
   if (ArgIs(ctx, 1, "RELOAD")) {
     DebugReload(ctx);
+    return;
+  }
+  if (ArgIs(ctx, 1, "SET-ACTIVE-EXPIRE") && ctx.argc() == 3) {
+    DebugSetActiveExpire(ctx);
     return;
   }
   ctx.reply.Error(fmt::format(errors::kFmtUnknownSubcommand, ctx.arg(1).substr(0, 128), "DEBUG"));
