@@ -18,6 +18,7 @@ A case is a block of lines (blocks are separated by blank lines):
                      PEXPIRE finds the deadline passed and deletes the key at once
   CMD ...            a command whose events and reply are compared
   ~ CMD ...          the same, but the reply is compared by shape only (a random pop)
+  MULTI ... EXEC     the events of the queued commands are collected after EXEC
   @block CMD ...     sent on a second connection, which must block in it (INFO's blocked_clients);
                      its reply is read and compared after the case's last line
   @await-expiry      active expiry on until the database is empty (bounded wait), then the events
@@ -374,6 +375,36 @@ SORT l BY w_* GET w_* GET # STORE d
 SORT l BY nosort
 SORT_RO l
 
+> RPUSH l 2 1
+> SET w_1 9
+SORT l GET nokey_* STORE d
+SORT l BY nokey_* GET w_* STORE d
+SORT l BY w_* GET # GET nokey_*
+
+# ---- another database, and MULTI/EXEC: the events of each command, in order ----
+SELECT 2
+SET k v
+LPUSH l a
+RENAME k k2
+DEL k2 l
+SELECT 0
+
+> SET k v
+MULTI
+SET k v2
+LPUSH l a b
+INCR k
+DEL k nokey
+RPOP l 2
+EXEC
+
+> SET k v
+WATCH k
+SET k v2
+MULTI
+SET k v3
+EXEC
+
 # ---- hashes ----
 HSET h f v
 HSET h f v
@@ -608,6 +639,23 @@ COPY k k2
 > @sleep 0.1
 MOVE k 1
 
+> SET k v PX 50
+> SET k2 v PX 50
+> SET k3 v PX 50
+> SET k4 v PX 50
+> SET k5 v PX 50
+> @sleep 0.1
+TTL k
+TYPE k2
+OBJECT ENCODING k3
+~ KEYS *
+GETEX k4 PERSIST
+GETDEL k5
+
+> SET k v PX 50
+> @sleep 0.1
+RANDOMKEY
+
 # ---- expiry: actively, by the expiry cycle ----
 > SET k v
 PEXPIRE k 5
@@ -813,6 +861,7 @@ def run_case(sides, flags, case, dump, report):
     for side in sides:
         side.main.call("CONFIG", "SET", "notify-keyspace-events", flags)
     blocked = None
+    queued = False  # inside MULTI: no PUBLISH of a sentinel, and a queued command fires nothing
     for number, line in lines:
         results = []
         for side in sides:
@@ -825,8 +874,10 @@ def run_case(sides, flags, case, dump, report):
                 results.append((None, side.await_expired_event(flags)))
             else:
                 text = line[2:] if line.startswith("~ ") else line
-                raw, tree = side.reply(substitute(split_args(text)))
-                results.append((shape(tree) if line.startswith("~ ") else raw, side.events()))
+                args = substitute(split_args(text))
+                raw, tree = side.reply(args)
+                queued = args[0].upper() == b"MULTI" or (queued and args[0].upper() not in (b"EXEC", b"DISCARD"))
+                results.append((shape(tree) if line.startswith("~ ") else raw, [] if queued else side.events()))
         (ref_reply, ref_events), (got_reply, got_events) = results
         where = "[%s] line %d: %s" % (flags, number, line)
         if ref_events != got_events:
