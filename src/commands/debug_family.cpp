@@ -1,6 +1,9 @@
-// DEBUG: the subcommands the tests need (RELOAD, SET-ACTIVE-EXPIRE), behind enable-debug-command.
-#include <cstdint>
+// DEBUG: the subcommands the tests need (RELOAD, SLEEP, SET-ACTIVE-EXPIRE), behind
+// enable-debug-command.
+#include <chrono>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -39,11 +42,28 @@ void DebugReload(CommandContext& ctx) {
   }
 }
 
-// DEBUG SET-ACTIVE-EXPIRE 0|1: stops or restarts the active expiry cycle (tests of lazy expiry).
+// DEBUG SLEEP seconds: stalls the io-thread running it for `seconds` (fractions allowed; text that
+// is not a number counts as 0, as in Redis). Redis stalls its whole server; tests use this to hold
+// up one io-thread while the others go on.
+void DebugSleep(CommandContext& ctx) {
+  if (ctx.argc() != 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  const std::string seconds(ctx.arg(2));
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::strtod(seconds.c_str(), nullptr)));
+  ctx.reply.Ok();
+}
+
+// DEBUG SET-ACTIVE-EXPIRE 0|1: stops or restarts the active expiry cycle, so that only a lookup
+// removes an expired key (tests of lazy expiry). Text that is not a number counts as 0, as in Redis.
 void DebugSetActiveExpire(CommandContext& ctx) {
-  int64_t on = 0;
-  if (!ParseIntArg(ctx, 2, &on)) return;
-  ctx.server.keyspace().set_active_expire(on != 0);
+  if (ctx.argc() != 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  const std::string on(ctx.arg(2));
+  ctx.server.keyspace().set_active_expire(std::strtol(on.c_str(), nullptr, 10) != 0);
   ctx.reply.Ok();
 }
 
@@ -58,7 +78,11 @@ void CmdDebug(CommandContext& ctx) {
     DebugReload(ctx);
     return;
   }
-  if (ArgIs(ctx, 1, "SET-ACTIVE-EXPIRE") && ctx.argc() == 3) {
+  if (ArgIs(ctx, 1, "SLEEP")) {
+    DebugSleep(ctx);
+    return;
+  }
+  if (ArgIs(ctx, 1, "SET-ACTIVE-EXPIRE")) {
     DebugSetActiveExpire(ctx);
     return;
   }
