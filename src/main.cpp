@@ -121,7 +121,6 @@ int main(int argc, char** argv) {
   // commands concerned documented without arguments.
   for (const std::string& problem : syntax_problems) spdlog::warn("Command syntax: {}", problem);
 
-
   char exe[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   strata::server::LaunchInfo launch{n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]),
