@@ -1,5 +1,8 @@
-// DEBUG: the subcommands the persistence tests need (RELOAD), behind enable-debug-command.
+// DEBUG: the subcommands the tests need (RELOAD, SLEEP), behind enable-debug-command.
+#include <chrono>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -31,6 +34,19 @@ void DebugReload(CommandContext& ctx) {
   }
 }
 
+// DEBUG SLEEP seconds: stalls the io-thread running it for `seconds` (fractions allowed; text that
+// is not a number counts as 0, as in Redis). Redis stalls its whole server; tests use this to hold
+// up one io-thread while the others go on.
+void DebugSleep(CommandContext& ctx) {
+  if (ctx.argc() != 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  const std::string seconds(ctx.arg(2));
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::strtod(seconds.c_str(), nullptr)));
+  ctx.reply.Ok();
+}
+
 // DEBUG subcommand [argument [argument ...]]
 void CmdDebug(CommandContext& ctx) {
   const auto mode = static_cast<server::ProtectedAction>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
@@ -40,6 +56,10 @@ void CmdDebug(CommandContext& ctx) {
   }
   if (ArgIs(ctx, 1, "RELOAD")) {
     DebugReload(ctx);
+    return;
+  }
+  if (ArgIs(ctx, 1, "SLEEP")) {
+    DebugSleep(ctx);
     return;
   }
   ctx.reply.Error(fmt::format(errors::kFmtUnknownSubcommand, ctx.arg(1).substr(0, 128), "DEBUG"));

@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 
-from testlib import Background, Conn, encode, run_checks, value
+from testlib import Background, Closed, Conn, encode, run_checks, value
 
 PORT = 0
 
@@ -128,39 +128,79 @@ def check_patterns():
     pub.close()
 
 
+def publish_firehose(pub, admin, megabytes):
+    """Publishes `megabytes` MB on "firehose" in 64 KB messages, 64 per pipelined batch, and returns
+    the server's largest RSS seen after a batch."""
+    payload = "x" * 65536
+    peak = 0
+    for _ in range(megabytes // 4):
+        pub.send(b"".join(encode("PUBLISH", "firehose", payload) for _ in range(64)))
+        for _ in range(64):
+            read_message(pub)
+        peak = max(peak, info_field(admin, "memory", "used_memory_rss"))
+    return peak
+
+
 def check_slow_subscriber_cut():
-    """A subscriber that never reads is disconnected by the pubsub output limit (32 MB by default)
-    while the publisher goes on; the server's RSS stays bounded though far more is published.
-    What the server may hold for the subscriber is its output buffer and its io-thread's inbox of
-    messages routed from the publisher's thread, each cut at the hard limit: the bound is four
-    times the limit (a quarter of what is published), which leaves room for the allocator's and,
-    in a ThreadSanitizer build, the shadow memory's slack. A server whose inbox grows without
-    bound while the subscriber's thread lags (as it did under ThreadSanitizer) breaks it."""
+    """A subscriber that never reads is disconnected by the pubsub output limit (8 MB here) while
+    the publisher goes on; the server's RSS stays bounded though 64 times the limit is published."""
+    limit = 8 << 20
     admin = Conn(PORT)
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub %d 0 0" % limit)
     slow = socket.create_connection(("127.0.0.1", PORT))
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.sendall(encode("SUBSCRIBE", "firehose"))
     wait_until(lambda: numsub(admin, "firehose") == 1, "the slow subscriber subscribed")
     rss_before = info_field(admin, "memory", "used_memory_rss")
-    payload = "x" * 65536
     pub = Conn(PORT, timeout=60)
-    published = 0
-    peak = rss_before
-    # 512 MB in all: sixteen times the limit.
-    for _ in range(128):
-        pub.send(b"".join(encode("PUBLISH", "firehose", payload) for _ in range(64)))
-        for _ in range(64):
-            read_message(pub)
-        published += 64 * len(payload)
-        peak = max(peak, info_field(admin, "memory", "used_memory_rss"))
+    growth = publish_firehose(pub, admin, 512) - rss_before
     wait_until(lambda: numsub(admin, "firehose") == 0, "the slow subscriber was disconnected")
-    growth = peak - rss_before
-    bound = 4 * 32 << 20
-    expect(growth < bound, "RSS grew by %d MB (bound %d MB) while publishing %d MB" %
-           (growth >> 20, bound >> 20, published >> 20))
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
+    # The bound leaves room for the buffers' doubling growth, the allocator's slack and a
+    # ThreadSanitizer build's shadow memory (about 3.5 bytes per byte touched; seen: 130 MB).
+    expect(growth < 24 * limit, "RSS grew by %d MB while publishing 512 MB" % (growth >> 20))
     slow.close()
     pub.close()
-    return "%d MB published, RSS grew at most %d MB" % (published >> 20, growth >> 20)
+    return "RSS grew by %d MB" % (growth >> 20)
+
+
+def check_stalled_thread_inbox_bounded():
+    """Messages published on one io-thread for a subscriber on another wait in that thread's inbox
+    until it drains it. While the subscriber's thread is stalled (DEBUG SLEEP from a client on the
+    same thread), the inbox must stop taking the subscriber's messages at the hard limit (8 MB
+    here) and the subscriber must be cut once the thread runs again: a server whose inbox grows
+    without bound holds all 384 MB published meanwhile (bound: 24 times the limit, as above). Connections go to io-threads round robin,
+    so every io-threads-th connection shares one; a probe on the stalled thread proves the stall."""
+    limit = 8 << 20
+    admin = Conn(PORT)
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub %d 0 0" % limit)
+    slow = socket.create_connection(("127.0.0.1", PORT))
+    slow.sendall(encode("SUBSCRIBE", "firehose"))
+    wait_until(lambda: numsub(admin, "firehose") == 1, "the subscriber subscribed")
+    threads = int(admin.call("CONFIG", "GET", "io-threads")[1])
+    others = [Conn(PORT) for _ in range(threads - 1)]
+    sleeper = Conn(PORT, timeout=60)
+    others += [Conn(PORT) for _ in range(threads - 1)]
+    probe = Conn(PORT, timeout=0.5)
+    pub = Conn(PORT, timeout=60)  # on another thread than the subscriber's
+    rss_before = info_field(admin, "memory", "used_memory_rss")
+    sleeper.send(encode("DEBUG", "SLEEP", "5"))
+    probe.send(encode("PING"))
+    try:
+        probe.read_reply()
+        raise AssertionError("the probe was answered: the subscriber's thread is not the one stalled")
+    except Closed:
+        pass  # timed out: its thread is stalled
+    peak = publish_firehose(pub, admin, 384)
+    expect_eq(sleeper.read_reply()[0], b"+OK\r\n", "DEBUG SLEEP")
+    wait_until(lambda: numsub(admin, "firehose") == 0, "the subscriber was disconnected")
+    admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
+    growth = peak - rss_before
+    expect(growth < 24 * limit, "RSS grew by %d MB while the subscriber's thread stalled" % (growth >> 20))
+    for c in others + [sleeper, probe, pub]:
+        c.close()
+    slow.close()
+    return "RSS grew by %d MB while 384 MB waited for a stalled thread" % (growth >> 20)
 
 
 def check_soft_limit():
@@ -198,8 +238,11 @@ def check_soft_limit():
 def check_unsubscribe_on_disconnect():
     """A closed subscriber's channels, patterns and shard channels are gone from PUBSUB and INFO."""
     admin = Conn(PORT)
-    base_channels = info_field(admin, "stats", "pubsub_channels")
-    base_patterns = info_field(admin, "stats", "pubsub_patterns")
+    # The earlier checks' subscribers are closed, and a close is handled by the subscriber's thread
+    # in its own time: wait for them, then nothing else may be subscribed.
+    wait_until(lambda: info_field(admin, "stats", "pubsub_channels") + info_field(admin, "stats", "pubsub_patterns") == 0,
+               "the earlier checks' subscribers gone")
+    base_channels = base_patterns = 0
     subs = [Conn(PORT) for _ in range(4)]
     for i, s in enumerate(subs):
         subscribe(s, "SUBSCRIBE", "gone%d" % i, "gone")
@@ -238,6 +281,7 @@ CHECKS = [
     ("per-publisher order at every subscriber across io-threads", check_per_publisher_order),
     ("pattern subscriptions", check_patterns),
     ("a subscriber that never reads is cut by the output limit; RSS stays bounded", check_slow_subscriber_cut),
+    ("a stalled io-thread's inbox stops at the output limit", check_stalled_thread_inbox_bounded),
     ("a subscriber past the soft limit for its seconds is cut", check_soft_limit),
     ("a disconnected subscriber leaves nothing behind", check_unsubscribe_on_disconnect),
     ("active expiry publishes expired", check_active_expiry_notifies),
@@ -250,4 +294,4 @@ def use_port(port):
 
 
 if __name__ == "__main__":
-    sys.exit(run_checks("pubsub", CHECKS, use_port))
+    sys.exit(run_checks("pubsub", CHECKS, use_port, server_args=["--enable-debug-command", "yes"]))

@@ -164,12 +164,13 @@ class Tally:
         return 1 if self.failed or not self.passed else 0
 
 
-def run_checks(label, checks, use_port):
+def run_checks(label, checks, use_port, server_args=()):
     """The main() of a script of checks against one Strata server (test_blocking.py, test_pubsub.py):
     parses --strata, --port, --io-threads (default 4) and --attach PORT (check a server already
     running instead, redis-server to check the checks), starts the server, calls use_port(port),
     runs each (name, fn) of `checks` with a Tally, counts the server having run clean as one more
-    check, prints "LABEL: N passed, N failed" and returns the exit status."""
+    check, prints "LABEL: N passed, N failed" and returns the exit status. `server_args` are added
+    to the server's command line."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", default=os.path.join(root, "build", "src", "strata-server"))
@@ -183,7 +184,7 @@ def run_checks(label, checks, use_port):
         use_port(args.attach)
     else:
         try:
-            server = Server([args.strata, "--io-threads", str(args.io_threads)], args.port)
+            server = Server([args.strata, "--io-threads", str(args.io_threads), *server_args], args.port)
         except RuntimeError as e:
             tally.fail("server start", e)
             return tally.summary(label)
