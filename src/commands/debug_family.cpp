@@ -16,13 +16,6 @@
 namespace strata::commands {
 namespace {
 
-// Whether the client connected from this machine (loopback or a unix socket), as
-// enable-debug-command's `local` asks.
-bool IsLocalClient(const server::Client& client) {
-  const std::string& addr = client.addr();
-  return addr.rfind("127.", 0) == 0 || addr.rfind("::1:", 0) == 0 || addr.rfind('/', 0) == 0;
-}
-
 // DEBUG RELOAD [NOSAVE]: saves, empties every database and loads the dump back.
 void DebugReload(CommandContext& ctx) {
   bool save = true;
@@ -69,8 +62,8 @@ void DebugSetActiveExpire(CommandContext& ctx) {
 
 // DEBUG subcommand [argument [argument ...]]
 void CmdDebug(CommandContext& ctx) {
-  const auto mode = static_cast<server::DebugCommand>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
-  if (mode == server::DebugCommand::kNo || (mode == server::DebugCommand::kLocal && !IsLocalClient(ctx.client))) {
+  const auto mode = static_cast<server::ProtectedAction>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
+  if (!server::ProtectedActionAllowed(mode, ctx.client.is_local())) {
     ctx.reply.Error(errors::kDebugNotAllowed);
     return;
   }
