@@ -83,9 +83,16 @@ int main(int argc, char** argv) {
     config_file = std::string(cwd) + "/" + config_file;
   }
 
+  // The command table is complete before the config file is read: its rename-command lines
+  // rename commands as they are read. Syntax is attached under the registered names, first.
+  strata::server::CommandTable commands;
+  strata::commands::RegisterAllFamilies(commands);
+  const std::vector<std::string> syntax_problems =
+      strata::commands::AttachSyntax(commands, strata::commands::SyntaxRows());
+
   strata::server::Config config;
   std::string error;
-  if (!strata::server::LoadConfig(&config, config_path, rest, &error)) {
+  if (!strata::server::LoadConfig(&config, config_path, rest, &error, &commands)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
@@ -110,14 +117,9 @@ int main(int argc, char** argv) {
   }
   spdlog::info("Strata {} (redis_version 7.0.15) starting: port={} pid={} io-threads={}", STRATA_VERSION,
                config.Int(ConfigId::kPort), getpid(), config.Int(ConfigId::kIoThreads));
-
-  strata::server::CommandTable commands;
-  strata::commands::RegisterAllFamilies(commands);
   // A disagreement fails tests/commands/syntax_table_test.cpp; the server still runs, with the
   // commands concerned documented without arguments.
-  for (const std::string& problem : strata::commands::AttachSyntax(commands, strata::commands::SyntaxRows())) {
-    spdlog::warn("Command syntax: {}", problem);
-  }
+  for (const std::string& problem : syntax_problems) spdlog::warn("Command syntax: {}", problem);
 
   char exe[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

@@ -116,11 +116,10 @@ void CmdAclCat(CommandContext& ctx) {
   }
   const uint64_t mask = uint64_t{1} << category;
   std::vector<std::string_view> names;
-  for (const server::Command* cmd : ctx.server.commands().top_level()) {
-    if (cmd->acl & mask) names.push_back(cmd->name);
-    for (const server::Command* sub : cmd->subcommands) {
-      if (sub->acl & mask) names.push_back(sub->name);
-    }
+  const server::CommandTable& table = ctx.server.commands();
+  for (size_t id = 0; id < table.size(); ++id) {
+    const server::Command& cmd = table.at(static_cast<int>(id));
+    if (cmd.acl & mask) names.push_back(cmd.name);
   }
   ctx.reply.ArrayHeader(names.size());
   for (std::string_view name : names) ctx.reply.Bulk(name);

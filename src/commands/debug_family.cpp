@@ -1,4 +1,5 @@
-// DEBUG: the subcommands the tests need (RELOAD, SLEEP), behind enable-debug-command.
+// DEBUG: the subcommands the tests need (RELOAD, SLEEP, SET-ACTIVE-EXPIRE), behind
+// enable-debug-command.
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -14,13 +15,6 @@
 
 namespace strata::commands {
 namespace {
-
-// Whether the client connected from this machine (loopback or a unix socket), as
-// enable-debug-command's `local` asks.
-bool IsLocalClient(const server::Client& client) {
-  const std::string& addr = client.addr();
-  return addr.rfind("127.", 0) == 0 || addr.rfind("::1:", 0) == 0 || addr.rfind('/', 0) == 0;
-}
 
 // DEBUG RELOAD [NOSAVE]: saves, empties every database and loads the dump back.
 void DebugReload(CommandContext& ctx) {
@@ -54,10 +48,22 @@ void DebugSleep(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// DEBUG SET-ACTIVE-EXPIRE 0|1: stops or restarts the active expiry cycle, so that only a lookup
+// removes an expired key (tests of lazy expiry). Text that is not a number counts as 0, as in Redis.
+void DebugSetActiveExpire(CommandContext& ctx) {
+  if (ctx.argc() != 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  const std::string on(ctx.arg(2));
+  ctx.server.keyspace().set_active_expire(std::strtol(on.c_str(), nullptr, 10) != 0);
+  ctx.reply.Ok();
+}
+
 // DEBUG subcommand [argument [argument ...]]
 void CmdDebug(CommandContext& ctx) {
-  const auto mode = static_cast<server::DebugCommand>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
-  if (mode == server::DebugCommand::kNo || (mode == server::DebugCommand::kLocal && !IsLocalClient(ctx.client))) {
+  const auto mode = static_cast<server::ProtectedAction>(ctx.server.config().Int(server::ConfigId::kEnableDebugCommand));
+  if (!server::ProtectedActionAllowed(mode, ctx.client.is_local())) {
     ctx.reply.Error(errors::kDebugNotAllowed);
     return;
   }
@@ -67,6 +73,10 @@ void CmdDebug(CommandContext& ctx) {
   }
   if (ArgIs(ctx, 1, "SLEEP")) {
     DebugSleep(ctx);
+    return;
+  }
+  if (ArgIs(ctx, 1, "SET-ACTIVE-EXPIRE")) {
+    DebugSetActiveExpire(ctx);
     return;
   }
   ctx.reply.Error(fmt::format(errors::kFmtUnknownSubcommand, ctx.arg(1).substr(0, 128), "DEBUG"));

@@ -155,7 +155,9 @@ void CmdRestore(CommandContext& ctx) {
     ctx.reply.Ok();
     return;
   }
-  db.Store(entry);
+  // Redis deletes a replaced key and adds the restored one anew: "new" is announced.
+  if (store::EntryRef old = db.Find(key)) db.Erase(&old);
+  db.Insert(entry);
   db.Notify(store::KeyEvent::kRestore, key);
   ctx.reply.Ok();
 }

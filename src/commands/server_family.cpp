@@ -53,7 +53,7 @@ void CmdConfigSet(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
   std::string error;
-  if (!ctx.server.config().SetMany(pairs, &error)) {
+  if (!ctx.server.config().SetMany(pairs, ctx.client.is_local(), &error)) {
     ctx.reply.Error(error);
     return;
   }

@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +21,7 @@
 #include "server/command_stats.h"
 #include "server/connection.h"
 #include "server/io_thread.h"
+#include "server/peer_address.h"
 #include "server/server.h"
 
 namespace strata::server {
@@ -91,6 +94,14 @@ int OpenUnix(const std::string& path, int perm, int backlog, const char** step) 
   close(fd);
   errno = saved;
   return -1;
+}
+
+// Tells the client at `fd` why it is refused (`reason`, an error text without its "-" and CRLF)
+// and closes it, as Redis does.
+void Refuse(int fd, std::string_view reason) {
+  const std::string reply = fmt::format("-{}\r\n", reason);
+  [[maybe_unused]] const ssize_t ignored = write(fd, reply.data(), reply.size());
+  close(fd);
 }
 
 }  // namespace
@@ -174,6 +185,15 @@ void Acceptor::OnReadable(uv_poll_t* handle, int status, int /*events*/) {
   listener->owner->AcceptAll(listener);
 }
 
+bool Acceptor::RefusedByProtectedMode(int fd, bool unix_socket) const {
+  if (unix_socket || !server_->config().Int(ConfigId::kProtectedMode) || server_->RequiresAuth()) return false;
+  sockaddr_storage peer{};
+  socklen_t len = sizeof(peer);
+  // A peer that cannot be named (it already hung up) is not known to be local.
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return true;
+  return !IsLocalPeer(peer, /*unix_socket=*/false);
+}
+
 void Acceptor::AcceptAll(Listener* listener) {
   RequestCounters& counters = server_->request_counters();
   while (true) {
@@ -183,15 +203,20 @@ void Acceptor::AcceptAll(Listener* listener) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) spdlog::warn("Accepting client connection: {}", std::strerror(errno));
       return;
     }
-    counters.connections_received.Add();
+    // Like Redis: maxclients first, then protected mode; both tell the client why and hang up,
+    // and count as rejected, not received.
     if (!server_->ReserveClientSlot()) {
-      // Like Redis: tell the client why, then hang up.
-      static const std::string kReply = std::string("-") + errors::kMaxClients + "\r\n";
-      [[maybe_unused]] const ssize_t ignored = write(fd, kReply.data(), kReply.size());
-      close(fd);
+      Refuse(fd, errors::kMaxClients);
       counters.rejected_connections.Add();
       continue;
     }
+    if (RefusedByProtectedMode(fd, listener->unix_socket)) {
+      Refuse(fd, errors::kProtectedMode);
+      server_->OnClientClosed();
+      counters.rejected_connections.Add();
+      continue;
+    }
+    counters.connections_received.Add();
     IoThread& thread = server_->io_thread(static_cast<int>(next_thread_++ % server_->io_thread_count()));
     const uint64_t id = server_->NextClientId();
     const bool unix_socket = listener->unix_socket;

@@ -39,6 +39,10 @@ class Acceptor {
     uv_poll_t poll;
   };
   static void OnReadable(uv_poll_t* handle, int status, int events);
+  // Whether protected mode refuses the connection just accepted on `fd`: it is on, the default
+  // user has no password (Server::RequiresAuth() is false), and the peer is not local. Redis
+  // 7.0 no longer asks, as 6.x did, that no `bind` address be configured.
+  bool RefusedByProtectedMode(int fd, bool unix_socket) const;
   void AcceptAll(Listener* listener);
 
   Server* server_;

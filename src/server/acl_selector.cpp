@@ -25,14 +25,19 @@ int FindCategory(std::string_view name) {
   return -1;
 }
 
-// Calls f for every command and subcommand, in registration order, each container before its
-// subcommands.
+// Calls f for every command and subcommand, in registration order (each container before its
+// subcommands), renamed or disabled ones too: ACL rules name commands as registered, as in Redis.
 template <typename F>
 void ForEachCommand(const CommandTable& table, F&& f) {
-  for (const Command* cmd : table.top_level()) {
-    f(*cmd);
-    for (const Command* sub : cmd->subcommands) f(*sub);
-  }
+  for (size_t id = 0; id < table.size(); ++id) f(table.at(static_cast<int>(id)));
+}
+
+// The command an ACL rule names, "cmd" or "container|sub" (any case), by its registered name.
+const Command* FindByRegisteredName(const CommandTable& table, std::string_view name) {
+  const size_t bar = name.find('|');
+  const Command* cmd = table.FindRegistered(Lower(name.substr(0, bar)));
+  if (cmd == nullptr || bar == std::string_view::npos) return cmd;
+  return CommandTable::FindSubcommand(*cmd, name.substr(bar + 1));
 }
 
 // The pub/sub commands whose arguments are channels, and how they name them.
@@ -121,7 +126,7 @@ bool AclSelector::ApplyCommandRule(std::string_view rule, std::string* error) {
     return true;
   }
   // "cmd" or "container|sub"; Redis's older first-argument form ("select|0") is not supported.
-  const Command* cmd = commands_->FindByFullName(name);
+  const Command* cmd = FindByRegisteredName(*commands_, name);
   if (cmd == nullptr) {
     *error = errors::kAclUnknownCommandOrCategory;
     return false;

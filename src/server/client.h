@@ -38,6 +38,10 @@ class Client {
   int64_t created_ms() const { return created_ms_; }
   bool is_unix_socket() const { return unix_socket_; }
   void set_unix_socket(bool v) { unix_socket_ = v; }
+  // Whether the client is local (server::IsLocalPeer): the `local` settings of
+  // enable-protected-configs and enable-debug-command allow it what they refuse others.
+  bool is_local() const { return local_; }
+  void set_local(bool v) { local_ = v; }
 
   // The selected database.
   int db() const { return db_.load(std::memory_order_relaxed); }
@@ -163,6 +167,7 @@ class Client {
   const int fd_;
   const int64_t created_ms_;
   bool unix_socket_ = false;
+  bool local_ = false;
   std::atomic<int> db_{0};
   std::atomic<int> protocol_{2};
   std::atomic<bool> authenticated_{false};

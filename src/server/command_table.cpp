@@ -133,12 +133,12 @@ void Command::FindKeys(std::span<const std::string_view> args, std::vector<int>*
   if (!fixed_first) fixed_keys();
 }
 
-CommandTable::CommandTable() : slots_(kSlots, nullptr) {}
+CommandTable::CommandTable() : slots_(kSlots) {}
 CommandTable::~CommandTable() = default;
 
 size_t CommandTable::SlotFor(std::string_view name) const {
   size_t i = CaseFoldedHash(name) & (kSlots - 1);
-  while (slots_[i] != nullptr && !EqualsIgnoreCase(slots_[i]->name, name)) i = (i + 1) & (kSlots - 1);
+  while (slots_[i].cmd != nullptr && !EqualsIgnoreCase(slots_[i].name, name)) i = (i + 1) & (kSlots - 1);
   return i;
 }
 
@@ -188,15 +188,54 @@ void CommandTable::Add(const CommandSpec& spec) {
     container->subcommands.push_back(cmd.get());
   } else {
     const size_t slot = SlotFor(name);
-    if (slots_[slot] != nullptr) Die(name, "registered twice");
+    if (slots_[slot].cmd != nullptr) Die(name, "registered twice");
     if (top_level_.size() * 2 >= kSlots) Die(name, "too many commands for the name index");
-    slots_[slot] = cmd.get();
+    slots_[slot] = Slot{cmd->name, cmd.get()};
     top_level_.push_back(cmd.get());
   }
   all_.push_back(std::move(cmd));
 }
 
-const Command* CommandTable::Find(std::string_view name) const { return slots_[SlotFor(name)]; }
+const Command* CommandTable::Find(std::string_view name) const { return slots_[SlotFor(name)].cmd; }
+
+const Command* CommandTable::FindRegistered(std::string_view name) const {
+  for (const auto& cmd : all_) {
+    if (cmd->container == nullptr && cmd->name == name) return cmd.get();
+  }
+  return nullptr;
+}
+
+void CommandTable::Reindex(const std::vector<Slot>& entries) {
+  slots_.assign(kSlots, Slot{});
+  for (const Slot& entry : entries) slots_[SlotFor(entry.name)] = entry;
+}
+
+bool CommandTable::Rename(std::string_view name, std::string_view new_name, std::string* error) {
+  const Command* cmd = Find(name);
+  if (cmd == nullptr) {
+    *error = "No such command in rename-command";
+    return false;
+  }
+  // As Redis does: the old name goes first, so renaming a command to its own name in another
+  // letter case works.
+  std::vector<Slot> entries;
+  for (const Slot& slot : slots_) {
+    if (slot.cmd != nullptr && slot.cmd != cmd) entries.push_back(slot);
+  }
+  if (new_name.empty()) {
+    std::erase(top_level_, cmd);
+  } else {
+    for (const Slot& entry : entries) {
+      if (EqualsIgnoreCase(entry.name, new_name)) {
+        *error = "Target command name already exists";
+        return false;
+      }
+    }
+    entries.push_back(Slot{new_names_.emplace_back(new_name), cmd});
+  }
+  Reindex(entries);
+  return true;
+}
 
 const Command* CommandTable::FindSubcommand(const Command& container, std::string_view sub) {
   const size_t prefix = container.name.size() + 1;

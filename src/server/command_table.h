@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -140,9 +141,12 @@ class CommandTable {
   // the table is part of the program, not of its input.
   void Add(const CommandSpec& spec);
 
-  // The top-level command named `name` in any letter case, or nullptr. Allocation-free;
-  // thread-safe once registration is over.
+  // The top-level command clients call `name` in any letter case (its name as renamed by
+  // Rename), or nullptr. Allocation-free; thread-safe once registration is over.
   const Command* Find(std::string_view name) const;
+  // The top-level command registered as `name` (lower case), whatever Rename did to it: for the
+  // server's own references to commands (EXEC, MULTI ...). nullptr if none. Not for hot paths.
+  const Command* FindRegistered(std::string_view name) const;
   // The subcommand `sub` (any case) of `container`, or nullptr.
   static const Command* FindSubcommand(const Command& container, std::string_view sub);
   // The command named `name`: "get", or "container|sub" for a subcommand (any case); nullptr if
@@ -157,18 +161,34 @@ class CommandTable {
   // REQUIRES: `syntax` outlives the table.
   bool SetSyntax(std::string_view name, std::string_view syntax, std::string* error);
 
-  // Every top-level command, in registration order.
+  // redis.conf's rename-command: afterwards clients call the top-level command they called `name`
+  // (any case) by `new_name` only, or, when `new_name` is empty, not at all (it also leaves
+  // top_level()). As in Redis, the command keeps its registered name everywhere it is shown
+  // (COMMAND INFO, COMMAND LIST, INFO commandstats). Returns false with *error set to Redis's
+  // reason when no command is called `name` or another is called `new_name` already. Call at
+  // start-up, after SetSyntax, before any lookup from another thread.
+  bool Rename(std::string_view name, std::string_view new_name, std::string* error);
+
+  // Every top-level command clients can call, in registration order.
   const std::vector<const Command*>& top_level() const { return top_level_; }
   // Every command and subcommand; ids index this.
   size_t size() const { return all_.size(); }
   const Command& at(int id) const { return *all_[static_cast<size_t>(id)]; }
 
  private:
+  // One entry of the name index: the name clients call the command by.
+  struct Slot {
+    std::string_view name;
+    const Command* cmd = nullptr;
+  };
   size_t SlotFor(std::string_view name) const;
+  // Empties the name index and fills it with `entries`.
+  void Reindex(const std::vector<Slot>& entries);
 
   std::vector<std::unique_ptr<Command>> all_;
   std::vector<const Command*> top_level_;
-  std::vector<const Command*> slots_;  // open-addressed by case-folded name hash
+  std::vector<Slot> slots_;            // open-addressed by case-folded name hash
+  std::deque<std::string> new_names_;  // the names Rename gave (a deque: Slot views stay valid)
   std::string_view group_;
 };
 

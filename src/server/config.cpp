@@ -25,7 +25,7 @@ namespace {
 enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList, kNotifyFlags, kOutputLimits };
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
-// In DebugCommand order.
+// In ProtectedAction order.
 constexpr std::array<std::string_view, 3> kProtectedAction = {"no", "yes", "local"};
 
 struct Directive {
@@ -61,6 +61,9 @@ const Directive kDirectives[] = {
     {ConfigId::kPidFile, "pidfile", "", Kind::kText, true, ""},
     {ConfigId::kRequirePass, "requirepass", "", Kind::kText, false, ""},
     {ConfigId::kAclFile, "aclfile", "", Kind::kText, true, ""},
+    {ConfigId::kProtectedMode, "protected-mode", "", Kind::kBool, false, "yes"},
+    {ConfigId::kEnableProtectedConfigs, "enable-protected-configs", "", Kind::kEnum, true, "no", 0, 0,
+     kProtectedAction},
     {ConfigId::kProtoMaxBulkLen, "proto-max-bulk-len", "", Kind::kMemory, false, "512mb", 1024 * 1024, INT64_MAX},
     {ConfigId::kClientQueryBufferLimit, "client-query-buffer-limit", "", Kind::kMemory, false, "1gb", 1024 * 1024,
      INT64_MAX},
@@ -97,8 +100,10 @@ const Directive kDirectives[] = {
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
-// Directives CONFIG SET refuses to change, as Redis refuses its PROTECTED_CONFIG ones while
-// enable-protected-configs is off (its default): changing them at run time is a security hazard.
+// Directives CONFIG SET changes only as enable-protected-configs allows (by default, never):
+// pointing the snapshot at another file lets a client write into any file the server may write,
+// the "CONFIG SET dir + SAVE" attack. These are the modifiable ones among Redis 7.0's
+// PROTECTED_CONFIG directives; the others are immutable here too.
 bool IsProtected(const Directive& d) { return d.id == ConfigId::kDir || d.id == ConfigId::kDbFilename; }
 
 const Directive* FindDirective(std::string_view name) {
@@ -446,7 +451,8 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
   return true;
 }
 
-bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error) {
+bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs, bool local_client,
+                     std::string* error) {
   // One CONFIG SET at a time, so a rollback never undoes another client's change.
   std::lock_guard<std::mutex> set_lock(set_mu_);
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -459,7 +465,8 @@ bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs,
       *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set immutable config");
       return false;
     }
-    if (IsProtected(*d)) {
+    const auto protected_configs = static_cast<ProtectedAction>(Int(ConfigId::kEnableProtectedConfigs));
+    if (IsProtected(*d) && !ProtectedActionAllowed(protected_configs, local_client)) {
       *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set protected config");
       return false;
     }

@@ -37,6 +37,8 @@ enum class ConfigId : int {
   kPidFile,
   kRequirePass,
   kAclFile,
+  kProtectedMode,
+  kEnableProtectedConfigs,
   kProtoMaxBulkLen,
   kClientQueryBufferLimit,
   kDir,
@@ -65,8 +67,15 @@ enum class ConfigId : int {
 // Values of the loglevel directive, in its enum order.
 enum class LogLevel : int { kDebug, kVerbose, kNotice, kWarning };
 
-// Values of enable-debug-command, in its enum order.
-enum class DebugCommand : int { kNo, kYes, kLocal };
+// Values of enable-debug-command and enable-protected-configs, in their enum order: whether a
+// dangerous action is allowed, to any client or only to local ones.
+enum class ProtectedAction : int { kNo, kYes, kLocal };
+
+// Whether `setting` allows the action to a client that is (or is not) local: connected from
+// 127.0.0.1, ::1 or a unix socket (server::IsLocalPeer).
+inline bool ProtectedActionAllowed(ProtectedAction setting, bool local_client) {
+  return setting == ProtectedAction::kYes || (setting == ProtectedAction::kLocal && local_client);
+}
 
 // One save point of the `save` directive: snapshot when at least `changes` writes happened in the
 // last `seconds` seconds.
@@ -100,9 +109,10 @@ class Config {
   // parsed into an integer"); an unknown name gives the reason "unknown".
   bool Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error);
 
-  // CONFIG SET: applies all pairs or none (a failure rolls back the ones applied). Returns
-  // false with *error set to the whole error reply text.
-  bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, std::string* error);
+  // CONFIG SET: applies all pairs or none (a failure rolls back the ones applied). The protected
+  // directives (dir, dbfilename) change only as enable-protected-configs allows for a client
+  // that is or is not `local_client`. Returns false with *error set to the whole error reply text.
+  bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, bool local_client, std::string* error);
 
   // CONFIG GET: every (name, value) whose name (or old alias, such as hash-max-ziplist-entries)
   // matches one of the glob `patterns`, each once. A pattern without glob characters is looked

@@ -22,10 +22,20 @@ using IncludeStack = std::vector<std::string>;
 
 std::string FatalHeader() { return fmt::format("\n*** FATAL CONFIG FILE ERROR (Strata {}) ***\n", STRATA_VERSION); }
 
+// What the directives change: the configuration, and the command table (rename-command).
+struct Targets {
+  Config* config;
+  CommandTable* commands;  // null: rename-command is not accepted
+};
+
 // Applies one directive with its arguments; on failure fills *reason as redis-server words it.
-bool ApplyDirective(Config* config, const std::vector<std::string>& words, std::string* reason) {
+bool ApplyDirective(const Targets& targets, const std::vector<std::string>& words, std::string* reason) {
+  Config* config = targets.config;
   const std::string name = AsciiLower(words[0]);
   std::span<const std::string> args(words.data() + 1, words.size() - 1);
+  if (name == "rename-command" && targets.commands != nullptr && args.size() == 2) {
+    return targets.commands->Rename(args[0], args[1], reason);
+  }
   std::string error;
   if (config->Set(name, args, /*at_startup=*/true, &error)) return true;
   *reason = error == "unknown" ? "Bad directive or wrong number of arguments" : error;
@@ -42,7 +52,7 @@ bool IncludesItself(const IncludeStack& stack, const std::string& path) {
   return false;
 }
 
-bool LoadFile(Config* config, const std::string& path, IncludeStack* stack, std::string* error) {
+bool LoadFile(const Targets& targets, const std::string& path, IncludeStack* stack, std::string* error) {
   std::ifstream in(path);
   if (!in) {
     *error = fmt::format("Fatal error, can't open config file '{}': {}", path, std::strerror(errno));
@@ -75,12 +85,12 @@ bool LoadFile(Config* config, const std::string& path, IncludeStack* stack, std:
           reason = "Bad directive or wrong number of arguments";
         } else if (IncludesItself(*stack, words[1])) {
           reason = fmt::format("Include loop: '{}' is already being read", words[1]);
-        } else if (!LoadFile(config, words[1], stack, error)) {
+        } else if (!LoadFile(targets, words[1], stack, error)) {
           return false;
         } else {
           continue;
         }
-      } else if (ApplyDirective(config, words, &reason)) {
+      } else if (ApplyDirective(targets, words, &reason)) {
         continue;
       }
     }
@@ -94,9 +104,11 @@ bool LoadFile(Config* config, const std::string& path, IncludeStack* stack, std:
 
 }  // namespace
 
-bool LoadConfig(Config* config, const std::string& path, std::span<const std::string> overrides, std::string* error) {
+bool LoadConfig(Config* config, const std::string& path, std::span<const std::string> overrides, std::string* error,
+                CommandTable* commands) {
+  const Targets targets{config, commands};
   IncludeStack stack;
-  if (!path.empty() && !LoadFile(config, path, &stack, error)) return false;
+  if (!path.empty() && !LoadFile(targets, path, &stack, error)) return false;
   size_t i = 0;
   while (i < overrides.size()) {
     const std::string& option = overrides[i];
@@ -110,7 +122,7 @@ bool LoadConfig(Config* config, const std::string& path, std::span<const std::st
     // An option's arguments run to the next word that starts with "--".
     while (i < overrides.size() && overrides[i].compare(0, 2, "--") != 0) words.push_back(overrides[i++]);
     std::string reason;
-    if (!ApplyDirective(config, words, &reason)) {
+    if (!ApplyDirective(targets, words, &reason)) {
       std::string shown;
       for (const std::string& w : words) shown += (shown.empty() ? "" : " ") + w;
       *error = fmt::format("{}Reading the command line, at option --{}\n>>> '{}'\n{}", FatalHeader(), words[0], shown,

@@ -68,7 +68,8 @@ std::string RewriteConfigText(std::string_view old_text, const std::vector<Confi
       out.push_back("# ??? " + std::string(line));
       continue;
     }
-    if (EqualsIgnoreCase(word, "include")) {
+    // Lines that are not directives of the table stay as they are, as Redis keeps them.
+    if (EqualsIgnoreCase(word, "include") || EqualsIgnoreCase(word, "rename-command")) {
       out.emplace_back(line);
       continue;
     }

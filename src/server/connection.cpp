@@ -10,6 +10,7 @@
 #include "common/error_texts.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
+#include "server/peer_address.h"
 #include "server/server.h"
 
 namespace strata::server {
@@ -64,6 +65,7 @@ void Connection::Adopt(IoThread* thread, int fd, bool unix_socket, uint64_t id) 
                               FormatAddress(local, unix_socket, unix_path), fd, server.clock().NowMs(),
                               static_cast<size_t>(server.config().Int(ConfigId::kProtoMaxBulkLen)));
   conn->client_.set_unix_socket(unix_socket);
+  conn->client_.set_local(IsLocalPeer(peer, unix_socket));
   conn->client_.set_authenticated(!server.RequiresAuth());
   server.SetClientUser(conn->client_, "default");
   conn->reply_.set_error_stats(&server.error_stats());

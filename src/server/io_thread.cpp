@@ -97,7 +97,7 @@ void IoThread::Cron() {
   if (index_ == 0) server.keyspace().Tick();
   const int64_t budget_us = static_cast<int64_t>(period) * 1000 * kExpireBudgetPercent / 100;
   // The loader owns the tables until it is done (and drops expired keys itself).
-  if (!server.persistence().loading()) {
+  if (!server.persistence().loading() && server.keyspace().active_expire()) {
     server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
   }
   const int64_t now = server.clock().NowMs();

@@ -42,10 +42,14 @@ void Transaction::Discard() {
 }
 
 TransactionCommands::TransactionCommands(const CommandTable& table)
-    : exec(table.Find("exec")),
-      select(table.Find("select")),
-      immediate{exec, table.Find("discard"), table.Find("multi"), table.Find("watch"), table.Find("quit"),
-                table.Find("reset")} {}
+    : exec(table.FindRegistered("exec")),
+      select(table.FindRegistered("select")),
+      immediate{exec,
+                table.FindRegistered("discard"),
+                table.FindRegistered("multi"),
+                table.FindRegistered("watch"),
+                table.FindRegistered("quit"),
+                table.FindRegistered("reset")} {}
 
 bool TransactionCommands::RunsInsideMulti(const Command& cmd) const {
   for (const Command* c : immediate) {

@@ -273,12 +273,18 @@ OpStatus Bitfield(Db& db, std::string_view key, std::span<const BitfieldOp> ops,
   }
 
   if (db.FindForWriteAs(key, ValueType::kString, &ref) == OpStatus::kWrongType) return OpStatus::kWrongType;
+  const bool existed = static_cast<bool>(ref);
+  const size_t old_size = existed ? ref->string_value().size() : 0;
   // Like Redis, this may pass kMaxStringLen by the few bytes of a field starting at the last
   // allowed offset.
   size_t size;
   auto* data = reinterpret_cast<unsigned char*>(GrowString(db, key, &ref, static_cast<size_t>((write_end - 1) >> 3) + 1, &size));
   const std::string_view value(reinterpret_cast<const char*>(data), size);
-  bool changed = false;  // Redis announces only a BITFIELD that wrote a field
+  // Redis announces a BITFIELD only when a SET or INCRBY it carried out created or grew the
+  // string or changed its field: not when every write failed its OVERFLOW FAIL, nor when each
+  // wrote the value already there.
+  const bool grew = !existed || size != old_size;
+  bool changed = false;
   for (const BitfieldOp& op : ops) {
     const int64_t old = FieldValue(ReadField(value, op.offset, op.bits), op.is_signed, op.bits);
     if (op.kind == BitfieldOp::Kind::kGet) {
@@ -299,8 +305,9 @@ OpStatus Bitfield(Db& db, std::string_view key, std::span<const BitfieldOp> ops,
       continue;
     }
     WriteField(data, op.offset, op.bits, raw);
-    changed = true;
-    results->emplace_back(op.kind == BitfieldOp::Kind::kSet ? old : FieldValue(raw, op.is_signed, op.bits));
+    const int64_t now = FieldValue(raw, op.is_signed, op.bits);
+    changed = changed || grew || now != old;
+    results->emplace_back(op.kind == BitfieldOp::Kind::kSet ? old : now);
   }
   if (changed) db.Notify(KeyEvent::kSetBit, key);
   return OpStatus::kOk;

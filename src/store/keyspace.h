@@ -141,6 +141,10 @@ class Keyspace {
   // than a quarter of a sample had expired, then delivers the events. Returns the number of keys
   // deleted. Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
   size_t ActiveExpireCycle(int worker, int workers, int64_t budget_us);
+  // Whether the io-threads run ActiveExpireCycle (DEBUG SET-ACTIVE-EXPIRE; on by default). Off,
+  // only a lookup removes an expired key, as tests of lazy expiry need. Thread-safe.
+  void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
+  bool active_expire() const { return active_expire_.load(std::memory_order_relaxed); }
 
   // --- Bulk loading (an RDB file at start-up): no events, nothing counted as a change. ---
 
@@ -179,6 +183,7 @@ class Keyspace {
   std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
   std::atomic<bool> snapshot_child_{false};
+  std::atomic<bool> active_expire_{true};
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
   PerThreadSet<StoreCounters> counters_;

@@ -14,13 +14,15 @@ namespace {
 constexpr int64_t kSharedIntegers = 10000;
 
 // A lookup that counts a hit or miss but leaves the access time alone (Redis's LOOKUP_NOTOUCH).
-EntryRef FindNoTouch(Db& db, std::string_view key) {
+// A miss is announced as "keymiss" unless `announce_miss` is false (LOOKUP_NONOTIFY: OBJECT).
+EntryRef FindNoTouch(Db& db, std::string_view key, bool announce_miss = true) {
   EntryRef ref = db.Find(key);
   StoreCounters& counters = db.counters();
   if (ref) {
     counters.keyspace_hits.Add();
   } else {
     counters.keyspace_misses.Add();
+    if (announce_miss) db.Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
 }
@@ -142,7 +144,7 @@ OpStatus GetExpiry(Db& db, std::string_view key, int64_t* deadline_ms) {
 }
 
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
-  EntryRef ref = FindNoTouch(db, key);
+  EntryRef ref = FindNoTouch(db, key, /*announce_miss=*/false);
   if (!ref) return OpStatus::kNoKey;
   info->encoding = ref->encoding();
   info->refcount = IsSharedInteger(*ref.entry) ? INT_MAX : 1;

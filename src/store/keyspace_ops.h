@@ -24,15 +24,15 @@ namespace strata::store {
 // Returns whether a key was deleted.
 bool DeleteKey(Db& db, std::string_view key, bool lazy);
 
-// Whether `key` is live, counting a keyspace hit or miss without refreshing its access time
-// (EXISTS).
+// Whether `key` is live, counting a keyspace hit or miss (a miss announced "keymiss") without
+// refreshing its access time (EXISTS).
 bool KeyExists(Db& db, std::string_view key);
 
 // Whether `key` is live, counting a hit or miss and refreshing its access time (TOUCH).
 bool TouchKey(Db& db, std::string_view key);
 
-// The type of `key`: kOk with *type set, or kNoKey. Counts a hit or miss, does not refresh the
-// access time (TYPE).
+// The type of `key`: kOk with *type set, or kNoKey. Counts a hit or miss (a miss announced
+// "keymiss"), does not refresh the access time (TYPE).
 OpStatus GetKeyType(Db& db, std::string_view key, ValueType* type);
 
 // Renames `from` to `to`, keeping the value, the deadline and the access field; an existing `to`
@@ -71,8 +71,8 @@ OpStatus SetExpiry(Db& db, std::string_view key, int64_t deadline_ms, unsigned c
 // Removes the deadline of `key`. Returns kOk, kNoKey, or kNotDone when it had none (PERSIST).
 OpStatus ClearExpiry(Db& db, std::string_view key);
 
-// The deadline of `key` (Unix ms, or kNoExpire): kOk or kNoKey. Counts a hit or miss, does not
-// refresh the access time (TTL and friends).
+// The deadline of `key` (Unix ms, or kNoExpire): kOk or kNoKey. Counts a hit or miss (a miss
+// announced "keymiss"), does not refresh the access time (TTL and friends).
 OpStatus GetExpiry(Db& db, std::string_view key, int64_t* deadline_ms);
 
 // What OBJECT reports about a key.
@@ -86,7 +86,8 @@ struct ObjectInfo {
   int64_t idle_seconds = 0;
 };
 
-// Fills *info for `key`: kOk or kNoKey. Counts a hit or miss, does not refresh the access time.
+// Fills *info for `key`: kOk or kNoKey. Counts a hit or miss, does not refresh the access time,
+// announces no miss (OBJECT).
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info);
 
 // The keys of `db` that match the glob `pattern` (a lone "*" matches every key, including the

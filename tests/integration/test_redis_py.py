@@ -32,7 +32,9 @@ class StrataServer:
 
     def __init__(self, binary):
         self.dir = tempfile.mkdtemp(prefix="strata-py-")
-        self.server = Server([binary, "--dir", self.dir], log=os.path.join(self.dir, "server.log"))
+        # DEBUG SET-ACTIVE-EXPIRE pauses active expiry for the test of lazy expiry's notification.
+        self.server = Server([binary, "--dir", self.dir, "--enable-debug-command", "local"],
+                             log=os.path.join(self.dir, "server.log"))
         self.port = self.server.port
 
     def stop(self, keep_log):
@@ -301,8 +303,20 @@ class RedisPyTest(unittest.TestCase):
                    (b"__keyspace@0__:short", b"expire"), (b"__keyevent@0__:expire", b"short"))
             # Nobody reads the key: the active expiry cycle removes it and announces it.
             expect((b"__keyspace@0__:short", b"expired"), (b"__keyevent@0__:expired", b"short"))
+            # With active expiry paused, the key stays until a lookup finds it past its deadline:
+            # GET removes it, announces it, and answers nil.
+            r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+            r.set("lazy", "v", px=20)
+            expect((b"__keyspace@0__:lazy", b"set"), (b"__keyevent@0__:set", b"lazy"),
+                   (b"__keyspace@0__:lazy", b"expire"), (b"__keyevent@0__:expire", b"lazy"))
+            time.sleep(0.05)  # past the deadline (any lookup, PTTL too, would remove the key)
+            self.assertEqual(r.dbsize(), 1)  # still in the table: DBSIZE counts without looking up
+            self.assertIsNone(r.get("lazy"))
+            expect((b"__keyspace@0__:lazy", b"expired"), (b"__keyevent@0__:expired", b"lazy"))
+            self.assertEqual(r.dbsize(), 0)
             p.close()
         finally:
+            r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", 1)
             r.config_set("notify-keyspace-events", "")
 
 

@@ -231,11 +231,11 @@ class Background:
         return self.finished - self.started
 
 
-def start_differential_pair(redis_binary, strata_binary, prefix):
+def start_differential_pair(redis_binary, strata_binary, prefix, extra=()):
     """Starts redis-server and Strata for a differential comparison: the same options for both (no
-    persistence, a fresh working directory named after `prefix`). Returns (redis, strata); stops
-    redis again if Strata does not start."""
-    options = ["--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix=prefix)]
+    persistence, a fresh working directory named after `prefix`, then the arguments in `extra`).
+    Returns (redis, strata); stops redis again if Strata does not start."""
+    options = ["--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix=prefix)] + list(extra)
     redis = Server([redis_binary] + options)
     try:
         return redis, Server([strata_binary] + options)

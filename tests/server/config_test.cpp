@@ -316,7 +316,7 @@ TEST(ConfigSet, AppliesAllPairsAndNotifies) {
   config.set_on_change([&](ConfigId id) { changed.push_back(id); });
   const std::pair<std::string, std::string> pairs[] = {{"timeout", "10"}, {"MAXCLIENTS", "50"}};
   std::string error;
-  ASSERT_TRUE(config.SetMany(pairs, &error)) << error;
+  ASSERT_TRUE(config.SetMany(pairs, /*local_client=*/true, &error)) << error;
   EXPECT_EQ(config.Int(ConfigId::kTimeout), 10);
   EXPECT_EQ(config.Int(ConfigId::kMaxClients), 50);
   EXPECT_EQ(changed, (std::vector<ConfigId>{ConfigId::kTimeout, ConfigId::kMaxClients}));
@@ -329,7 +329,7 @@ TEST(ConfigSet, RollsBackEverythingOnFailure) {
   const std::pair<std::string, std::string> pairs[] = {
       {"timeout", "10"}, {"proto-max-bulk-len", "2mb"}, {"loglevel", "debug"}, {"port", "abc"}};
   std::string error;
-  EXPECT_FALSE(config.SetMany(pairs, &error));
+  EXPECT_FALSE(config.SetMany(pairs, /*local_client=*/true, &error));
   EXPECT_EQ(error, "ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be parsed into an "
                    "integer");
   EXPECT_EQ(config.Int(ConfigId::kTimeout), 0);
@@ -343,7 +343,7 @@ TEST(ConfigSet, RefusesBeforeChangingAnything) {
   std::string error;
   const auto set = [&](std::vector<std::pair<std::string, std::string>> pairs) {
     error.clear();
-    return config.SetMany(pairs, &error);
+    return config.SetMany(pairs, /*local_client=*/true, &error);
   };
   EXPECT_FALSE(set({{"timeout", "10"}, {"nosuch", "1"}}));
   EXPECT_EQ(error, "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
@@ -391,7 +391,7 @@ TEST_F(ConfigFiles, PersistenceDirectives) {
   std::string error;
   const auto set = [&](const std::string& name, const std::string& value) {
     const std::pair<std::string, std::string> pair[] = {{name, value}};
-    return config.SetMany(pair, &error);
+    return config.SetMany(pair, /*local_client=*/true, &error);
   };
   EXPECT_TRUE(set("save", "100 1 10 5"));
   EXPECT_EQ(config.SavePoints().size(), 2u);
@@ -410,7 +410,7 @@ TEST_F(ConfigFiles, PersistenceDirectives) {
                 std::string::npos,
             true);
   const std::pair<std::string, std::string> aof[] = {{"appendonly", "yes"}};
-  EXPECT_FALSE(config.SetMany(aof, &error));
+  EXPECT_FALSE(config.SetMany(aof, /*local_client=*/true, &error));
   EXPECT_EQ(error,
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - the append-only file is not "
             "supported yet; only appendonly no is accepted");
@@ -422,7 +422,7 @@ TEST(ConfigSet, ValueErrors) {
   const auto set = [&](const std::string& name, const std::string& value) {
     const std::pair<std::string, std::string> pairs[] = {{name, value}};
     error.clear();
-    config.SetMany(pairs, &error);
+    config.SetMany(pairs, /*local_client=*/true, &error);
     return error;
   };
   EXPECT_EQ(set("maxclients", "0"),
@@ -464,7 +464,7 @@ TEST(ConfigGet, PatternsAliasesAndSpelling) {
             (Pairs{{"zset-max-listpack-value", "64"}, {"zset-max-ziplist-value", "64"}}));
   EXPECT_EQ(get({"nosuch", "no*such"}), Pairs{});
   EXPECT_EQ(get({"tcp-[bk]*"}), (Pairs{{"tcp-backlog", "511"}, {"tcp-keepalive", "300"}}));
-  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 44u);  // 39 directives, 5 aliases
+  EXPECT_EQ(config.Get(std::vector<std::string_view>{"*"}).size(), 46u);  // 41 directives, 5 aliases
 }
 
 TEST(ConfigRewrite, KeepsTheFileAndUpdatesValues) {
@@ -475,7 +475,7 @@ TEST(ConfigRewrite, KeepsTheFileAndUpdatesValues) {
   std::string error;
   const std::string port[] = {"7001"};  // as the command line sets it: the port is fixed at start-up
   ASSERT_TRUE(config.Set("port", port, /*at_startup=*/true, &error)) << error;
-  ASSERT_TRUE(config.SetMany(pairs, &error)) << error;
+  ASSERT_TRUE(config.SetMany(pairs, /*local_client=*/true, &error)) << error;
   const std::string old_text =
       "# my comment\n"
       "port 6379\n"
@@ -512,12 +512,12 @@ TEST(ConfigRewrite, SecondRewriteIsStable) {
   Config config;
   const std::pair<std::string, std::string> pairs[] = {{"timeout", "5"}};
   std::string error;
-  ASSERT_TRUE(config.SetMany(pairs, &error));
+  ASSERT_TRUE(config.SetMany(pairs, /*local_client=*/true, &error));
   const std::string once = RewriteConfigText("port 6379\n", config.FileLines());
   EXPECT_EQ(RewriteConfigText(once, config.FileLines()), once);
   // A value set back to its default stays in the file where it is, now with the default.
   const std::pair<std::string, std::string> back[] = {{"timeout", "0"}};
-  ASSERT_TRUE(config.SetMany(back, &error));
+  ASSERT_TRUE(config.SetMany(back, /*local_client=*/true, &error));
   const std::string twice = RewriteConfigText(once, config.FileLines());
   EXPECT_NE(twice.find("\ntimeout 0\n"), std::string::npos) << twice;
 }
@@ -527,7 +527,7 @@ TEST(ConfigRewrite, MemoryUnitsAndQuoting) {
   const std::pair<std::string, std::string> pairs[] = {
       {"proto-max-bulk-len", "1gb"}, {"client-query-buffer-limit", "1025kb"}, {"requirepass", "x\ny\x01"}};
   std::string error;
-  ASSERT_TRUE(config.SetMany(pairs, &error));
+  ASSERT_TRUE(config.SetMany(pairs, /*local_client=*/true, &error));
   const std::string text = RewriteConfigText("", config.FileLines());
   EXPECT_NE(text.find("\nproto-max-bulk-len 1gb\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nclient-query-buffer-limit 1025kb\n"), std::string::npos) << text;
@@ -540,7 +540,7 @@ TEST_F(ConfigFiles, RewrittenFileLoadsBackToTheSameValues) {
   const std::pair<std::string, std::string> pairs[] = {
       {"requirepass", "sp ace\"'\\"}, {"maxclients", "77"}, {"proto-max-bulk-len", "3mb"}, {"loglevel", "debug"}};
   std::string error;
-  ASSERT_TRUE(config.SetMany(pairs, &error));
+  ASSERT_TRUE(config.SetMany(pairs, /*local_client=*/true, &error));
   const std::string path = Write("rewrite.conf", "# keep me\nport 7005\n");
   ASSERT_TRUE(RewriteConfigFile(config, path, &error)) << error;
   const std::string text = Read(path);
@@ -559,6 +559,80 @@ TEST_F(ConfigFiles, RewriteFailsWhereTheFileCannotBeWritten) {
   std::string error;
   EXPECT_FALSE(RewriteConfigFile(config, dir_ + "/no/such/dir/x.conf", &error));
   EXPECT_EQ(error, "No such file or directory");
+}
+
+// enable-protected-configs decides who may CONFIG SET dir and dbfilename.
+TEST(ConfigSet, ProtectedConfigsAsEnableProtectedConfigsAllows) {
+  const std::string refused = "ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config";
+  const std::pair<std::string, std::string> dir[] = {{"dir", "/"}};
+  const std::pair<std::string, std::string> file[] = {{"dbfilename", "other.rdb"}};
+  for (const char* setting : {"no", "yes", "local"}) {
+    for (const bool local : {true, false}) {
+      Config config;
+      std::string error;
+      const std::string args[] = {setting};
+      ASSERT_TRUE(config.Set("enable-protected-configs", args, /*at_startup=*/true, &error)) << error;
+      const bool allowed = std::string(setting) == "yes" || (std::string(setting) == "local" && local);
+      char cwd[4096];
+      ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+      error.clear();
+      EXPECT_EQ(config.SetMany(dir, local, &error), allowed) << setting << " local=" << local;
+      EXPECT_EQ(error, allowed ? "" : refused) << setting << " local=" << local;
+      ASSERT_EQ(chdir(cwd), 0);
+      EXPECT_EQ(config.SetMany(file, local, &error), allowed) << setting << " local=" << local;
+      EXPECT_EQ(config.Text(ConfigId::kDbFilename), allowed ? "other.rdb" : "dump.rdb");
+    }
+  }
+  // Chosen at start-up only, as in Redis.
+  Config config;
+  std::string error;
+  const std::pair<std::string, std::string> enable[] = {{"enable-protected-configs", "yes"}};
+  EXPECT_FALSE(config.SetMany(enable, /*local_client=*/true, &error));
+  EXPECT_EQ(error,
+            "ERR CONFIG SET failed (possibly related to argument 'enable-protected-configs') - can't set immutable "
+            "config");
+}
+
+TEST(ConfigSet, ProtectedModeDefaultsOnAndChangesAtRunTime) {
+  Config config;
+  EXPECT_EQ(config.Int(ConfigId::kProtectedMode), 1);
+  const std::pair<std::string, std::string> off[] = {{"protected-mode", "no"}};
+  std::string error;
+  ASSERT_TRUE(config.SetMany(off, /*local_client=*/false, &error)) << error;
+  EXPECT_EQ(config.Int(ConfigId::kProtectedMode), 0);
+  const std::string_view names[] = {"protected-mode", "enable-protected-configs"};
+  const auto shown = config.Get(names);
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[0].second, "no");
+  EXPECT_EQ(shown[1].second, "no");
+}
+
+void NoOp(CommandContext& /*ctx*/) {}
+
+TEST_F(ConfigFiles, RenameCommandRenamesAsTheFileIsRead) {
+  CommandTable commands;
+  commands.Add({"get", 2, "readonly fast", 1, 1, 1, "@string", NoOp, "", ""});
+  commands.Add({"flushall", -1, "write", 0, 0, 0, "@keyspace", NoOp, "", ""});
+  Config config;
+  const std::string path = Write("rename.conf", "rename-command get fetch\nrename-command flushall \"\"\n");
+  std::string error;
+  const std::vector<std::string> overrides = {"--rename-command", "fetch", "fetch2"};
+  ASSERT_TRUE(LoadConfig(&config, path, overrides, &error, &commands)) << error;
+  EXPECT_EQ(commands.Find("get"), nullptr);
+  EXPECT_EQ(commands.Find("fetch"), nullptr);
+  EXPECT_EQ(commands.Find("fetch2"), commands.FindRegistered("get"));
+  EXPECT_EQ(commands.Find("flushall"), nullptr);
+
+  // The reasons redis-server gives, with the line.
+  const std::string bad = Write("bad.conf", "port 7000\nrename-command nosuch x\n");
+  EXPECT_FALSE(LoadConfig(&config, bad, {}, &error, &commands));
+  EXPECT_EQ(error, FileError(bad, 2, "rename-command nosuch x", "No such command in rename-command"));
+  const std::string one_word = Write("one.conf", "rename-command fetch2\n");
+  EXPECT_FALSE(LoadConfig(&config, one_word, {}, &error, &commands));
+  EXPECT_EQ(error, FileError(one_word, 1, "rename-command fetch2", "Bad directive or wrong number of arguments"));
+  // A rewrite keeps the lines.
+  ASSERT_TRUE(RewriteConfigFile(config, path, &error)) << error;
+  EXPECT_EQ(Read(path).rfind("rename-command get fetch\nrename-command flushall \"\"\n", 0), 0u) << Read(path);
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ constexpr int64_t kFarFuture = 4'000'000'000'000;
 
 class KeyEventsTest : public HeldKeyspaceFixture {
  protected:
-  KeyEventsTest() : HeldKeyspaceFixture(2) {}
+  // Key misses (class m, which "EAn" leaves out) only where a test asks for them.
+  KeyEventsTest() : HeldKeyspaceFixture(2) { observer_.Want(testing::kEveryEventClass & ~kClassKeyMiss); }
 
   void Set(std::string_view key, std::string_view value, int64_t expire_ms = kNoExpire) {
     SetParams params;
@@ -215,6 +216,28 @@ TEST_F(KeyEventsTest, BitfieldAnnouncesWritesAsSetBit) {
   refused.value = 5;
   ASSERT_EQ(Bitfield(db_, "k", std::vector<BitfieldOp>{refused}, &results), OpStatus::kOk);
   EXPECT_EQ(Events(), Strings{}) << "OVERFLOW FAIL changed nothing";
+  ASSERT_EQ(Bitfield(db_, "k", std::vector<BitfieldOp>{set}, &results), OpStatus::kOk);
+  EXPECT_EQ(Events(), Strings{}) << "SET of the value already there";
+  BitfieldOp grow = set;
+  grow.offset = 64;
+  grow.value = 0;
+  ASSERT_EQ(Bitfield(db_, "k", std::vector<BitfieldOp>{grow}, &results), OpStatus::kOk);
+  EXPECT_EQ(Events(), (Strings{"0:setbit:k"})) << "a zero written past the end grew the string";
+}
+
+TEST_F(KeyEventsTest, NoTouchLookupsAnnounceAMissButObjectDoesNot) {
+  observer_.Want(testing::kEveryEventClass);
+  Set("k", "v");
+  ForgetEvents();
+  ValueType type;
+  int64_t deadline;
+  ObjectInfo info;
+  EXPECT_TRUE(KeyExists(db_, "k"));
+  EXPECT_FALSE(KeyExists(db_, "a"));
+  EXPECT_EQ(GetKeyType(db_, "b", &type), OpStatus::kNoKey);
+  EXPECT_EQ(GetExpiry(db_, "c", &deadline), OpStatus::kNoKey);
+  EXPECT_EQ(InspectKey(db_, "d", &info), OpStatus::kNoKey);
+  EXPECT_EQ(Events(), (Strings{"0:keymiss:a", "0:keymiss:b", "0:keymiss:c"}));
 }
 
 // --- Lists ---

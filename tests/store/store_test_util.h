@@ -80,8 +80,8 @@ inline ZRangeSpec ByRank(int64_t start, int64_t stop, bool reverse = false) {
   return spec;
 }
 
-// Every event class (kClassDatabase is the highest bit).
-inline constexpr uint32_t kEveryEventClass = (uint32_t{kClassDatabase} << 1) - 1;
+// Every event class (kClassKeyMiss is the highest bit).
+inline constexpr uint32_t kEveryEventClass = (uint32_t{kClassKeyMiss} << 1) - 1;
 
 // Records the keyspace events it is handed, in order, as "db:event:key" ("0:lpush:q"); SWAPDB as
 // "a:swapdb:b" and FLUSHALL as "-1:flushdb:". Wants every class unless told otherwise.
