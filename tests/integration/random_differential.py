@@ -486,8 +486,9 @@ EXCLUDED = {
     "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
 }
-# Whole groups left out: connection, server administration and introspection.
-EXCLUDED_CONTAINERS = {"client", "command", "config"}
+# Whole groups left out: connection, server administration and introspection, and access control
+# (users are server state, not keyspace; differential/acl.redis and test_acl.py cover ACL).
+EXCLUDED_CONTAINERS = {"client", "command", "config", "acl"}
 EXCLUDED_TOP = {"ping", "echo", "quit", "select", "auth", "hello", "reset", "info", "time", "lastsave", "shutdown"}
 
 # Commands drawn more rarely (they wipe or swap the keyspace).
