@@ -55,7 +55,7 @@ bool Evictor::PickStripe(bool volatile_only, int* db, size_t* stripe_index) {
   return false;
 }
 
-void Evictor::Populate(int db, size_t stripe_index, int samples) {
+int Evictor::Populate(int db, size_t stripe_index, int samples) {
   const bool volatile_only = IsVolatileOnly(keyspace_->eviction_policy());
   const EvictionPolicy policy = keyspace_->eviction_policy();
   const uint32_t lru_clock = keyspace_->lru_clock();
@@ -64,7 +64,7 @@ void Evictor::Populate(int db, size_t stripe_index, int samples) {
   Stripe& st = keyspace_->stripe(db, stripe_index);
   std::lock_guard<SpinLock> lock(*st.mu);
   const KeyTable& t = st.table;
-  if (t.capacity() == 0) return;
+  if (t.capacity() == 0) return 0;
   // A walk from a random slot: the table is a hash table, so neighbouring slots hold unrelated
   // keys and a run of them is a random sample.
   size_t i = rng_() % t.capacity();
@@ -79,6 +79,7 @@ void Evictor::Populate(int db, size_t stripe_index, int samples) {
     if (pool_used_ == kPoolSize && score <= pool_[0].score) continue;
     Offer({score, db, stripe_index, HashKey(e->key()), std::string(e->key())});
   }
+  return taken;
 }
 
 void Evictor::Offer(Candidate c) {
@@ -108,7 +109,12 @@ bool Evictor::EvictFromPool(bool volatile_only, int samples) {
       pool_used_ = 0;
       return false;
     }
-    Populate(db, s, samples);
+    // Samples from that stripe and, when it holds fewer keys than `samples`, the following
+    // ones of the same database, so a small keyspace is sampled as a whole.
+    int taken = 0;
+    for (size_t n = 0; n < kStripes && taken < samples; ++n, s = (s + 1) % kStripes) {
+      if (HasCandidates(keyspace_->stripe(db, s), volatile_only)) taken += Populate(db, s, samples - taken);
+    }
     // The best candidate last; a candidate gone since it was sampled (deleted, or lost its TTL
     // under a volatile policy) is dropped and the next one tried.
     while (pool_used_ > 0) {

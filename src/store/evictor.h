@@ -1,8 +1,8 @@
 // Frees memory by evicting keys under the maxmemory-policy, as Redis's approximated LRU/LFU:
 // sample a few keys, keep the best victims seen in a small pool, evict the best.
 //
-// Each round samples maxmemory-samples keys from one random stripe (of the databases in turn)
-// into the pool, ranked by VictimScore (store/access_policy.h), then evicts the pool's best
+// Each round samples maxmemory-samples keys from one random stripe (of the databases in turn;
+// the next stripes too when it holds fewer keys) into the pool, ranked by VictimScore (store/access_policy.h), then evicts the pool's best
 // candidate still present. The random policies evict a random key of a random stripe directly.
 // volatile-* policies consider only keys with a TTL (the table's volatile bit).
 //
@@ -56,9 +56,9 @@ class Evictor {
   const Candidate& pool_at(size_t i) const { return pool_[i]; }
   size_t pool_size() const { return pool_used_; }
 
-  // Samples up to `samples` keys of stripe `stripe_index` of database `db` into the pool.
-  // Takes and releases that stripe's lock.
-  void Populate(int db, size_t stripe_index, int samples);
+  // Samples up to `samples` keys of stripe `stripe_index` of database `db` into the pool and
+  // returns how many it sampled. Takes and releases that stripe's lock.
+  int Populate(int db, size_t stripe_index, int samples);
 
  private:
   // Whether stripe `s` holds a key the policy may evict.
