@@ -103,7 +103,7 @@ const Directive kDirectives[] = {
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
     {ConfigId::kMaxMemory, "maxmemory", "", Kind::kMemory, false, "0", 0, INT64_MAX},
     {ConfigId::kMaxMemoryPolicy, "maxmemory-policy", "", Kind::kEnum, false, "noeviction", 0, 0, kMaxMemoryPolicies},
-    {ConfigId::kMaxMemorySamples, "maxmemory-samples", "", Kind::kInt, false, "5", 1, 64},
+    {ConfigId::kMaxMemorySamples, "maxmemory-samples", "", Kind::kInt, false, "5", 1, kIntMax},
     {ConfigId::kMaxMemoryEvictionTenacity, "maxmemory-eviction-tenacity", "", Kind::kInt, false, "10", 0, 100},
     {ConfigId::kLfuLogFactor, "lfu-log-factor", "", Kind::kInt, false, "10", 0, kIntMax},
     {ConfigId::kLfuDecayTime, "lfu-decay-time", "", Kind::kInt, false, "1", 0, kIntMax},
