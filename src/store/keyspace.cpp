@@ -138,6 +138,15 @@ uint32_t Keyspace::TouchedAccess(uint32_t access) const {
                     UniformDraw());
 }
 
+uint32_t Keyspace::AccessFromHints(int64_t idle_seconds, int64_t freq) const {
+  if (IsLfu(eviction_policy())) {
+    return freq >= 0 ? LfuPack(LfuMinutes(clock_->NowMs()), static_cast<uint32_t>(freq)) : FreshAccess();
+  }
+  if (idle_seconds < 0) return FreshAccess();
+  const uint32_t clock = lru_clock();
+  return idle_seconds >= clock ? 0 : clock - static_cast<uint32_t>(idle_seconds);
+}
+
 void Keyspace::Evict(int db, size_t stripe_index, size_t i) {
   Stripe& st = stripe(db, stripe_index);
   assert(st.mu->HeldByCurrentThread());

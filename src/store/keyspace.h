@@ -116,6 +116,10 @@ class Keyspace {
   uint32_t FreshAccess() const;
   // The access field after an access to a key whose field is `access`.
   uint32_t TouchedAccess(uint32_t access) const;
+  // The access field of a key restored or loaded with an idle time (RESTORE IDLETIME, the RDB
+  // IDLE opcode) or an LFU counter (FREQ), each -1 when absent: the counter under an LFU policy,
+  // the idle time under any other, as Redis; FreshAccess() when the one that applies is absent.
+  uint32_t AccessFromHints(int64_t idle_seconds, int64_t freq) const;
 
   // Removes the entry at slot `i` of the table of stripe `stripe_index` in database `db` to
   // free memory: counts it in evicted_keys and announces "evicted".
