@@ -11,29 +11,11 @@ started with `--save ""` checks the checks.
 import sys
 import time
 
-from testlib import Conn, ReplyError, encode, run_checks, value
+from testlib import Conn, ReplyError, encode, expect, expect_eq, run_checks, value, wait_until
 
 PORT = None
 VALUE = "x" * 1000
 MB = 1 << 20
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
-
-def wait_until(fn, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: not so after %gs" % (what, timeout))
-        time.sleep(0.02)
 
 
 def info(c, section):

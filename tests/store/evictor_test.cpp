@@ -17,6 +17,11 @@ class EvictorTest : public KeyspaceFixture {
   size_t StripeOfKey(std::string_view key) { return StripeOf(HashKey(key)); }
   size_t Keys() { return keyspace_.DbSize(0); }
   bool Has(std::string_view key) { return Peek(key) != nullptr; }
+  // Moves the clock and the keyspace's LRU clock on by `ms`.
+  void Age(int64_t ms) {
+    clock_.AdvanceMs(ms);
+    keyspace_.Tick();
+  }
 
   testing::RecordingObserver observer_;
   Evictor evictor_{&keyspace_};
@@ -25,11 +30,9 @@ class EvictorTest : public KeyspaceFixture {
 TEST_F(EvictorTest, PoolKeepsTheLongestIdleLast) {
   keyspace_.set_eviction_policy(EvictionPolicy::kAllkeysLru);
   Put("old", "v", Encoding::kEmbStr);
-  clock_.AdvanceMs(50'000);
-  keyspace_.Tick();
+  Age(50'000);
   Put("middle", "v", Encoding::kEmbStr);
-  clock_.AdvanceMs(50'000);
-  keyspace_.Tick();
+  Age(50'000);
   Put("new", "v", Encoding::kEmbStr);
   for (const char* k : {"new", "old", "middle"}) evictor_.Populate(0, StripeOfKey(k), 64);
   ASSERT_EQ(evictor_.pool_size(), 3u);
@@ -42,8 +45,7 @@ TEST_F(EvictorTest, PoolKeepsTheLongestIdleLast) {
 TEST_F(EvictorTest, LruEvictsTheIdleKeyAndAnnouncesIt) {
   keyspace_.set_eviction_policy(EvictionPolicy::kAllkeysLru);
   Put("idle", "v", Encoding::kEmbStr);
-  clock_.AdvanceMs(100'000);
-  keyspace_.Tick();
+  Age(100'000);
   Put("fresh", "v", Encoding::kEmbStr);
   observer_.Take();
   ASSERT_TRUE(evictor_.EvictOne(64));
