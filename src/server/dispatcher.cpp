@@ -152,17 +152,18 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kNotAllowedInMulti);
   }
-  // Over maxmemory, keys are evicted before anything runs, and before any stripe is locked. A
-  // command that may grow memory is refused when nothing more can go, and so is queuing inside
-  // MULTI (the queue itself grows) and an EXEC whose queue holds such a command, as in Redis.
-  if (!memory_guard_.BeforeCommand() && RefusedOnOom(client, *cmd)) {
-    counters.per_command[cmd->id].rejected_calls.Add();
-    return refuse(errors::kOom);
-  }
   Persistence& persistence = server_->persistence();
   if (persistence.loading() && !cmd->has(kCmdLoading)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kLoading);
+  }
+  // Over maxmemory, keys are evicted before anything runs, and before any stripe is locked (not
+  // while loading: the loader owns the tables). A command that may grow memory is refused when
+  // nothing more can go, and so is queuing inside MULTI (the queue itself grows) and an EXEC
+  // whose queue holds such a command, as in Redis.
+  if (!persistence.loading() && !memory_guard_.BeforeCommand() && RefusedOnOom(client, *cmd)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kOom);
   }
   // Redis refuses PING too: a monitoring probe then sees the failure.
   if (persistence.WritesRefused() && (cmd->has(kCmdWrite) || cmd->name == "ping")) {
