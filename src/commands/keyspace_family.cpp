@@ -311,13 +311,16 @@ void CmdObjectIdletime(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
+  if (store::IsLfu(db.keyspace()->eviction_policy())) {
+    ctx.reply.Error(errors::kLfuSelected);
+    return;
+  }
   ctx.reply.Integer(info.idle_seconds);
 }
 
 // OBJECT FREQ key
-// Access frequency is tracked only under an LFU maxmemory-policy; Strata has no maxmemory-policy
-// yet, so it behaves as Redis does under the default, noeviction: a missing key still replies
-// null first, and a present one gets the error.
+// Access frequency is tracked only under an LFU maxmemory-policy: otherwise a missing key still
+// replies null first, and a present one gets the error. The counter is shown decayed to now.
 void CmdObjectFreq(CommandContext& ctx) {
   store::Db db = ctx.db();
   store::ObjectInfo info;
@@ -325,7 +328,12 @@ void CmdObjectFreq(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.reply.Error(errors::kLfuNotSelected);
+  store::Keyspace& ks = *db.keyspace();
+  if (!store::IsLfu(ks.eviction_policy())) {
+    ctx.reply.Error(errors::kLfuNotSelected);
+    return;
+  }
+  ctx.reply.Integer(store::LfuDecayed(info.access, store::LfuMinutes(ctx.now_ms), ks.lfu_decay_time()));
 }
 
 // OBJECT HELP

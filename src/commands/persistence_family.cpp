@@ -123,8 +123,8 @@ void CmdRestore(CommandContext& ctx) {
       return;
     }
   }
-  // IDLETIME and FREQ set the access field only under an LRU or LFU eviction policy, which Strata
-  // does not have: validated and then ignored, as Redis does under noeviction.
+  // IDLETIME sets the access field under a non-LFU policy, FREQ under an LFU one; the other is
+  // validated and ignored, as in Redis.
   const std::string_view key = ctx.arg(1);
   store::Db db = ctx.db();
   if (!replace && db.FindForWrite(key)) {
@@ -157,7 +157,8 @@ void CmdRestore(CommandContext& ctx) {
   }
   // Redis deletes a replaced key and adds the restored one anew: "new" is announced.
   if (store::EntryRef old = db.Find(key)) db.Erase(&old);
-  db.Insert(entry);
+  entry->set_access(db.keyspace()->AccessFromHints(idle, freq));
+  db.Insert(entry, store::Access::kKeep);
   db.Notify(store::KeyEvent::kRestore, key);
   ctx.reply.Ok();
 }

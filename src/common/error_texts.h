@@ -79,6 +79,9 @@ inline constexpr char kInvalidSecondDbIndex[] = "ERR invalid second DB index";
 inline constexpr char kLfuNotSelected[] =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching "
     "between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr char kLfuSelected[] =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
+    "policies at runtime LRU and LFU data will take some time to adjust.";
 
 // Strings and bitmaps.
 inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

@@ -150,12 +150,9 @@ class KeyspaceLoader final : public RdbVisitor {
       ++stats_->expired_skipped;
       return true;
     }
-    // The access field holds the LRU clock (seconds): an IDLE opcode dates the last access back.
-    // A FREQ opcode's LFU counter has no place there, so such a key counts as accessed now.
-    const uint32_t clock = keyspace_->lru_clock();
-    uint32_t access = clock;
-    if (k.idle_seconds > 0) access = k.idle_seconds >= clock ? 0 : clock - static_cast<uint32_t>(k.idle_seconds);
-    e->set_access(access);
+    // An IDLE opcode dates the last access back, a FREQ opcode sets the LFU counter, as the
+    // policy decides (store/access_policy.h).
+    e->set_access(keyspace_->AccessFromHints(k.idle_seconds, k.freq));
     batch_.push_back({e, HashKey(e->key()), k.offset, k.db});
     if (batch_.size() == kBatchKeys) {
       inserter_->Push(&batch_);

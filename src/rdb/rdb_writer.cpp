@@ -115,9 +115,9 @@ void KeyPrefix(ValueEncoder& enc, const store::Entry& entry, const SaveOptions& 
       enc.Length(lru_clock > entry.access() ? lru_clock - entry.access() : 0);
       break;
     case AccessOpcode::kLfuFreq:
-      // Under an LFU policy the access field is the counter, which FREQ carries in one byte.
+      // Under an LFU policy the access field holds the counter, which FREQ carries in one byte.
       enc.Byte(kOpFreq);
-      enc.Byte(static_cast<uint8_t>(entry.access() > 255 ? 255 : entry.access()));
+      enc.Byte(static_cast<uint8_t>(store::LfuCounter(entry.access())));
       break;
   }
 }

@@ -27,6 +27,10 @@ enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList, kNotifyFlag
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
 // In ProtectedAction order.
 constexpr std::array<std::string_view, 3> kProtectedAction = {"no", "yes", "local"};
+// In store::EvictionPolicy order.
+constexpr std::array<std::string_view, 8> kMaxMemoryPolicies = {"volatile-lru",   "volatile-lfu", "volatile-random",
+                                                                 "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
+                                                                 "allkeys-random", "noeviction"};
 
 struct Directive {
   ConfigId id;
@@ -97,6 +101,12 @@ const Directive kDirectives[] = {
     {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
     {ConfigId::kClientOutputBufferLimit, "client-output-buffer-limit", "", Kind::kOutputLimits, false,
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+    {ConfigId::kMaxMemory, "maxmemory", "", Kind::kMemory, false, "0", 0, INT64_MAX},
+    {ConfigId::kMaxMemoryPolicy, "maxmemory-policy", "", Kind::kEnum, false, "noeviction", 0, 0, kMaxMemoryPolicies},
+    {ConfigId::kMaxMemorySamples, "maxmemory-samples", "", Kind::kInt, false, "5", 1, kIntMax},
+    {ConfigId::kMaxMemoryEvictionTenacity, "maxmemory-eviction-tenacity", "", Kind::kInt, false, "10", 0, 100},
+    {ConfigId::kLfuLogFactor, "lfu-log-factor", "", Kind::kInt, false, "10", 0, kIntMax},
+    {ConfigId::kLfuDecayTime, "lfu-decay-time", "", Kind::kInt, false, "1", 0, kIntMax},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 

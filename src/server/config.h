@@ -61,6 +61,12 @@ enum class ConfigId : int {
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
   kClientOutputBufferLimit,
+  kMaxMemory,
+  kMaxMemoryPolicy,
+  kMaxMemorySamples,
+  kMaxMemoryEvictionTenacity,
+  kLfuLogFactor,
+  kLfuDecayTime,
   kCount,
 };
 

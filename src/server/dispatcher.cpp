@@ -35,7 +35,23 @@ std::string Upper(std::string_view s) {
 }  // namespace
 
 Dispatcher::Dispatcher(Server* server, IoThread* thread)
-    : server_(server), thread_(thread), transaction_commands_(server->commands()) {}
+    : server_(server),
+      thread_(thread),
+      transaction_commands_(server->commands()),
+      memory_guard_(&server->config(), &server->keyspace(), &server->eviction_exceeded()) {}
+
+bool Dispatcher::RefusedOnOom(const Client& client, const Command& cmd) const {
+  if (cmd.has(kCmdDenyOom)) return true;
+  const Transaction& tx = client.transaction();
+  if (!tx.active()) return false;
+  if (&cmd == transaction_commands_.exec) {
+    for (size_t i = 0; i < tx.size(); ++i) {
+      if (tx.command(i).has(kCmdDenyOom)) return true;
+    }
+    return false;
+  }
+  return !transaction_commands_.RunsInsideMulti(cmd);
+}
 
 store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
 
@@ -140,6 +156,14 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   if (persistence.loading() && !cmd->has(kCmdLoading)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kLoading);
+  }
+  // Over maxmemory, keys are evicted before anything runs, and before any stripe is locked (not
+  // while loading: the loader owns the tables). A command that may grow memory is refused when
+  // nothing more can go, and so is queuing inside MULTI (the queue itself grows) and an EXEC
+  // whose queue holds such a command, as in Redis.
+  if (!persistence.loading() && !memory_guard_.BeforeCommand() && RefusedOnOom(client, *cmd)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(errors::kOom);
   }
   // Redis refuses PING too: a monitoring probe then sees the failure.
   if (persistence.WritesRefused() && (cmd->has(kCmdWrite) || cmd->name == "ping")) {

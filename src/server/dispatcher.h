@@ -22,6 +22,7 @@
 #include "server/acl_selector.h"
 #include "server/client.h"
 #include "server/command_table.h"
+#include "server/memory_guard.h"
 #include "server/transaction.h"
 #include "store/keyspace.h"
 #include "store/lock_set.h"
@@ -90,6 +91,9 @@ class Dispatcher {
   // REQUIRES: the calling thread holds no stripe lock.
   void AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors);
 
+  // This io-thread's eviction (server/memory_guard.h).
+  MemoryGuard& memory_guard() { return memory_guard_; }
+
  private:
   // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
@@ -98,11 +102,15 @@ class Dispatcher {
   // The ACL check of Resolve: returns why the client's user may not make the call (recorded in
   // ACL LOG), or kNone. A client whose user was deleted is refused and closed.
   AclDenial CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
+  // Whether `cmd` is refused while memory is over maxmemory and nothing can be evicted: a
+  // denyoom command, any command queued inside MULTI, an EXEC whose queue holds a denyoom one.
+  bool RefusedOnOom(const Client& client, const Command& cmd) const;
 
   Server* server_;
   IoThread* thread_;
   const TransactionCommands transaction_commands_;
   std::vector<int> key_indexes_scratch_;
+  MemoryGuard memory_guard_;
 };
 
 }  // namespace strata::server

@@ -176,9 +176,11 @@ void AddMemory(Server& server, std::string* out) {
   s.Field("used_memory_functions", 0);
   s.Field("used_memory_scripts", 0);
   s.Field("used_memory_scripts_human", BytesToHuman(0));
-  s.Field("maxmemory", 0);
-  s.Field("maxmemory_human", BytesToHuman(0));
-  s.Field("maxmemory_policy", "noeviction");
+  const auto maxmemory = static_cast<uint64_t>(server.config().Int(ConfigId::kMaxMemory));
+  s.Field("maxmemory", maxmemory);
+  s.Field("maxmemory_human", BytesToHuman(maxmemory));
+  const std::string_view policy_name[] = {"maxmemory-policy"};
+  s.Field("maxmemory_policy", server.config().Get(policy_name).at(0).second);
   s.Field("allocator_frag_ratio", ratio(m.allocator.active, m.allocator.allocated));
   s.Field("allocator_frag_bytes", diff(m.allocator.active, m.allocator.allocated));
   s.Field("allocator_rss_ratio", ratio(m.allocator.resident, m.allocator.active));
@@ -273,8 +275,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("expired_keys", k.expired_keys);
   s.Field("evicted_keys", k.evicted_keys);
   s.Field("evicted_clients", 0);
-  s.Field("total_eviction_exceeded_time", 0);
-  s.Field("current_eviction_exceeded_time", 0);
+  const int64_t now_us = MonotonicUs();
+  s.Field("total_eviction_exceeded_time", server.eviction_exceeded().total_ms(now_us));
+  s.Field("current_eviction_exceeded_time", server.eviction_exceeded().current_ms(now_us));
   s.Field("keyspace_hits", k.keyspace_hits);
   s.Field("keyspace_misses", k.keyspace_misses);
   s.Field("pubsub_channels", server.pubsub().NameCount(SubscriptionKind::kChannel));

@@ -100,6 +100,9 @@ void IoThread::Cron() {
   if (!server.persistence().loading() && server.keyspace().active_expire()) {
     server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
   }
+  // Eviction resumes here when a command's tenacity bound stopped it, or after maxmemory was
+  // lowered (Redis's eviction timer); thread 0 alone, so the threads do not race for victims.
+  if (index_ == 0 && !server.persistence().loading()) dispatcher_.memory_guard().Cron(budget_us);
   const int64_t now = server.clock().NowMs();
   if (now - last_idle_check_ms_ >= 1000) {
     last_idle_check_ms_ = now;

@@ -61,6 +61,13 @@ rdb::SaveOptions MakeSaveOptions(const Config& config, int64_t now_ms) {
   options.checksum = config.Int(ConfigId::kRdbChecksum) != 0;
   options.now_ms = now_ms;
   options.used_memory = UsedMemory();
+  // Redis writes IDLE under an LRU policy and FREQ under an LFU one.
+  const auto policy = static_cast<store::EvictionPolicy>(config.Int(ConfigId::kMaxMemoryPolicy));
+  if (policy == store::EvictionPolicy::kVolatileLru || policy == store::EvictionPolicy::kAllkeysLru) {
+    options.access = rdb::AccessOpcode::kLruIdle;
+  } else if (store::IsLfu(policy)) {
+    options.access = rdb::AccessOpcode::kLfuFreq;
+  }
   options.key_save_delay_us = config.Int(ConfigId::kRdbKeySaveDelay);
   return options;
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/alloc_counter.h"
 #include "server/client_info.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
@@ -55,6 +56,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   ApplyLogLevel();
   ApplyEncodingLimits();
   ApplyOutputLimits();
+  ApplyEvictionSettings();
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -148,6 +150,7 @@ void Server::RequestShutdown() {
 
 void Server::ResetStats() {
   stats_.Reset(commands_->size());
+  eviction_exceeded_.Reset();
   acl_log_.ResetCounts();
   ops_per_sec_.Reset();
   input_per_sec_.Reset();
@@ -155,7 +158,8 @@ void Server::ResetStats() {
 }
 
 size_t Server::SampleUsedMemory() {
-  const size_t used = UsedMemory();
+  ResyncAllocated(UsedMemory());
+  const size_t used = AllocatedBytes();
   memory_peak_.Update(used);
   return used;
 }
@@ -262,9 +266,20 @@ void Server::OnConfigChange(ConfigId id) {
     case ConfigId::kListMaxListpackSize:
       ApplyEncodingLimits();
       break;
+    case ConfigId::kMaxMemoryPolicy:
+    case ConfigId::kLfuLogFactor:
+    case ConfigId::kLfuDecayTime:
+      ApplyEvictionSettings();
+      break;
     default:
       break;
   }
+}
+
+void Server::ApplyEvictionSettings() {
+  keyspace_->set_eviction_policy(static_cast<store::EvictionPolicy>(config_->Int(ConfigId::kMaxMemoryPolicy)));
+  keyspace_->set_lfu_log_factor(config_->Int(ConfigId::kLfuLogFactor));
+  keyspace_->set_lfu_decay_time(config_->Int(ConfigId::kLfuDecayTime));
 }
 
 void Server::ApplyEncodingLimits() {

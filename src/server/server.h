@@ -26,6 +26,7 @@
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
+#include "server/memory_guard.h"
 #include "server/memory_stats.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
@@ -101,6 +102,8 @@ class Server {
   size_t used_memory_peak() const { return memory_peak_.peak(); }
   // Used memory once the server was set up, before any client: the baseline of the dataset.
   size_t used_memory_startup() const { return used_memory_startup_; }
+  // How long used memory has been over maxmemory (INFO stats). Thread-safe.
+  EvictionExceededTime& eviction_exceeded() { return eviction_exceeded_; }
 
   // Connected clients per io-thread, by thread index. Thread-safe.
   std::vector<size_t> ClientsPerThread() const;
@@ -163,6 +166,8 @@ class Server {
   void ApplyOutputLimits();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
+  // Hands maxmemory-policy, lfu-log-factor and lfu-decay-time to the keyspace.
+  void ApplyEvictionSettings();
   // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
   // persistence reap its child and check the save points.
   void SampleMetrics();
@@ -197,6 +202,7 @@ class Server {
   InstantaneousMetric input_per_sec_;
   InstantaneousMetric output_per_sec_;
   MemoryPeak memory_peak_;
+  EvictionExceededTime eviction_exceeded_;
   size_t used_memory_startup_ = 0;
 
   uv_loop_t main_loop_;

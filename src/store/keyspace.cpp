@@ -113,6 +113,49 @@ void Keyspace::RemoveExpired(int db, KeyTable* table, size_t i) {
   counters().expired_keys.Add();
 }
 
+namespace {
+
+// A uniform draw in [0, 1) for LFU's probabilistic increment: a per-thread xorshift, cheap and
+// lock-free (the quality needed is that of a coin toss).
+double UniformDraw() {
+  thread_local uint64_t state = 0x9E3779B97F4A7C15ULL ^ reinterpret_cast<uintptr_t>(&state);
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return static_cast<double>(state >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
+
+uint32_t Keyspace::FreshAccess() const {
+  if (!IsLfu(eviction_policy())) return lru_clock();
+  return LfuPack(LfuMinutes(clock_->NowMs()), kLfuInitCounter);
+}
+
+uint32_t Keyspace::TouchedAccess(uint32_t access) const {
+  if (!IsLfu(eviction_policy())) return lru_clock();
+  return LfuTouched(access, clock_->NowMs(), lfu_log_factor_.load(std::memory_order_relaxed), lfu_decay_time(),
+                    UniformDraw());
+}
+
+uint32_t Keyspace::AccessFromHints(int64_t idle_seconds, int64_t freq) const {
+  if (IsLfu(eviction_policy())) {
+    return freq >= 0 ? LfuPack(LfuMinutes(clock_->NowMs()), static_cast<uint32_t>(freq)) : FreshAccess();
+  }
+  if (idle_seconds < 0) return FreshAccess();
+  const uint32_t clock = lru_clock();
+  return idle_seconds >= clock ? 0 : clock - static_cast<uint32_t>(idle_seconds);
+}
+
+void Keyspace::Evict(int db, size_t stripe_index, size_t i) {
+  Stripe& st = stripe(db, stripe_index);
+  assert(st.mu->HeldByCurrentThread());
+  Entry* e = st.table.Remove(i);
+  Announce(KeyEvent::kEvicted, db, db, e->key());
+  Entry::Destroy(e);
+  counters().evicted_keys.Add();
+}
+
 void Keyspace::Tick() {
   lru_clock_.store(static_cast<uint32_t>(clock_->NowMs() / 1000), std::memory_order_relaxed);
 }
@@ -330,7 +373,7 @@ EntryRef Db::Insert(Entry* entry, Access access) {
   const uint64_t h = HashKey(entry->key());
   KeyTable& t = StripeFor(h).table;
   assert(t.Find(h, entry->key()) == KeyTable::kNotFound);
-  if (access == Access::kFresh) entry->set_access(keyspace_->lru_clock());
+  if (access == Access::kFresh) entry->set_access(keyspace_->FreshAccess());
   const size_t i = t.Insert(h, entry);
   Notify(KeyEvent::kNew, entry->key());
   return {entry, &t, i};
@@ -339,7 +382,7 @@ EntryRef Db::Insert(Entry* entry, Access access) {
 EntryRef Db::Store(Entry* entry, Access access) {
   EntryRef ref = Find(entry->key());  // an expired key goes first, announced as such
   if (!ref) return Insert(entry, access);
-  if (access == Access::kFresh) entry->set_access(keyspace_->lru_clock());
+  if (access == Access::kFresh) entry->set_access(keyspace_->FreshAccess());
   Entry* old = ref.entry;
   Replace(&ref, entry);
   Entry::Destroy(old);

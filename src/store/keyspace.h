@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/function_ref.h"
 #include "common/spin_lock.h"
+#include "store/access_policy.h"
 #include "store/encoding_limits.h"
 #include "store/entry.h"
 #include "store/key_events.h"
@@ -103,6 +104,27 @@ class Keyspace {
 
   // The LRU clock: seconds, refreshed by Tick(). Stamped on keys when they are accessed.
   uint32_t lru_clock() const { return lru_clock_.load(std::memory_order_relaxed); }
+
+  // The maxmemory-policy and LFU tuning (lfu-log-factor, lfu-decay-time), which decide what the
+  // access field of an entry holds (store/access_policy.h). Any thread; set by CONFIG SET.
+  void set_eviction_policy(EvictionPolicy p) { policy_.store(p, std::memory_order_relaxed); }
+  EvictionPolicy eviction_policy() const { return policy_.load(std::memory_order_relaxed); }
+  void set_lfu_log_factor(int64_t f) { lfu_log_factor_.store(f, std::memory_order_relaxed); }
+  void set_lfu_decay_time(int64_t minutes) { lfu_decay_time_.store(minutes, std::memory_order_relaxed); }
+  int64_t lfu_decay_time() const { return lfu_decay_time_.load(std::memory_order_relaxed); }
+  // The access field a new value gets: now on the LRU clock, or a fresh LFU counter.
+  uint32_t FreshAccess() const;
+  // The access field after an access to a key whose field is `access`.
+  uint32_t TouchedAccess(uint32_t access) const;
+  // The access field of a key restored or loaded with an idle time (RESTORE IDLETIME, the RDB
+  // IDLE opcode) or an LFU counter (FREQ), each -1 when absent: the counter under an LFU policy,
+  // the idle time under any other, as Redis; FreshAccess() when the one that applies is absent.
+  uint32_t AccessFromHints(int64_t idle_seconds, int64_t freq) const;
+
+  // Removes the entry at slot `i` of the table of stripe `stripe_index` in database `db` to
+  // free memory: counts it in evicted_keys and announces "evicted".
+  // REQUIRES: that stripe's lock.
+  void Evict(int db, size_t stripe_index, size_t i);
   // Refreshes the LRU clock from the Clock. Called by the server's timers (and tests).
   void Tick();
 
@@ -183,6 +205,9 @@ class Keyspace {
   std::unique_ptr<std::atomic<int64_t>[]> volatile_stripes_;
   std::atomic<uint32_t> lru_clock_{0};
   std::atomic<bool> snapshot_child_{false};
+  std::atomic<EvictionPolicy> policy_{EvictionPolicy::kNoEviction};
+  std::atomic<int64_t> lfu_log_factor_{10};
+  std::atomic<int64_t> lfu_decay_time_{1};
   std::atomic<bool> active_expire_{true};
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
@@ -296,7 +321,7 @@ class Db {
   }
   // Stamps the access field of a found entry, unless a snapshot child shares the pages.
   void StampAccess(const EntryRef& ref) const {
-    if (ref && !keyspace_->snapshot_child()) ref->set_access(keyspace_->lru_clock());
+    if (ref && !keyspace_->snapshot_child()) ref->set_access(keyspace_->TouchedAccess(ref->access()));
   }
   // Whether `e` is past its deadline at this view's instant (Redis deletes a key once now > deadline).
   bool Expired(const Entry& e) const { return e.has_expire() && e.expire_ms() < now_ms_; }

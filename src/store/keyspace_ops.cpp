@@ -148,9 +148,8 @@ OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
   if (!ref) return OpStatus::kNoKey;
   info->encoding = ref->encoding();
   info->refcount = IsSharedInteger(*ref.entry) ? INT_MAX : 1;
-  const uint32_t now = db.keyspace()->lru_clock();
-  const uint32_t access = ref->access();
-  info->idle_seconds = now > access ? now - access : 0;
+  info->access = ref->access();
+  info->idle_seconds = LruIdleSeconds(ref->access(), db.keyspace()->lru_clock());
   return OpStatus::kOk;
 }
 

@@ -84,6 +84,8 @@ struct ObjectInfo {
   int64_t refcount = 1;
   // Seconds since the key was last accessed, at the LRU clock's one-second resolution.
   int64_t idle_seconds = 0;
+  // The raw access field (store/access_policy.h), for OBJECT FREQ.
+  uint32_t access = 0;
 };
 
 // Fills *info for `key`: kOk or kNoKey. Counts a hit or miss, does not refresh the access time,

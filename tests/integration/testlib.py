@@ -125,6 +125,26 @@ class Server:
 _SANITIZER_REPORT = re.compile(r"(WARNING|ERROR): \w+Sanitizer|runtime error: ")
 
 
+def expect(cond, what):
+    """Raises AssertionError(what) unless cond: a check's failure."""
+    if not cond:
+        raise AssertionError(what)
+
+
+def expect_eq(got, want, what):
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def wait_until(fn, what, timeout=10):
+    """Polls fn() until it is true; raises AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not fn():
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not so after %gs" % (what, timeout))
+        time.sleep(0.01)
+
+
 class Tally:
     """Counts a script's checks and prints one line per check: "ok   NAME (note)" or
     "FAIL NAME: why". A check that raises any exception has failed."""
