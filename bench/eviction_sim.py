@@ -2,12 +2,13 @@
 """Eviction policies in a model, on the traces of hit_ratio.py: which one should Strata implement?
 
     bench/eviction_sim.py [--keys 200000] [--requests 1000000] [--warmup 300000] [--seed 9]
-                          [--policy NAME ...]
+                          [--tick 1] [--policy NAME ...]
 
 A cache of keys/10 equal-sized entries serves a GET-then-SET-on-miss trace (workloads.py: Zipfian
 alpha 0.99, and the same with cold scans); the hit ratio counts the Zipfian requests after the
-warm-up (a scan key always misses). Time is the request number (Redis's LRU clock ticks every
-second and its LFU decays per minute; at 100,000 requests a second no key decays in these runs).
+warm-up (a scan key always misses). Time is the request number divided by --tick (Redis's LRU
+clock ticks every second, so --tick 100000 models 100,000 requests a second; its LFU decays per
+minute, which these runs never reach).
 Policies, all sampling keys at random into a 16-entry pool of candidates as Redis does, with at
 most a 32-bit time or counter and two flag bits per key, plus (ghost) a table of recently evicted
 key ids as large as the cache (hashes of a few bytes in a server):
@@ -20,6 +21,7 @@ key ids as large as the cache (hashes of a few bytes in a server):
   s3fifo                    S3-FIFO sampled: new keys in a small class (10%), evicted from it
                             unless hit (then moved to main); main evicts the oldest unhit key,
                             giving hit keys another round (2-bit counter); ghost keys go to main
+  s3fifo-ghost/4, -noghost  the same with a ghost table a quarter of the cache's size, or none
 Prints the hit ratio per policy and workload, and each policy's ratio to redis-lru/redis-lfu.
 """
 import argparse
@@ -147,12 +149,12 @@ class Classed:
     """Policies with classes of keys, each sampled into its own pool scored by a per-key time
     (older first); a pool entry is used only if its key is still in that class with the same time."""
 
-    def __init__(self, capacity, rng, names, samples=5):
+    def __init__(self, capacity, rng, names, samples=5, ghost=1.0):
         self.capacity, self.rng, self.samples = capacity, rng, samples
         self.classes = {n: Resident() for n in names}
         self.pools = {n: Pool() for n in names}
         self.time = {}  # key -> its class's time stamp
-        self.ghost = Ghost(capacity)
+        self.ghost = Ghost(int(capacity * ghost))
 
     def size(self):
         return len(self.time)
@@ -201,8 +203,8 @@ class SlruGhost(Classed):
 
 
 class S3Fifo(Classed):
-    def __init__(self, capacity, rng):
-        super().__init__(capacity, rng, ("small", "main"))
+    def __init__(self, capacity, rng, ghost=1.0):
+        super().__init__(capacity, rng, ("small", "main"), ghost=ghost)
         self.freq = {}
 
     def access(self, key, now):
@@ -243,17 +245,20 @@ POLICIES = {
     "redis-lfu-10": lambda c, rng: Redis(c, rng, samples=10, lfu=True),
     "slru-ghost": SlruGhost,
     "s3fifo": S3Fifo,
+    "s3fifo-ghost/4": lambda c, rng: S3Fifo(c, rng, ghost=0.25),
+    "s3fifo-noghost": lambda c, rng: S3Fifo(c, rng, ghost=0),
 }
 
 
-def hit_ratio(policy, keys, requests, warmup, seed, scan_every, scan_len):
-    """Hits / Zipfian requests after the first `warmup` Zipfian requests."""
+def hit_ratio(policy, keys, requests, warmup, seed, scan_every, scan_len, tick):
+    """Hits / Zipfian requests after the first `warmup` Zipfian requests; the clock advances
+    every `tick` requests."""
     tally = Tally(keys, warmup)
-    now = 0
+    n = 0
     for chunk in trace(keys, warmup + requests, seed, scan_every=scan_every, scan_len=scan_len):
         for key in chunk:
-            now += 1
-            tally.add(key, policy.access(key, now))
+            n += 1
+            tally.add(key, policy.access(key, n // tick))
     return tally.ratio()
 
 
@@ -263,24 +268,25 @@ def main():
     ap.add_argument("--requests", type=int, default=1000000, help="Zipfian requests measured")
     ap.add_argument("--warmup", type=int, default=300000)
     ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--tick", type=int, default=1, help="requests per clock tick (Redis: 1 s of requests)")
     ap.add_argument("--policy", action="append", choices=sorted(POLICIES), help="default: all")
     args = ap.parse_args()
     fit = args.keys // 10
     names = args.policy or list(POLICIES)
-    print("%-13s %s" % ("policy", "  ".join("%-26s" % w[0] for w in workloads(fit))))
-    print("%-13s %s" % ("", "  ".join("%-26s" % "hit    /lru  /lfu" for _ in workloads(fit))))
+    print("%-15s %s" % ("policy", "  ".join("%-26s" % w[0] for w in workloads(fit))))
+    print("%-15s %s" % ("", "  ".join("%-26s" % "hit    /lru  /lfu" for _ in workloads(fit))))
     results = {}
     for name in names:
         cells = []
         for label, scan_every, scan_len in workloads(fit):
             start = time.time()
             policy = POLICIES[name](fit, random.Random(args.seed))
-            r = hit_ratio(policy, args.keys, args.requests, args.warmup, args.seed, scan_every, scan_len)
+            r = hit_ratio(policy, args.keys, args.requests, args.warmup, args.seed, scan_every, scan_len, args.tick)
             results[name, label] = r
             base = [results.get((b, label)) for b in ("redis-lru", "redis-lfu")]
             cells.append("%.4f %s  (%3.0fs)" % (r, " ".join("%5.3f" % (r / b) if b else "    -" for b in base),
-                                                 time.time() - start))
-        print("%-13s %s" % (name, "  ".join(cells)))
+                                                  time.time() - start))
+        print("%-15s %s" % (name, "  ".join(cells)))
         sys.stdout.flush()
 
 
