@@ -4,16 +4,12 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+from testlib import free_port  # noqa: E402  (from $STRATA_TEST_PORTS when it is set)
 
 
 class ServerProc:
@@ -60,10 +56,31 @@ class ServerProc:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def start_server(name, binary, port=0, env=None):
-    """ServerProc for `name` "redis" (redis-server with persistence off) or "strata"."""
+def start_server(name, binary, port=0, env=None, options=()):
+    """ServerProc for `name` "redis" (redis-server with persistence off) or "strata", with the
+    further command-line `options` (e.g. ["--maxmemory", "64mb"])."""
     argv = [binary, "--save", "", "--appendonly", "no"] if name == "redis" else [binary, "--save", ""]
-    return ServerProc(name, argv, port, env)
+    return ServerProc(name, argv + list(options), port, env)
+
+
+def limit_options(maxmemory, policy):
+    """Command-line options for a server at a memory limit, e.g. ("64mb", "allkeys-lru")."""
+    return ["--maxmemory", maxmemory, "--maxmemory-policy", policy]
+
+
+def bytes_of(size):
+    """A size as the servers read it: '32mb' -> 33554432 (k/m/g are powers of 1000, kb/mb/gb of 1024)."""
+    units = {"": 1, "k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024 ** 2, "g": 1000 ** 3, "gb": 1024 ** 3}
+    digits = size.rstrip("kmgbKMGB")
+    return int(digits) * units[size[len(digits):].lower()]
+
+
+def fill_to_limit(client, value):
+    """SETs keys `fill:0`, `fill:1`, ... to `value`, 1,000 at a time, until the server has evicted a key."""
+    next_id = 0
+    while int(client.info(b"stats")["evicted_keys"]) == 0:
+        client.pipeline(encode(b"SET", b"fill:%d" % i, value) for i in range(next_id, next_id + 1000))
+        next_id += 1000
 
 
 def encode(*args):
@@ -123,6 +140,11 @@ class Client:
             self.send(b"".join(chunk))
             for _ in chunk:
                 self.read()
+
+    def info(self, section):
+        """INFO section's fields as a dict of strings."""
+        text = self.call(b"INFO", section).decode()
+        return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith("#"))
 
     def close(self):
         self.file.close()

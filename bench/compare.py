@@ -2,7 +2,7 @@
 """Strata versus redis-server, side by side in one run, interleaved (A B A B), medians of repeats.
 
     bench/compare.py [--strata build/src/strata-server] [--redis redis-server] [--repeats 3] [--requests 1000000]
-                     [--case TEXT ...] [--no-memory]
+                     [--case TEXT ...] [--no-memory] [--at-limit [--maxmemory 64mb]]
 
 Prints, per case, requests per second, server CPU seconds per million requests and the 99th
 percentile latency (ms, as redis-benchmark measures it) for both servers, with the ratio
@@ -11,6 +11,10 @@ interleaved pair of runs (the worst run shows there). Then the RSS bytes per key
 1,000,000 small strings (`key:%07d` -> 16 bytes, as in shared/design/memory-budget.md), read once
 RSS has settled. Figures come from redis-benchmark (throughput, latency) and /proc (CPU, RSS);
 nothing here asserts a number.
+
+With --at-limit, throughput at the memory limit instead: both servers run with --maxmemory and
+allkeys-lru, are first filled until they evict, and the SET cases draw keys from 100,000,000
+(redis-benchmark -r), so that nearly every SET adds a key and evicts one; no memory measurement.
 """
 import argparse
 import resource
@@ -18,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from common import encode, median, pipeline, start_server
+from common import Client, encode, fill_to_limit, limit_options, median, pipeline, start_server
 
 CASES = [
     # (label, redis-benchmark arguments)
@@ -50,9 +54,14 @@ def raise_file_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def run_benchmark(server, extra, requests, threads):
+# Keys redis-benchmark draws from (-r): normally, and at the memory limit (almost every SET new).
+KEYSPACE = 100000
+KEYSPACE_AT_LIMIT = 100000000
+
+
+def run_benchmark(server, extra, requests, threads, keyspace=KEYSPACE):
     """Returns (requests per second, server CPU seconds per million requests, p99 latency in ms)."""
-    argv = ["redis-benchmark", "-p", str(server.port), "-r", "100000", "-n", str(requests), "--csv"]
+    argv = ["redis-benchmark", "-p", str(server.port), "-r", str(keyspace), "-n", str(requests), "--csv"]
     if threads > 1:
         argv += ["--threads", str(threads)]
     cpu_before = server.cpu_seconds()
@@ -103,12 +112,24 @@ def main():
     ap.add_argument("--case", action="append", default=[],
                     help="run only the cases whose label contains this text (repeatable)")
     ap.add_argument("--no-memory", action="store_true", help="skip the bytes-per-key measurement")
+    ap.add_argument("--at-limit", action="store_true", help="SET cases at the memory limit, every SET evicting")
+    ap.add_argument("--maxmemory", default="64mb", help="the limit for --at-limit")
     args = ap.parse_args()
     cases = [c for c in CASES if not args.case or any(text in c[0] for text in args.case)]
+    options, keyspace = [], KEYSPACE
+    if args.at_limit:
+        cases = [c for c in cases if c[0].startswith("SET")]
+        options, keyspace, args.no_memory = limit_options(args.maxmemory, "allkeys-lru"), KEYSPACE_AT_LIMIT, True
 
     raise_file_limit()
-    servers = {name: start_server(name, binary) for name, binary in (("redis", args.redis), ("strata", args.strata))}
+    servers = {name: start_server(name, binary, options=options)
+               for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:
+        if args.at_limit:
+            for server in servers.values():
+                client = Client(server.port)
+                fill_to_limit(client, b"v" * 32)
+                client.close()
         print("%-18s %9s %9s %5s %9s | %8s %8s %5s | %7s %7s %5s %9s" % (
             "case", "redis rps", "strata", "ratio", "per run", "redis us", "strata", "ratio", "redis99", "strata",
             "ratio", "per run"))
@@ -118,7 +139,7 @@ def main():
             samples = {name: [] for name in servers}
             for _ in range(args.repeats):
                 for name in ("redis", "strata"):  # interleaved: A B A B
-                    samples[name].append(run_benchmark(servers[name], extra, args.requests, args.threads))
+                    samples[name].append(run_benchmark(servers[name], extra, args.requests, args.threads, keyspace))
             cells = []
             for field in range(3):
                 r = median([s[field] for s in samples["redis"]])

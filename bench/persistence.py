@@ -67,15 +67,6 @@ def mixed_commands(keys):
 DATASETS = {"strings": string_commands, "mixed": mixed_commands}
 
 
-def info(client, section):
-    fields = {}
-    for line in client.call(b"INFO", section).decode().splitlines():
-        name, sep, value = line.partition(":")
-        if sep:
-            fields[name] = value
-    return fields
-
-
 class Pinger:
     """PINGs in a tight loop on a connection of its own until stop(); keeps the longest round trip."""
 
@@ -132,12 +123,12 @@ def bgsave(client, timeout=600):
     while int(client.call(b"LASTSAVE")) == before:
         if time.perf_counter() - start > timeout:
             raise RuntimeError("BGSAVE did not finish within %ds" % timeout)
-        if info(client, b"persistence")["rdb_bgsave_in_progress"] == "0" and int(client.call(b"LASTSAVE")) == before:
+        if client.info(b"persistence")["rdb_bgsave_in_progress"] == "0" and int(client.call(b"LASTSAVE")) == before:
             raise RuntimeError("BGSAVE failed: rdb_last_bgsave_status:%s" %
-                               info(client, b"persistence")["rdb_last_bgsave_status"])
+                               client.info(b"persistence")["rdb_last_bgsave_status"])
         time.sleep(0.002)
     elapsed = time.perf_counter() - start
-    status = info(client, b"persistence")["rdb_last_bgsave_status"]
+    status = client.info(b"persistence")["rdb_last_bgsave_status"]
     if status != "ok":
         raise RuntimeError("rdb_last_bgsave_status:%s" % status)
     return elapsed
@@ -183,7 +174,7 @@ def measure(name, binary, dataset, keys, out):
         finally:
             stall = pinger.stop()
         out["fork stall ms"] = stall * 1000
-        persistence, stats = info(client, b"persistence"), info(client, b"stats")
+        persistence, stats = client.info(b"persistence"), client.info(b"stats")
         out["bgsave_time"] = int(persistence["rdb_last_bgsave_time_sec"])
         out["fork usec"] = int(stats["latest_fork_usec"])
         writer = Overwriter(server.port, keys // 5 if dataset == "mixed" else keys)
@@ -191,7 +182,7 @@ def measure(name, binary, dataset, keys, out):
             bgsave(client)
         finally:
             writer.stop()
-        out["cow bytes"] = int(info(client, b"persistence")["rdb_last_cow_size"])
+        out["cow bytes"] = int(client.info(b"persistence")["rdb_last_cow_size"])
         start = time.perf_counter()
         client.call(b"SAVE")
         out["save s"] = time.perf_counter() - start
