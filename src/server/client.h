@@ -103,6 +103,11 @@ class Client {
   bool close_after_reply() const { return close_after_reply_; }
   void set_close_after_reply() { close_after_reply_ = true; }
 
+  // MONITOR: receives every executed command (monitor.h); RESET and closing end it. Written by the
+  // owning thread; others read it for CLIENT LIST (flag 'O').
+  bool monitor() const { return monitor_.load(std::memory_order_relaxed); }
+  void set_monitor(bool v) { monitor_.store(v, std::memory_order_relaxed); }
+
   // CLIENT NO-EVICT: exempt from client eviction (shown as flag 'e' in CLIENT LIST).
   bool no_evict() const { return no_evict_.load(std::memory_order_relaxed); }
   void set_no_evict(bool v) { no_evict_.store(v, std::memory_order_relaxed); }
@@ -182,6 +187,7 @@ class Client {
   bool close_after_reply_ = false;
   mutable std::atomic<bool> kill_requested_{false};
   std::atomic<bool> no_evict_{false};
+  std::atomic<bool> monitor_{false};
   ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};

@@ -39,6 +39,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
       pubsub_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
       keyspace_notifier_(&pubsub_),
+      monitors_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
       watches_(keyspace_.get()),
       persistence_(std::make_unique<Persistence>(this)),
       acceptor_(this),
@@ -234,10 +235,11 @@ void Server::ApplyOutputLimits() {
   OutputLimits limits{};
   std::string ignored;
   ParseOutputLimits(config_->Text(ConfigId::kClientOutputBufferLimit), &limits, &ignored);
-  const OutputLimit& pubsub = limits[static_cast<size_t>(OutputClass::kPubSub)];
-  pubsub_hard_.store(pubsub.hard_bytes, std::memory_order_relaxed);
-  pubsub_soft_.store(pubsub.soft_bytes, std::memory_order_relaxed);
-  pubsub_soft_seconds_.store(pubsub.soft_seconds, std::memory_order_relaxed);
+  for (size_t i = 0; i < limits.size(); ++i) {
+    output_limits_[i].hard_bytes.store(limits[i].hard_bytes, std::memory_order_relaxed);
+    output_limits_[i].soft_bytes.store(limits[i].soft_bytes, std::memory_order_relaxed);
+    output_limits_[i].soft_seconds.store(limits[i].soft_seconds, std::memory_order_relaxed);
+  }
 }
 
 void Server::OnConfigChange(ConfigId id) {
