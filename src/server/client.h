@@ -97,6 +97,12 @@ class Client {
   };
   Buffers& buffers() { return buffers_; }
   const Buffers& buffers() const { return buffers_; }
+  // The bytes its buffers hold (query buffer and reply buffers, used or not), as last published:
+  // what INFO's mem_clients_normal adds up and maxmemory-clients limits. Any thread.
+  size_t buffer_memory() const {
+    return buffers_.query.load(std::memory_order_relaxed) + buffers_.query_free.load(std::memory_order_relaxed) +
+           buffers_.reply_capacity.load(std::memory_order_relaxed);
+  }
 
   // Set by the owning thread: close the connection once the pending replies are written
   // (QUIT, protocol errors, CLIENT KILL of oneself).

@@ -61,6 +61,7 @@ enum class ConfigId : int {
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
   kClientOutputBufferLimit,
+  kMaxMemoryClients,  // bytes, or minus a percentage of maxmemory (as Redis holds it)
   kCount,
 };
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
@@ -168,7 +169,47 @@ void Server::SampleMetrics() {
   input_per_sec_.Sample(totals.net_input_bytes, now);
   output_per_sec_.Sample(totals.net_output_bytes, now);
   SampleUsedMemory();
+  EvictClients();
   persistence_->Cron();
+}
+
+void Server::EvictClients() {
+  const int64_t setting = config_->Int(ConfigId::kMaxMemoryClients);
+  // A negative setting is a percentage of maxmemory. Strata has no maxmemory yet, and Redis turns
+  // client eviction off when maxmemory is 0: once maxmemory exists, the limit is
+  // maxmemory * -setting / 100 here.
+  if (setting <= 0) return;
+  const auto limit = static_cast<size_t>(setting);
+  struct Candidate {
+    size_t memory;
+    uint64_t id;
+  };
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  size_t total = 0;
+  ForEachClient([&](const Client& c) {
+    const size_t memory = c.buffer_memory();
+    total += memory;
+    if (!c.no_evict()) candidates.push_back({memory, c.id()});
+  });
+  if (total <= limit) return;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.memory > b.memory; });
+  thread_local std::vector<uint64_t> chosen;
+  chosen.clear();
+  for (const Candidate& c : candidates) {
+    if (total <= limit) break;
+    chosen.push_back(c.id);
+    total -= c.memory;
+  }
+  const int64_t now_ms = clock_->NowMs();
+  ForEachClient([&](const Client& c) {
+    if (std::find(chosen.begin(), chosen.end(), c.id()) == chosen.end() || c.kill_requested()) return;
+    spdlog::info("Evicting client: {}", ClientInfoLine(c, nullptr, {}, now_ms));
+    c.request_kill();
+    request_counters().evicted_clients.Add();
+  });
+  SweepKilledClients();
 }
 
 std::vector<size_t> Server::ClientsPerThread() const {

@@ -118,6 +118,10 @@ class Server {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   // Asks the owning threads to close the clients whose kill flag was set.
   void SweepKilledClients();
+  // maxmemory-clients: while the clients' buffers together pass the limit, closes the biggest
+  // clients (not those with CLIENT NO-EVICT) until they would not, counting each in
+  // evicted_clients. Runs from the main loop's periodic task. Thread-safe.
+  void EvictClients();
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }

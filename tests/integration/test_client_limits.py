@@ -18,9 +18,10 @@ import socket
 import sys
 import time
 
-from testlib import Closed, Conn, ReplyError, encode, run_checks, value
+from testlib import Closed, Conn, ReplyError, Server, encode, run_checks
 
 PORT = 0
+REDIS_SERVER = "/usr/bin/redis-server"
 UNIX_SOCKET = "/tmp/strata-client-limits-%d.sock" % os.getpid()
 DEFAULT_LIMITS = "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60"
 # "+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"", as Redis writes a MONITOR line.
@@ -118,6 +119,54 @@ def check_monitor_every_thread():
         c.close()
 
 
+def monitor_lines(port, commands):
+    """The MONITOR lines the server on `port` writes for `commands` (each a list of arguments, sent
+    by one client, errors ignored), with the timestamp and the client's port normalised."""
+    mon = Conn(port)
+    start_monitor(mon)
+    c = Conn(port)
+    for args in commands:
+        try:
+            c.call(*args)
+        except ReplyError:
+            pass
+    c.call("ECHO", "end")
+    out = []
+    while True:
+        raw = mon.read_reply()[0]
+        norm = re.sub(rb"^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]", rb"+T [\1 127.0.0.1:P]", raw)
+        expect(norm != raw, "MONITOR line %r has Redis's format" % raw)
+        if norm.endswith(b'"ECHO" "end"\r\n'):
+            break
+        out.append(norm)
+    c.close()
+    mon.close()
+    return out
+
+
+def check_monitor_lines_as_redis():
+    """The same commands give the same MONITOR lines as redis-server's (timestamp and client port
+    aside): quoting of every byte, databases, transactions, hidden and redacted commands."""
+    commands = [
+        ["SET", "k", "".join(chr(i) for i in range(1, 128)) + "\u00e9"],
+        ["set", "sp ace", "quo\"te", "back\\slash"],
+        ["SELECT", "3"], ["MULTI"], ["INCR", "n"], ["LPUSH", "l", "a"], ["EXEC"],
+        ["CONFIG", "SET", "maxmemory-clients", "0"], ["CLIENT", "LIST"], ["CLIENT", "SETNAME", "x"],
+        ["AUTH", "pw"], ["AUTH", "u", "pw"], ["HELLO", "3", "AUTH", "u", "pw", "SETNAME", "n"], ["HELLO", "2"],
+        ["NOSUCHCOMMAND", "x"], ["GET"], ["BLPOP", "nolist", "0.01"], ["SELECT", "0"],
+    ]
+    redis = Server([REDIS_SERVER])
+    try:
+        want = monitor_lines(redis.port, commands)
+    finally:
+        redis.stop()
+    got = monitor_lines(PORT, commands)
+    for i, (g, w) in enumerate(zip(got, want)):
+        expect_eq(g, w, "line %d" % i)
+    expect_eq(len(got), len(want), "lines")
+    return "%d lines" % len(got)
+
+
 def check_monitor_hides_and_redacts():
     """Admin commands are not shown; AUTH's and HELLO's secrets are "(redacted)"; a unix-socket
     client shows as unix:PATH; MONITOR itself is not shown."""
@@ -168,7 +217,7 @@ def check_monitor_reset_and_multi():
         mon.call("EXEC")
         raise AssertionError("EXEC with MONITOR answered without an error")
     except ReplyError as e:
-        expect_eq(str(e), "ERR MONITOR isn't allowed for DENY_BLOCKING client", "EXEC's error")
+        expect_eq(str(e), "ERR MONITOR isn't allowed for DENY BLOCKING client", "EXEC's error")
     mon.close()
 
 
@@ -266,14 +315,85 @@ def check_huge_bulk_length():
         admin.call("CONFIG", "SET", "client-query-buffer-limit", "1gb")
 
 
+def client_memory(admin):
+    """Each client's buffer memory by id, from CLIENT LIST (qbuf + qbuf-free + rbs)."""
+    out = {}
+    for line in admin.call("CLIENT", "LIST").decode().splitlines():
+        f = dict(kv.split("=", 1) for kv in line.split(" "))
+        out[int(f["id"])] = int(f["qbuf"]) + int(f["qbuf-free"]) + int(f["rbs"])
+    return out
+
+
+def partial_request(nbytes, no_evict=False):
+    """A connection holding an unfinished request with `nbytes` of a large argument in its query
+    buffer (after CLIENT NO-EVICT on if `no_evict`), and its client id."""
+    c = Conn(PORT)
+    if no_evict:
+        expect_eq(c.call("CLIENT", "NO-EVICT", "on"), b"OK", "CLIENT NO-EVICT on")
+    cid = int(c.call("CLIENT", "ID"))
+    c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (nbytes * 4))
+    for _ in range(nbytes // 65536):
+        c.send(b"p" * 65536)
+    return c, cid
+
+
+def is_closed(conn):
+    try:
+        conn.call("PING")
+        return False
+    except (Closed, ConnectionResetError, BrokenPipeError):
+        return True
+
+
+def check_maxmemory_clients():
+    """Past maxmemory-clients, the biggest client is closed first and counted in evicted_clients;
+    a client with CLIENT NO-EVICT is passed over for the next biggest."""
+    admin = Conn(PORT)
+    expect_eq(admin.call("CLIENT", "NO-EVICT", "on"), b"OK", "CLIENT NO-EVICT on")
+    evicted = info_int(admin, "stats", "evicted_clients")
+    try:
+        big, big_id = partial_request(4 << 20)
+        medium, medium_id = partial_request(1 << 20)
+        wait_until(lambda: client_memory(admin)[big_id] >= 4 << 20, "the big client's buffer filled")
+        wait_until(lambda: client_memory(admin)[medium_id] >= 1 << 20, "the medium client's buffer filled")
+        mem = client_memory(admin)
+        total = sum(mem.values())
+        # Closing the biggest alone brings the total under the limit.
+        admin.call("CONFIG", "SET", "maxmemory-clients", str(total - mem[big_id] // 2))
+        wait_until(lambda: info_int(admin, "stats", "evicted_clients") == evicted + 1, "one client evicted")
+        expect(big_id not in client_memory(admin), "the biggest client is gone")
+        expect(medium_id in client_memory(admin), "the medium client stays")
+        admin.call("CONFIG", "SET", "maxmemory-clients", "0")
+        medium.close()
+        wait_until(lambda: medium_id not in client_memory(admin), "the medium client closed")
+
+        exempt, exempt_id = partial_request(4 << 20, no_evict=True)
+        medium, medium_id = partial_request(1 << 20)
+        wait_until(lambda: client_memory(admin)[exempt_id] >= 4 << 20, "the exempt client's buffer filled")
+        wait_until(lambda: client_memory(admin)[medium_id] >= 1 << 20, "the medium client's buffer filled")
+        mem = client_memory(admin)
+        admin.call("CONFIG", "SET", "maxmemory-clients", str(sum(mem.values()) - mem[medium_id] // 2))
+        wait_until(lambda: info_int(admin, "stats", "evicted_clients") == evicted + 2, "a second client evicted")
+        mem = client_memory(admin)
+        expect(exempt_id in mem, "the NO-EVICT client stays though the biggest")
+        expect(medium_id not in mem, "the next biggest is evicted in its place")
+        expect(is_closed(medium), "the evicted client's connection is closed")
+        exempt.close()
+        big.close()
+    finally:
+        admin.call("CONFIG", "SET", "maxmemory-clients", "0")
+
+
 CHECKS = [
     ("MONITOR sees every io-thread's commands in Redis's format", check_monitor_every_thread),
     ("MONITOR hides admin commands, redacts secrets, shows unix clients", check_monitor_hides_and_redacts),
+    ("MONITOR lines as redis-server writes them", check_monitor_lines_as_redis),
     ("RESET leaves monitor mode; MONITOR refused inside EXEC", check_monitor_reset_and_multi),
     ("never-reading monitor and subscriber cut at the hard limit; others keep answers",
      check_never_reading_monitor_and_subscriber_cut),
     ("a monitor past the soft limit for its seconds is cut", check_monitor_soft_limit),
     ("huge declared bulk lengths: refused or cut before allocating", check_huge_bulk_length),
+    ("maxmemory-clients evicts the biggest client; CLIENT NO-EVICT exempts", check_maxmemory_clients),
 ]
 
 def use_port(port):
