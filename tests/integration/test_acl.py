@@ -17,23 +17,13 @@ import time
 
 import redis
 
-from testlib import Closed, Conn, ReplyError, Server, Tally
+from testlib import Closed, Conn, ReplyError, Server, Tally, expect, expect_eq
 
 PORT = 0
 ADMIN = None  # a connection authenticated as default before any password was set
 DIR = tempfile.mkdtemp(prefix="strata-acl-")
 ACLFILE = os.path.join(DIR, "users.acl")
 LOGFILE = os.path.join(DIR, "strata.log")
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
 
 
 def expect_error(conn, args, prefix, what):

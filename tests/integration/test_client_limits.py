@@ -18,7 +18,8 @@ import socket
 import sys
 import time
 
-from testlib import Closed, Conn, ReplyError, Server, encode, run_checks
+from testlib import (Closed, Conn, ReplyError, Server, encode, expect, expect_eq, run_checks,
+                     wait_until)
 
 PORT = 0
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -26,24 +27,6 @@ UNIX_SOCKET = "/tmp/strata-client-limits-%d.sock" % os.getpid()
 DEFAULT_LIMITS = "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60"
 # "+1339518083.107412 [0 127.0.0.1:60866] "keys" "*"", as Redis writes a MONITOR line.
 MONITOR_LINE = re.compile(rb'^\+(\d+)\.(\d{6}) \[(\d+) ([^\]]+)\] (.*)$')
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
-
-def wait_until(fn, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: not so after %gs" % (what, timeout))
-        time.sleep(0.01)
 
 
 def client_flags(admin):

@@ -15,28 +15,9 @@ import socket
 import sys
 import time
 
-from testlib import Background, Closed, Conn, encode, run_checks, value
+from testlib import Background, Closed, Conn, encode, expect, expect_eq, run_checks, value, wait_until
 
 PORT = 0
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
-
-def wait_until(fn, what, timeout=10):
-    """Polls fn() until it is true; raises AssertionError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: not so after %gs" % (what, timeout))
-        time.sleep(0.01)
 
 
 def read_message(c):
