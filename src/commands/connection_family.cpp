@@ -4,6 +4,7 @@
 #include "commands/command_util.h"
 #include "commands/families.h"
 #include "common/error_texts.h"
+#include "server/io_thread.h"
 #include "server/server.h"
 
 namespace strata::commands {
@@ -149,6 +150,10 @@ void CmdHello(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   ctx.client.transaction().Discard();
   ctx.server.pubsub().UnsubscribeEverything(ctx.client);
+  if (ctx.client.monitor()) {
+    ctx.server.monitors().Detach(server::IoThread::Current(), ctx.client.id());
+    ctx.client.set_monitor(false);
+  }
   ctx.client.set_db(0);
   ctx.client.set_protocol(2);
   ctx.reply.set_protocol(2);

@@ -11,6 +11,7 @@
 #include "common/error_texts.h"
 #include "server/config_rewrite.h"
 #include "server/info.h"
+#include "server/io_thread.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
 
@@ -271,6 +272,19 @@ void CmdMemoryHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "MEMORY", kLines);
 }
 
+// MONITOR
+void CmdMonitor(CommandContext& ctx) {
+  // As Redis: a client that expects one reply per command (inside EXEC) may not turn into a feed.
+  if (!ctx.client.can_block()) {
+    ctx.reply.Error(errors::kMonitorDenyBlocking);
+    return;
+  }
+  if (ctx.client.monitor()) return;  // already monitoring: Redis says nothing
+  ctx.client.set_monitor(true);
+  ctx.server.monitors().Attach(server::IoThread::Current(), ctx.client.id());
+  ctx.reply.Ok();
+}
+
 }  // namespace
 
 void RegisterServerFamily(server::CommandTable& table) {
@@ -288,6 +302,8 @@ void RegisterServerFamily(server::CommandTable& table) {
              "Rewrite the configuration file with the in memory configuration", "2.8.0"});
   table.Add({"config|help", 2, "loading stale", 0, 0, 0, "", CmdConfigHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
+  table.Add({"monitor", 1, "admin noscript loading stale", 0, 0, 0, "", CmdMonitor,
+             "Listen for all requests received by the server in real time", "1.0.0"});
   table.Add({"time", 1, "loading stale fast", 0, 0, 0, "", CmdTime, "Return the current server time", "2.6.0"});
   table.Add({"memory", -2, "", 0, 0, 0, "", nullptr, "A container for memory diagnostics commands", "4.0.0"});
   table.Add({"memory|usage", -3, "readonly", 2, 2, 1, "", CmdMemoryUsage, "Estimate the memory usage of a key",

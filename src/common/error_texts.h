@@ -223,6 +223,7 @@ inline constexpr char kDiscardWithoutMulti[] = "ERR DISCARD without MULTI";
 inline constexpr char kMultiNested[] = "ERR MULTI calls can not be nested";
 inline constexpr char kWatchInsideMulti[] = "ERR WATCH inside MULTI is not allowed";
 inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr char kMonitorDenyBlocking[] = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 inline constexpr char kNotAllowedInMulti[] = "ERR Command not allowed inside a transaction";
 // A refused EXEC: the refusal's text, without its "ERR " prefix.
 inline constexpr char kFmtExecAbortBecause[] = "EXECABORT Transaction discarded because of: {}";

@@ -97,11 +97,22 @@ class Client {
   };
   Buffers& buffers() { return buffers_; }
   const Buffers& buffers() const { return buffers_; }
+  // The bytes its buffers hold (query buffer and reply buffers, used or not), as last published:
+  // what INFO's mem_clients_normal adds up and maxmemory-clients limits. Any thread.
+  size_t buffer_memory() const {
+    return buffers_.query.load(std::memory_order_relaxed) + buffers_.query_free.load(std::memory_order_relaxed) +
+           buffers_.reply_capacity.load(std::memory_order_relaxed);
+  }
 
   // Set by the owning thread: close the connection once the pending replies are written
   // (QUIT, protocol errors, CLIENT KILL of oneself).
   bool close_after_reply() const { return close_after_reply_; }
   void set_close_after_reply() { close_after_reply_ = true; }
+
+  // MONITOR: receives every executed command (monitor.h); RESET and closing end it. Written by the
+  // owning thread; others read it for CLIENT LIST (flag 'O').
+  bool monitor() const { return monitor_.load(std::memory_order_relaxed); }
+  void set_monitor(bool v) { monitor_.store(v, std::memory_order_relaxed); }
 
   // CLIENT NO-EVICT: exempt from client eviction (shown as flag 'e' in CLIENT LIST).
   bool no_evict() const { return no_evict_.load(std::memory_order_relaxed); }
@@ -182,6 +193,7 @@ class Client {
   bool close_after_reply_ = false;
   mutable std::atomic<bool> kill_requested_{false};
   std::atomic<bool> no_evict_{false};
+  std::atomic<bool> monitor_{false};
   ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};

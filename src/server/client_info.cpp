@@ -10,6 +10,7 @@ std::string ClientInfoLine(const Client& c, const Command* current, std::span<co
                            int64_t now_ms) {
   const bool self = current != nullptr;
   std::string flags;
+  if (c.monitor()) flags += 'O';
   if (c.subscriptions().any()) flags += 'P';
   if (c.transaction().active()) flags += 'x';
   if (c.blocked()) flags += 'b';

@@ -18,6 +18,7 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
     t.net_output_bytes += c.net_output_bytes.Get();
     t.connections_received += c.connections_received.Get();
     t.rejected_connections += c.rejected_connections.Get();
+    t.evicted_clients += c.evicted_clients.Get();
   });
   return t;
 }

@@ -29,6 +29,7 @@ struct RequestCounters {
   Counter net_output_bytes;
   Counter connections_received;
   Counter rejected_connections;
+  Counter evicted_clients;  // closed by maxmemory-clients
 };
 
 // Totals across threads.
@@ -46,6 +47,7 @@ struct RequestTotals {
   uint64_t net_output_bytes = 0;
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
+  uint64_t evicted_clients = 0;
 };
 
 // Sums every thread's counters in `counters` for the first `command_count` command ids.

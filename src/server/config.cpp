@@ -22,7 +22,8 @@ namespace {
 
 // kNotifyFlags: notify-keyspace-events' class letters, held as their flags (keyspace_notifier.h).
 // kOutputLimits: client-output-buffer-limit's classes, held as text (output_limits.h).
-enum class Kind { kBool, kInt, kMemory, kEnum, kOctal, kText, kList, kNotifyFlags, kOutputLimits };
+// kMemoryOrPercent: bytes, or "N%" (0 to 100) held as -N, as Redis holds maxmemory-clients.
+enum class Kind { kBool, kInt, kMemory, kMemoryOrPercent, kEnum, kOctal, kText, kList, kNotifyFlags, kOutputLimits };
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
 // In ProtectedAction order.
@@ -107,6 +108,7 @@ const Directive kDirectives[] = {
     {ConfigId::kMaxMemoryEvictionTenacity, "maxmemory-eviction-tenacity", "", Kind::kInt, false, "10", 0, 100},
     {ConfigId::kLfuLogFactor, "lfu-log-factor", "", Kind::kInt, false, "10", 0, kIntMax},
     {ConfigId::kLfuDecayTime, "lfu-decay-time", "", Kind::kInt, false, "1", 0, kIntMax},
+    {ConfigId::kMaxMemoryClients, "maxmemory-clients", "", Kind::kMemoryOrPercent, false, "0", -100, INT64_MAX},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
@@ -392,6 +394,23 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         return false;
       }
       break;
+    case Kind::kMemoryOrPercent:
+      if (!arg.empty() && arg.back() == '%') {
+        const std::string_view digits = std::string_view(arg).substr(0, arg.size() - 1);
+        if (digits.empty() || digits[0] == '-' || !ParseInt64(digits, &value)) {
+          *error = "argument must be a memory or percent value";
+          return false;
+        }
+        if (value > 100) {
+          *error = "percentage argument must be less or equal to 100";
+          return false;
+        }
+        value = -value;
+      } else if (!ParseMemory(arg, &value) || value < 0) {
+        *error = "argument must be a memory or percent value";
+        return false;
+      }
+      break;
     case Kind::kOctal: {
       char* end = nullptr;
       value = std::strtoll(arg.c_str(), &end, 8);
@@ -517,6 +536,7 @@ std::string Config::Show(int index) const {
     case Kind::kBool: return v ? "yes" : "no";
     case Kind::kInt:
     case Kind::kMemory: return std::to_string(v);
+    case Kind::kMemoryOrPercent: return v < 0 ? fmt::format("{}%", -v) : std::to_string(v);
     case Kind::kOctal: return fmt::format("{:o}", v);
     case Kind::kEnum: return std::string(d.enum_values[static_cast<size_t>(v)]);
     case Kind::kText:
@@ -565,6 +585,11 @@ std::vector<Config::FileLine> Config::FileLines() const {
     std::string value;
     switch (d.kind) {
       case Kind::kMemory: value = MemoryForFile(ints_[i].load(std::memory_order_relaxed)); break;
+      case Kind::kMemoryOrPercent: {
+        const int64_t v = ints_[i].load(std::memory_order_relaxed);
+        value = v < 0 ? Show(index) : MemoryForFile(v);
+        break;
+      }
       case Kind::kText: value = QuoteForFile(Text(d.id)); break;
       default: value = Show(index); break;
     }

@@ -67,6 +67,7 @@ enum class ConfigId : int {
   kMaxMemoryEvictionTenacity,
   kLfuLogFactor,
   kLfuDecayTime,
+  kMaxMemoryClients,  // bytes, or minus a percentage of maxmemory (as Redis holds it)
   kCount,
 };
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error_texts.h"
+#include "server/client_info.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
 #include "server/peer_address.h"
@@ -197,6 +198,10 @@ void Connection::UpdateReading() {
 
 void Connection::Flush() {
   if (closing_) return;
+  if (!output_.empty() && OverOutputLimit()) {
+    CloseForOutputLimit();
+    return;
+  }
   if (!write_in_flight_ && !output_.empty()) {
     thread_->server().request_counters().net_output_bytes.Add(output_.size());
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
@@ -251,7 +256,17 @@ bool Connection::WriteMessage(std::string_view kind, const std::string* pattern,
   if (pattern != nullptr) reply_.Bulk(*pattern);
   reply_.Bulk(channel);
   reply_.Bulk(payload);
-  if (OverPubSubLimit()) {
+  return AfterUnaskedOutput();
+}
+
+bool Connection::WriteMonitorLines(std::string_view lines) {
+  if (closing_) return false;
+  reply_.Raw(lines);
+  return AfterUnaskedOutput();
+}
+
+bool Connection::AfterUnaskedOutput() {
+  if (OverOutputLimit()) {
     CloseForOutputLimit();
     return false;
   }
@@ -261,7 +276,9 @@ bool Connection::WriteMessage(std::string_view kind, const std::string* pattern,
 }
 
 void Connection::CloseForOutputLimit() {
-  spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", client_.id(), client_.addr());
+  // Redis's words, with the client's CLIENT LIST line.
+  spdlog::warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+               ClientInfoLine(client_, nullptr, {}, thread_->server().clock().NowMs()));
   CloseNow();
 }
 
@@ -270,8 +287,9 @@ void Connection::FlushMessages() {
   Flush();
 }
 
-bool Connection::OverPubSubLimit() {
-  const OutputLimit limit = thread_->server().pubsub_output_limit();
+bool Connection::OverOutputLimit() {
+  const OutputLimit limit = thread_->server().output_limit(client_.subscriptions().any() ? OutputClass::kPubSub
+                                                                                          : OutputClass::kNormal);
   const auto used = static_cast<int64_t>(output_.size() + writing_.size());
   if (limit.hard_bytes > 0 && used >= limit.hard_bytes) return true;
   if (limit.soft_bytes == 0 || used < limit.soft_bytes) {
@@ -347,6 +365,7 @@ void Connection::CloseNow() {
   closing_ = true;
   if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
   if (client_.subscriptions().any()) thread_->server().pubsub().UnsubscribeEverything(client_);
+  if (client_.monitor()) thread_->server().monitors().Detach(thread_, client_.id());
   if (block_timer_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });

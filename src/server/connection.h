@@ -5,6 +5,8 @@
 // is copied into the connection's own buffer, so idle connections hold no input memory.
 // A client that does not read its replies is paused once its pending output passes a high-water
 // mark, and resumed when the socket drains: memory stays bounded and no request is dropped.
+// client-output-buffer-limit is checked wherever output is added: before each write of replies
+// (Flush) and after each message or MONITOR line; a client past it is closed.
 //
 // A Connection belongs to its IoThread and is used only on that thread, except for its Client,
 // whose atomics other threads read under the thread's client-list mutex.
@@ -53,9 +55,11 @@ class Connection {
 
   // Pub/sub: writes one message (a push frame in RESP3, an array in RESP2) and returns true if
   // the connection was not waiting for FlushMessages yet. Closes the connection instead if its
-  // pending output passes the pubsub class's output buffer limit.
+  // pending output passes its class's output buffer limit.
   bool WriteMessage(std::string_view kind, const std::string* pattern, std::string_view channel,
                     std::string_view payload);
+  // MONITOR: writes `lines` (complete simple strings), as WriteMessage writes a message.
+  bool WriteMonitorLines(std::string_view lines);
   // Logs that the client broke its output buffer limit and closes it without sending what is pending.
   void CloseForOutputLimit();
   // Sends the messages written since the last call.
@@ -84,9 +88,13 @@ class Connection {
   // Starts or stops reading to match the connection's state.
   void UpdateReading();
   bool OutputOverHighWater() const;
-  // Whether pending output broke client-output-buffer-limit's pubsub class: past the hard limit,
+  // Output not asked for (a message, a MONITOR line) was just written: closes the connection if
+  // that broke its limit, and returns true if FlushMessages is newly due.
+  bool AfterUnaskedOutput();
+  // Whether pending output broke client-output-buffer-limit's class of this client (pubsub for a
+  // subscriber, normal otherwise, monitors included, as Redis classes them): past the hard limit,
   // or past the soft limit for longer than its time.
-  bool OverPubSubLimit();
+  bool OverOutputLimit();
   void PublishBufferSizes();
   // The client just blocked: arms its timeout.
   void EnterBlocked();
@@ -113,7 +121,7 @@ class Connection {
   bool closing_ = false;
   // Messages were written and FlushMessages is due.
   bool messages_pending_ = false;
-  // When pending output first passed the pubsub soft limit (Unix ms), 0 while under it.
+  // When pending output first passed its class's soft limit (Unix ms), 0 while under it.
   int64_t soft_limit_since_ms_ = 0;
   // Complete requests wait in pending_input_ until the output drains below the high-water mark.
   bool input_held_back_ = false;

@@ -8,6 +8,7 @@
 #include "common/error_texts.h"
 #include "server/command_stats.h"
 #include "server/io_thread.h"
+#include "server/monitor.h"
 #include "server/server.h"
 
 namespace strata::server {
@@ -196,7 +197,8 @@ void Dispatcher::Run(const Command& cmd, Client& client, resp::ReplyBuilder& rep
   server_->blocking().Block(&client, thread_, client.db(), args, *request);
 }
 
-void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors) {
+void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
+                             int64_t elapsed_us, size_t new_errors) {
   server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
   if (BlockingRegistry::HasReady()) {
@@ -216,6 +218,18 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
   }
+  if (server_->monitors().active() && !cmd.has(static_cast<CommandFlag>(kCmdAdmin | kCmdSkipMonitor))) {
+    FeedMonitors(cmd, client, args);
+  }
+}
+
+void Dispatcher::FeedMonitors(const Command& cmd, const Client& client, std::span<const std::string_view> args) {
+  thread_local std::vector<std::string_view> shown;
+  RedactArguments(cmd, args, &shown);
+  const std::string origin =
+      client.is_unix_socket() ? "unix:" + server_->config().Text(ConfigId::kUnixSocket) : client.addr();
+  server_->monitors().Feed(FormatMonitorLine(server_->clock().NowUs(), client.db(), origin, shown),
+                           server_->output_limit(OutputClass::kNormal).hard_bytes);
 }
 
 void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
@@ -237,7 +251,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
     return;
   }
   if (tx.active() && cmd == transaction_commands_.exec) {
-    RunTransaction(*this, *server_, transaction_commands_, client, reply, locks);
+    RunTransaction(*this, *server_, transaction_commands_, client, args, reply, locks);
     return;
   }
   const size_t errors_before = reply.errors();
@@ -246,7 +260,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   locks->Lock();
   Run(*cmd, client, reply, args, server_->clock().NowMs());
   locks->Unlock();
-  AfterUnlock(*cmd, client, MonotonicUs() - start, reply.errors() - errors_before);
+  AfterUnlock(*cmd, client, args, MonotonicUs() - start, reply.errors() - errors_before);
 }
 
 bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {

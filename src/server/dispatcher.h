@@ -87,14 +87,18 @@ class Dispatcher {
   std::string CheckQueuedPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
 
   // Stage 6. Delivers the events the calling thread recorded, serves the blocked clients they made
-  // ready, and counts a call of `cmd` that took `elapsed_us` and replied `new_errors` errors.
+  // ready, counts a call `args` of `cmd` that took `elapsed_us` and replied `new_errors` errors, and
+  // feeds it to MONITOR (unless it is an admin or skip_monitor command, as in Redis).
   // REQUIRES: the calling thread holds no stripe lock.
-  void AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors);
+  void AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
+                   size_t new_errors);
 
   // This io-thread's eviction (server/memory_guard.h).
   MemoryGuard& memory_guard() { return memory_guard_; }
 
  private:
+  // Sends the call `args` of `cmd` by `client` to every MONITOR client.
+  void FeedMonitors(const Command& cmd, const Client& client, std::span<const std::string_view> args);
   // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.

@@ -274,7 +274,7 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("sync_partial_err", 0);
   s.Field("expired_keys", k.expired_keys);
   s.Field("evicted_keys", k.evicted_keys);
-  s.Field("evicted_clients", 0);
+  s.Field("evicted_clients", r.evicted_clients);
   const int64_t now_us = MonotonicUs();
   s.Field("total_eviction_exceeded_time", server.eviction_exceeded().total_ms(now_us));
   s.Field("current_eviction_exceeded_time", server.eviction_exceeded().current_ms(now_us));
@@ -440,11 +440,7 @@ MemoryOverview CollectMemoryOverview(Server& server) {
   m.startup = server.used_memory_startup();
   m.rss = ResidentSetSize();
   m.total_system = TotalSystemMemory();
-  server.ForEachClient([&](const Client& c) {
-    m.clients_normal += c.buffers().query.load(std::memory_order_relaxed) +
-                        c.buffers().query_free.load(std::memory_order_relaxed) +
-                        c.buffers().reply_capacity.load(std::memory_order_relaxed);
-  });
+  server.ForEachClient([&](const Client& c) { m.clients_normal += c.buffer_memory(); });
   store::Keyspace& ks = server.keyspace();
   // The loader fills the tables without their locks: they are not walked until it is done.
   const int databases = server.persistence().loading() ? 0 : ks.databases();

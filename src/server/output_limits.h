@@ -1,9 +1,11 @@
 // client-output-buffer-limit: per class of client, how much pending output it may have before it
 // is disconnected (hard), or for how long past a lower mark (soft).
 //
-// Strata enforces the pubsub class: a subscriber that does not read is cut, never the server run
-// out of memory. Other clients are paused instead (connection.h), so the normal and replica
-// classes are accepted and shown as Redis shows them, and not enforced.
+// Every class is enforced as Redis enforces it (connection.h checks it wherever output is added):
+// a subscriber that does not read is cut (pubsub class), and so is a MONITOR client (normal class,
+// as Redis classes monitors). A normal client's own replies are also paused at a high-water mark
+// (connection.h), so with the normal class's default (no limit) it only stops being read. Strata
+// has no replicas: the replica class is kept and shown, for replication to come.
 #ifndef STRATA_SERVER_OUTPUT_LIMITS_H_
 #define STRATA_SERVER_OUTPUT_LIMITS_H_
 

@@ -118,7 +118,7 @@ int64_t PubSub::Publish(SubscriptionKind kind, std::string_view channel, std::st
   }
   for (IoThread* thread : remote_threads) {
     std::vector<Delivery>& out = remote[static_cast<size_t>(thread->index())];
-    const int64_t hard_bytes = thread->server().pubsub_output_limit().hard_bytes;
+    const int64_t hard_bytes = thread->server().output_limit(OutputClass::kPubSub).hard_bytes;
     // One task per batch: the thread drains whatever has accumulated by the time it runs it.
     if (Enqueue(*inboxes_[static_cast<size_t>(thread->index())], out, hard_bytes)) {
       thread->Post([this, thread] { DrainInbox(thread); });

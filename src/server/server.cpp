@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
@@ -40,6 +41,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
       blocking_(&IoThread::DeliverServedReply, &IoThread::UnblockClient),
       pubsub_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
       keyspace_notifier_(&pubsub_),
+      monitors_(static_cast<int>(config->Int(ConfigId::kIoThreads))),
       watches_(keyspace_.get()),
       persistence_(std::make_unique<Persistence>(this)),
       acceptor_(this),
@@ -171,7 +173,48 @@ void Server::SampleMetrics() {
   input_per_sec_.Sample(totals.net_input_bytes, now);
   output_per_sec_.Sample(totals.net_output_bytes, now);
   SampleUsedMemory();
+  EvictClients();
   persistence_->Cron();
+}
+
+void Server::EvictClients() {
+  const int64_t setting = config_->Int(ConfigId::kMaxMemoryClients);
+  // A negative setting is a percentage of maxmemory; as in Redis, a percentage with maxmemory 0
+  // turns client eviction off.
+  int64_t limit_bytes = setting;
+  if (setting < 0) limit_bytes = config_->Int(ConfigId::kMaxMemory) / 100 * -setting;
+  if (limit_bytes <= 0) return;
+  const auto limit = static_cast<size_t>(limit_bytes);
+  struct Candidate {
+    size_t memory;
+    uint64_t id;
+  };
+  thread_local std::vector<Candidate> candidates;
+  candidates.clear();
+  size_t total = 0;
+  ForEachClient([&](const Client& c) {
+    const size_t memory = c.buffer_memory();
+    total += memory;
+    if (!c.no_evict()) candidates.push_back({memory, c.id()});
+  });
+  if (total <= limit) return;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.memory > b.memory; });
+  thread_local std::vector<uint64_t> chosen;
+  chosen.clear();
+  for (const Candidate& c : candidates) {
+    if (total <= limit) break;
+    chosen.push_back(c.id);
+    total -= c.memory;
+  }
+  const int64_t now_ms = clock_->NowMs();
+  ForEachClient([&](const Client& c) {
+    if (std::find(chosen.begin(), chosen.end(), c.id()) == chosen.end() || c.kill_requested()) return;
+    spdlog::info("Evicting client: {}", ClientInfoLine(c, nullptr, {}, now_ms));
+    c.request_kill();
+    request_counters().evicted_clients.Add();
+  });
+  SweepKilledClients();
 }
 
 std::vector<size_t> Server::ClientsPerThread() const {
@@ -238,10 +281,11 @@ void Server::ApplyOutputLimits() {
   OutputLimits limits{};
   std::string ignored;
   ParseOutputLimits(config_->Text(ConfigId::kClientOutputBufferLimit), &limits, &ignored);
-  const OutputLimit& pubsub = limits[static_cast<size_t>(OutputClass::kPubSub)];
-  pubsub_hard_.store(pubsub.hard_bytes, std::memory_order_relaxed);
-  pubsub_soft_.store(pubsub.soft_bytes, std::memory_order_relaxed);
-  pubsub_soft_seconds_.store(pubsub.soft_seconds, std::memory_order_relaxed);
+  for (size_t i = 0; i < limits.size(); ++i) {
+    output_limits_[i].hard_bytes.store(limits[i].hard_bytes, std::memory_order_relaxed);
+    output_limits_[i].soft_bytes.store(limits[i].soft_bytes, std::memory_order_relaxed);
+    output_limits_[i].soft_seconds.store(limits[i].soft_seconds, std::memory_order_relaxed);
+  }
 }
 
 void Server::OnConfigChange(ConfigId id) {

@@ -8,6 +8,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "server/keyspace_notifier.h"
 #include "server/memory_guard.h"
 #include "server/memory_stats.h"
+#include "server/monitor.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
@@ -119,14 +121,21 @@ class Server {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   // Asks the owning threads to close the clients whose kill flag was set.
   void SweepKilledClients();
+  // maxmemory-clients: while the clients' buffers together pass the limit, closes the biggest
+  // clients (not those with CLIENT NO-EVICT) until they would not, counting each in
+  // evicted_clients. Runs from the main loop's periodic task. Thread-safe.
+  void EvictClients();
 
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
-  // The pubsub class of client-output-buffer-limit. Thread-safe.
-  OutputLimit pubsub_output_limit() const {
-    return OutputLimit{pubsub_hard_.load(std::memory_order_relaxed), pubsub_soft_.load(std::memory_order_relaxed),
-                       pubsub_soft_seconds_.load(std::memory_order_relaxed)};
+  // One class of client-output-buffer-limit. Thread-safe.
+  OutputLimit output_limit(OutputClass cls) const {
+    const AtomicOutputLimit& l = output_limits_[static_cast<size_t>(cls)];
+    return OutputLimit{l.hard_bytes.load(std::memory_order_relaxed), l.soft_bytes.load(std::memory_order_relaxed),
+                       l.soft_seconds.load(std::memory_order_relaxed)};
   }
+  // MONITOR's feed of executed commands.
+  MonitorFeed& monitors() { return monitors_; }
   // Pub/sub subscriptions and message delivery.
   PubSub& pubsub() { return pubsub_; }
   const PubSub& pubsub() const { return pubsub_; }
@@ -162,7 +171,7 @@ class Server {
   void CloseMainLoopHandles();
   void OnConfigChange(ConfigId id);
   void ApplyLogLevel();
-  // Reads client-output-buffer-limit's pubsub class from the config.
+  // Reads client-output-buffer-limit's classes from the config.
   void ApplyOutputLimits();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
@@ -182,9 +191,13 @@ class Server {
   BlockingRegistry blocking_;
   PubSub pubsub_;
   KeyspaceNotifier keyspace_notifier_;
-  std::atomic<int64_t> pubsub_hard_{0};
-  std::atomic<int64_t> pubsub_soft_{0};
-  std::atomic<int64_t> pubsub_soft_seconds_{0};
+  struct AtomicOutputLimit {
+    std::atomic<int64_t> hard_bytes{0};
+    std::atomic<int64_t> soft_bytes{0};
+    std::atomic<int64_t> soft_seconds{0};
+  };
+  std::array<AtomicOutputLimit, 3> output_limits_;  // by OutputClass
+  MonitorFeed monitors_;
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;

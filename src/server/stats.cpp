@@ -27,6 +27,7 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b) {
   r.net_output_bytes = Minus(r.net_output_bytes, base.net_output_bytes);
   r.connections_received = Minus(r.connections_received, base.connections_received);
   r.rejected_connections = Minus(r.rejected_connections, base.rejected_connections);
+  r.evicted_clients = Minus(r.evicted_clients, base.evicted_clients);
 
   store::StoreCounterTotals& s = out.store;
   s.keyspace_hits = Minus(s.keyspace_hits, b.store.keyspace_hits);

@@ -93,10 +93,10 @@ struct TransactionCommands {
 
 // EXEC of an active transaction: runs the queue of `client` through `dispatcher` as described
 // above (EXECABORT for an aborted one, a null array when a watched key changed), replying to
-// `reply`, and counts the EXEC call `exec`. `locks` is the calling thread's lock set, empty and
+// `reply`, and counts the EXEC call `exec` (its arguments `exec_args`). `locks` is the calling thread's lock set, empty and
 // unlocked. REQUIRES: client.transaction().active(); the client's io-thread; no stripe held.
 void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCommands& commands, Client& client,
-                    resp::ReplyBuilder& reply, store::LockSet* locks);
+                    std::span<const std::string_view> exec_args, resp::ReplyBuilder& reply, store::LockSet* locks);
 
 }  // namespace strata::server
 

@@ -60,6 +60,27 @@ def answers_ping(port):
         return False
 
 
+def expect(cond, what):
+    """Fails the check with `what` unless `cond` holds."""
+    if not cond:
+        raise AssertionError(what)
+
+
+def expect_eq(got, want, what):
+    """Fails the check unless got == want, naming `what` and both values."""
+    if got != want:
+        raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def wait_until(fn, what, timeout=10):
+    """Polls fn() until it is true; raises AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not fn():
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not so after %gs" % (what, timeout))
+        time.sleep(0.01)
+
+
 class Server:
     """A server process listening on `port` (default: free_port()), started as argv plus
     "--port PORT". The constructor returns once the server answers PING; it raises RuntimeError
@@ -123,26 +144,6 @@ class Server:
 
 # The first line of an AddressSanitizer, ThreadSanitizer or UndefinedBehaviorSanitizer report.
 _SANITIZER_REPORT = re.compile(r"(WARNING|ERROR): \w+Sanitizer|runtime error: ")
-
-
-def expect(cond, what):
-    """Raises AssertionError(what) unless cond: a check's failure."""
-    if not cond:
-        raise AssertionError(what)
-
-
-def expect_eq(got, want, what):
-    if got != want:
-        raise AssertionError("%s: got %r, want %r" % (what, got, want))
-
-
-def wait_until(fn, what, timeout=10):
-    """Polls fn() until it is true; raises AssertionError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not fn():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s: not so after %gs" % (what, timeout))
-        time.sleep(0.01)
 
 
 class Tally:
