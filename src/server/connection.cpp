@@ -164,6 +164,12 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       return size;  // nothing after a protocol error is read
     }
     if (!parser_.args().empty()) {
+      // A client killed from another thread (CLIENT KILL, ACL DELUSER, maxmemory-clients) runs
+      // nothing more, though the close is still on its way to this thread.
+      if (client_.kill_requested()) {
+        CloseNow();
+        return size;
+      }
       const size_t reply_start = output_.size();
       thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
       if (client_.suppress_reply()) output_.Truncate(reply_start);  // CLIENT REPLY OFF / SKIP
