@@ -30,7 +30,10 @@ Evictor::Result Evictor::FreeMemory(FunctionRef<bool()> over_limit, int samples,
 void Evictor::SizeGhost() {
   size_t keys = 0;
   for (int d = 0; d < keyspace_->databases(); ++d) keys += keyspace_->DbSize(d);
-  keyspace_->ghost().Reserve(keys);
+  // Half a slot per key, rounded up to a power of two: the ghost table costs at most 2 bytes a
+  // key, and measured (bench/README.md) the larger table's better memory did not pay for the
+  // keys its memory pushed out.
+  keyspace_->ghost().Reserve(keys / 2);
 }
 
 bool Evictor::SmallOver() const {

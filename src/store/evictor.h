@@ -82,7 +82,7 @@ class Evictor {
   // Under the LRU policies, gives a chosen victim `e` that was hit another round instead
   // (promotion to main, or one hit spent): returns true if it did. REQUIRES: e's stripe lock.
   static bool Reprieve(Entry* e);
-  // Grows the ghost table to the keyspace's key count. REQUIRES: no stripe lock held.
+  // Grows the ghost table to half the keyspace's key count. REQUIRES: no stripe lock held.
   void SizeGhost();
   bool EvictRandom(bool volatile_only);
   bool EvictFromPool(bool volatile_only, int samples);

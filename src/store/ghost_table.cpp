@@ -22,7 +22,7 @@ void GhostTable::Add(uint64_t hash) {
 bool GhostTable::Take(uint64_t hash) {
   Array* a = current_.load(std::memory_order_acquire);
   if (a == nullptr) return false;
-  uint32_t fp = Fingerprint(hash);
+  uint16_t fp = Fingerprint(hash);
   return a->slots[hash & a->mask].compare_exchange_strong(fp, 0, std::memory_order_relaxed);
 }
 
@@ -34,7 +34,7 @@ size_t GhostTable::slots() const {
 size_t GhostTable::MemoryBytes() const {
   std::lock_guard<std::mutex> lock(grow_mu_);
   size_t bytes = 0;
-  for (const auto& a : arrays_) bytes += (a->mask + 1) * sizeof(uint32_t);
+  for (const auto& a : arrays_) bytes += (a->mask + 1) * sizeof(uint16_t);
   return bytes;
 }
 

@@ -3,15 +3,18 @@
 // after its eviction is not evicted again as new: it goes straight to the main class (LRU), or
 // starts one above the initial counter (LFU).
 //
-// What it holds: 32-bit fingerprints of key hashes in a direct-mapped array of 2^k slots (the
-// slot from the hash's low bits, the fingerprint from its bits 32-63), so a newer ghost
-// overwrites an older one in its slot: the table forgets in about the order it learns, like
-// S3-FIFO's FIFO of ghosts, at 4 bytes per ghost. A fingerprint collision sends an unrelated new
-// key to main: a placement mistake, never a wrong reply.
+// What it holds: 16-bit fingerprints of key hashes in a direct-mapped array of 2^k slots (the
+// slot from the hash's low bits, the fingerprint from its bits 32-47, so one key in 65,535 with
+// the slot of a ghost matches it by chance), and a newer ghost overwrites an older one in its
+// slot: the table forgets in about the order it learns, like S3-FIFO's FIFO of ghosts. A false
+// match sends an unrelated new key to main (LRU) or one counter step up (LFU): a placement
+// mistake, never a wrong reply.
 //
-// Memory: 4 bytes per slot, kMinSlots to kMaxSlots (4 KB to 4 MB), counted in used_memory like
-// any allocation. The table only grows (Reserve): earlier, smaller arrays stay allocated until
-// the table is destroyed, so the total is under twice the current array.
+// Memory: 2 bytes per slot, kMinSlots to kMaxSlots (2 KB to 2 MB), counted in used_memory like
+// any allocation; the Evictor sizes it to half the key count rounded up to a power of two (0.5
+// to 1 slot, at most 2 bytes, per key: 2% or less of the memory of keys of 100 bytes or more). The table only grows
+// (Reserve): earlier, smaller arrays stay allocated until the table is destroyed, so the total is
+// under twice the current array.
 //
 // Thread-safety: Add and Take are lock-free (relaxed atomics on the slots) and may run under any
 // stripe lock; Reserve takes the table's own mutex, a leaf lock (never held while taking a stripe
@@ -53,14 +56,14 @@ class GhostTable {
 
  private:
   struct Array {
-    explicit Array(size_t n) : mask(n - 1), slots(new std::atomic<uint32_t>[n]) {
+    explicit Array(size_t n) : mask(n - 1), slots(new std::atomic<uint16_t>[n]) {
       for (size_t i = 0; i < n; ++i) slots[i].store(0, std::memory_order_relaxed);
     }
     size_t mask;
-    std::unique_ptr<std::atomic<uint32_t>[]> slots;
+    std::unique_ptr<std::atomic<uint16_t>[]> slots;
   };
   // A fingerprint is never 0, which marks an empty slot.
-  static uint32_t Fingerprint(uint64_t hash) { return static_cast<uint32_t>(hash >> 32) | 1; }
+  static uint16_t Fingerprint(uint64_t hash) { return static_cast<uint16_t>(hash >> 32) | 1; }
 
   std::atomic<Array*> current_{nullptr};
   mutable std::mutex grow_mu_;

@@ -39,8 +39,8 @@ TEST(GhostTableTest, SizeIsAPowerOfTwoWithinBoundsAndOnlyGrows) {
   g.Reserve(size_t{1} << 40);
   EXPECT_EQ(g.slots(), GhostTable::kMaxSlots);
   // Every array made is still held, so a reader never sees one freed: under twice the current.
-  EXPECT_EQ(g.MemoryBytes(), (GhostTable::kMinSlots + 8192 + GhostTable::kMaxSlots) * sizeof(uint32_t));
-  EXPECT_LT(g.MemoryBytes(), 2 * GhostTable::kMaxSlots * sizeof(uint32_t));
+  EXPECT_EQ(g.MemoryBytes(), (GhostTable::kMinSlots + 8192 + GhostTable::kMaxSlots) * sizeof(uint16_t));
+  EXPECT_LT(g.MemoryBytes(), 2 * GhostTable::kMaxSlots * sizeof(uint16_t));
 }
 
 TEST(GhostTableTest, OldGhostsAreForgottenAsNewOnesArrive) {
