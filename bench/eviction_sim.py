@@ -22,6 +22,15 @@ key ids as large as the cache (hashes of a few bytes in a server):
                             unless hit (then moved to main); main evicts the oldest unhit key,
                             giving hit keys another round (2-bit counter); ghost keys go to main
   s3fifo-ghost/4, -noghost  the same with a ghost table a quarter of the cache's size, or none
+  s3lru, s3lru-ghost/2      S3-FIFO's classes and ghost, each class ordered by last access (the LRU
+                            clock OBJECT IDLETIME reports) instead of by insertion; main evicts its
+                            key idle longest (ghost table half the cache's size)
+  s3lru-clock               s3lru whose main class spends a hit per look instead of evicting a hit
+                            key (CLOCK's second chance): Strata's allkeys-lru and volatile-lru
+  lfu-ghost                 redis-lfu, a returning key (in a ghost table of evicted keys) getting
+                            back its counter at eviction
+  lfu-ghost-plus1 (2, 4)    redis-lfu, a returning key starting at 6 (7, 9) instead of 5: Strata's
+                            allkeys-lfu and volatile-lfu use plus1
 Prints the hit ratio per policy and workload, and each policy's ratio to redis-lru/redis-lfu.
 """
 import argparse
@@ -118,6 +127,43 @@ class Redis:
                 k = self.pool.entries.pop()[1]
                 if k in self.meta:
                     del self.meta[k]
+                    self.resident.remove(k)
+                    return
+
+
+class LfuGhost(Redis):
+    """Redis's LFU whose evicted keys leave their counter in a ghost table as large as the cache
+    (a 24-bit fingerprint and the 8-bit counter in 32 bits, in a server): a key coming back starts
+    from that counter (restore=True) or one above the initial 5 (restore=False) instead of 5."""
+
+    def __init__(self, capacity, rng, restore=True, bonus=1):
+        super().__init__(capacity, rng, lfu=True)
+        self.ghost = Ghost(capacity)
+        self.ghost_counter = {}
+        self.restore, self.bonus = restore, bonus
+
+    def access(self, key, now):
+        if key in self.meta:
+            self.touched(key, now)
+            return True
+        while len(self.resident) >= self.capacity:
+            self.evict(now)
+        counter = 5
+        if self.ghost.take(key):
+            counter = max(5, self.ghost_counter.pop(key, 5)) if self.restore else 5 + self.bonus
+        self.meta[key] = counter
+        self.resident.add(key)
+        return False
+
+    def evict(self, now):
+        while True:
+            for k in self.resident.sample(self.rng, self.samples):
+                self.pool.offer(self.score(k, now), k)
+            while self.pool.entries:
+                k = self.pool.entries.pop()[1]
+                if k in self.meta:
+                    self.ghost.add(k)
+                    self.ghost_counter[k] = self.meta.pop(k)
                     self.resident.remove(k)
                     return
 
@@ -238,6 +284,47 @@ class S3Fifo(Classed):
             return
 
 
+class S3Lru(S3Fifo):
+    """S3-FIFO's classes and ghost with each class ordered by last access (the LRU clock, which
+    OBJECT IDLETIME must keep reporting) instead of by insertion: a hit re-stamps the key; main
+    evicts its key idle longest, whatever its counter."""
+    clock = False
+
+    def access(self, key, now):
+        if key in self.time:
+            self.freq[key] = min(self.freq[key] + 1, 3)
+            self.time[key] = now
+            return True
+        return super().access(key, now)
+
+    def evict(self, now):
+        if len(self.classes["small"]) > 0.1 * self.capacity or not self.classes["main"]:
+            while True:
+                key = self.oldest("small")
+                if not self.freq[key]:
+                    break
+                self.move(key, "small", "main", self.time[key])
+                self.freq[key] = 0
+                if len(self.classes["small"]) <= 0.1 * self.capacity:
+                    return self.evict(now)
+            self.move(key, "small", None, now)
+            self.ghost.add(key)
+        else:
+            key = self.oldest("main")
+            while self.clock and self.freq[key]:
+                self.freq[key] -= 1
+                key = self.oldest("main")
+            self.move(key, "main", None, now)
+        del self.freq[key]
+
+
+class S3LruClock(S3Lru):
+    """S3Lru whose main class also spends hits (CLOCK's second chance, without a re-stamp: a
+    main key chosen with hits left loses one and the next oldest is looked at): Strata's
+    allkeys-lru."""
+    clock = True
+
+
 POLICIES = {
     "redis-lru": lambda c, rng: Redis(c, rng),
     "redis-lru-10": lambda c, rng: Redis(c, rng, samples=10),
@@ -247,6 +334,13 @@ POLICIES = {
     "s3fifo": S3Fifo,
     "s3fifo-ghost/4": lambda c, rng: S3Fifo(c, rng, ghost=0.25),
     "s3fifo-noghost": lambda c, rng: S3Fifo(c, rng, ghost=0),
+    "s3lru": S3Lru,
+    "s3lru-ghost/2": lambda c, rng: S3Lru(c, rng, ghost=0.5),
+    "s3lru-clock": S3LruClock,
+    "lfu-ghost": LfuGhost,
+    "lfu-ghost-plus1": lambda c, rng: LfuGhost(c, rng, restore=False),
+    "lfu-ghost-plus2": lambda c, rng: LfuGhost(c, rng, restore=False, bonus=2),
+    "lfu-ghost-plus4": lambda c, rng: LfuGhost(c, rng, restore=False, bonus=4),
 }
 
 

@@ -310,6 +310,9 @@ void Server::OnConfigChange(ConfigId id) {
     case ConfigId::kListMaxListpackSize:
       ApplyEncodingLimits();
       break;
+    case ConfigId::kMaxMemory:
+      WarnIfMaxMemoryBelowUsage();
+      break;
     case ConfigId::kMaxMemoryPolicy:
     case ConfigId::kLfuLogFactor:
     case ConfigId::kLfuDecayTime:
@@ -318,6 +321,17 @@ void Server::OnConfigChange(ConfigId id) {
     default:
       break;
   }
+}
+
+void Server::WarnIfMaxMemoryBelowUsage() const {
+  const auto limit = static_cast<uint64_t>(config_->Int(ConfigId::kMaxMemory));
+  const size_t used = AllocatedBytes();
+  if (limit == 0 || limit >= used) return;
+  spdlog::warn(
+      "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current memory usage ({}). This "
+      "will result in key eviction and/or the inability to accept new write commands depending on the "
+      "maxmemory-policy.",
+      limit, used);
 }
 
 void Server::ApplyEvictionSettings() {

@@ -177,6 +177,9 @@ class Server {
   void ApplyEncodingLimits();
   // Hands maxmemory-policy, lfu-log-factor and lfu-decay-time to the keyspace.
   void ApplyEvictionSettings();
+  // Logs Redis's warning when CONFIG SET maxmemory puts the limit under the memory in use (the
+  // eviction itself is the io-threads' work, server/memory_guard.h).
+  void WarnIfMaxMemoryBelowUsage() const;
   // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
   // persistence reap its child and check the save points.
   void SampleMetrics();

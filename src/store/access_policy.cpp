@@ -23,14 +23,19 @@ uint32_t LfuTouched(uint32_t access, int64_t now_ms, int64_t log_factor, int64_t
   return LfuPack(minutes, LfuIncremented(LfuDecayed(access, minutes, decay_time), log_factor, uniform));
 }
 
-uint64_t VictimScore(EvictionPolicy policy, uint32_t access, int64_t expire_ms, uint32_t lru_clock,
-                     uint32_t lfu_minutes, int64_t decay_time) {
+uint64_t VictimScore(EvictionPolicy policy, uint32_t access, uint16_t meta, int64_t expire_ms, uint32_t lru_clock,
+                     uint32_t lfu_minutes, int64_t decay_time, bool small_over) {
   switch (policy) {
     case EvictionPolicy::kVolatileLfu:
     case EvictionPolicy::kAllkeysLfu:
       return 255 - LfuDecayed(access, lfu_minutes, decay_time);
     case EvictionPolicy::kVolatileTtl:
       return std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(expire_ms);
+    case EvictionPolicy::kVolatileLru:
+    case EvictionPolicy::kAllkeysLru: {
+      const uint64_t first_class = MetaIsMain(meta) != small_over ? 1 : 0;
+      return first_class << 40 | uint64_t{kMetaMaxHits - MetaHits(meta)} << 32 | LruIdleSeconds(access, lru_clock);
+    }
     default:
       return LruIdleSeconds(access, lru_clock);
   }

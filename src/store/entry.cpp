@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/numbers.h"
+#include "store/stripe_bytes.h"
 #include "store/varint.h"
 
 namespace strata::store {
@@ -60,7 +61,7 @@ Entry* Entry::Allocate(std::string_view key, int64_t expire_ms, size_t value_par
   auto* entry = reinterpret_cast<Entry*>(raw);
   entry->type_encoding_ = type_encoding;
   entry->flags_ = static_cast<uint8_t>((flags & ~kHasExpire) | (expires ? kHasExpire : 0));
-  entry->unused_ = 0;
+  entry->meta_ = 0;
   entry->access_ = access;
   if (expires) std::memcpy(raw + kExpireOffset, &expire_ms, sizeof(expire_ms));
   unsigned char* p = PutVarint(raw + header, key.size());
@@ -77,6 +78,7 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, Encoding e
     Entry* e = Allocate(key, expire_ms, InlineStringPart(value.size()), type_encoding, 0, 0, &at);
     at = PutVarint(at, value.size());
     if (!value.empty()) std::memcpy(at, value.data(), value.size());
+    e->Charge(1);
     return e;
   }
   HeapString* hs = NewHeapString(value.size());
@@ -84,6 +86,7 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, Encoding e
   std::memcpy(hs->bytes(), value.data(), value.size());
   Entry* e = Allocate(key, expire_ms, sizeof(void*), type_encoding, kHeapString, 0, &at);
   std::memcpy(at, &hs, sizeof(hs));
+  e->Charge(1);
   return e;
 }
 
@@ -93,11 +96,13 @@ Entry* Entry::NewObject(std::string_view key, ValueType type, Encoding encoding,
   unsigned char* at;
   Entry* e = Allocate(key, expire_ms, sizeof(void*), type_encoding, 0, 0, &at);
   std::memcpy(at, &object, sizeof(object));
+  e->Charge(1);
   return e;
 }
 
 void Entry::Destroy(Entry* entry) {
   if (entry == nullptr) return;
+  entry->Charge(-1);
   if (entry->type() != ValueType::kString) {
     delete entry->object();
   } else if (entry->flags_ & kHeapString) {
@@ -161,8 +166,11 @@ Entry* Entry::MoveTo(Entry* source, std::string_view key, int64_t expire_ms) {
   const size_t value_part = inline_string ? InlineStringPart(value.size()) : sizeof(void*);
   unsigned char* at;
   Entry* e = Allocate(key, expire_ms, value_part, source->type_encoding_, source->flags_, source->access_, &at);
+  e->meta_ = source->meta_;
   // The value part (inline bytes or the pointer) moves verbatim.
   std::memcpy(at, source->ValuePart(), value_part);
+  source->Charge(-1);
+  e->Charge(1);
   std::free(source);
   return e;
 }
@@ -170,11 +178,11 @@ Entry* Entry::MoveTo(Entry* source, std::string_view key, int64_t expire_ms) {
 Entry* Entry::CopyTo(const Entry* source, std::string_view key, int64_t expire_ms) {
   if (source->type() == ValueType::kString) {
     Entry* e = NewString(key, source->string_value(), source->encoding(), expire_ms);
-    e->access_ = source->access_;
+    e->CopyUsage(source);
     return e;
   }
   Entry* e = NewObject(key, source->type(), source->encoding(), source->object()->Clone(), expire_ms);
-  e->access_ = source->access_;
+  e->CopyUsage(source);
   return e;
 }
 
@@ -199,7 +207,7 @@ Entry* Entry::SetString(Entry* entry, std::string_view value, Encoding encoding)
     }
   }
   Entry* fresh = NewString(entry->key(), value, encoding, entry->expire_ms());
-  fresh->access_ = entry->access_;
+  fresh->CopyUsage(entry);
   Destroy(entry);
   return fresh;
 }
@@ -210,11 +218,13 @@ Entry* Entry::ResizeString(Entry* entry, size_t size, Encoding encoding, char** 
   if (entry->flags_ & kHeapString) {
     auto* hs = static_cast<HeapString*>(entry->StoredPointer());
     if (size > hs->capacity) {
+      entry->Charge(-1);
       HeapString* grown = NewHeapString(GrowCapacity(size));
       std::memcpy(grown->bytes(), hs->bytes(), keep);
       std::free(hs);
       hs = grown;
       std::memcpy(entry->ValuePart(), &hs, sizeof(hs));
+      entry->Charge(1);
     }
     if (size > keep) std::memset(hs->bytes() + keep, 0, size - keep);
     hs->size = size;
@@ -237,12 +247,29 @@ Entry* Entry::ResizeString(Entry* entry, size_t size, Encoding encoding, char** 
     fresh = Allocate(entry->key(), entry->expire_ms(), sizeof(void*), type_encoding, kHeapString, entry->access_, &at);
     std::memcpy(at, &hs, sizeof(hs));
   }
+  fresh->meta_ = entry->meta_;
   if (keep > 0) std::memcpy(bytes, old.data(), keep);
   if (size > keep) std::memset(bytes + keep, 0, size - keep);
   Destroy(entry);
+  fresh->Charge(1);
   *data = bytes;
   return fresh;
 }
+
+size_t Entry::OwnBytes() const {
+  const std::string_view k = key();
+  size_t bytes = static_cast<size_t>(k.data() + k.size() - reinterpret_cast<const char*>(this));
+  if (type() == ValueType::kString && !(flags_ & kHeapString)) {
+    uint64_t len;
+    bytes += static_cast<size_t>(GetVarint(ValuePart(), &len) - ValuePart()) + len;
+  } else {
+    bytes += sizeof(void*);
+    if (flags_ & kHeapString) bytes += sizeof(HeapString) + static_cast<HeapString*>(StoredPointer())->capacity;
+  }
+  return bytes;
+}
+
+void Entry::Charge(int sign) const { ChargeStripeBytes(key(), sign * static_cast<int64_t>(OwnBytes())); }
 
 size_t Entry::MemoryUsage() const {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(this));

@@ -1,7 +1,8 @@
 // A key and its value in one allocation: the unit the keyspace stores.
 //
 // Layout (little-endian, packed, no padding beyond the header):
-//   [0, 8)   header: type and encoding, flags, the access field (LRU clock or LFU counter)
+//   [0, 8)   header: type and encoding, flags, eviction class bits, the access field (LRU clock or
+//            LFU counter)
 //   [8, 16)  the expiry deadline in Unix milliseconds, present only when the key has one
 //   varint   key length, then the key bytes
 //   value    a short string: varint length, then its bytes (inline)
@@ -96,6 +97,10 @@ class Entry {
   // The access field: an LRU clock reading or an LFU counter, as the eviction policy decides.
   uint32_t access() const { return access_; }
   void set_access(uint32_t access) { access_ = access; }
+  // The eviction class bits beside it (the LRU policies' small/main class and hit counter,
+  // store/access_policy.h); every builder that keeps the access field keeps them too.
+  uint16_t meta() const { return meta_; }
+  void set_meta(uint16_t meta) { meta_ = meta; }
 
   // Bytes of memory this key uses, allocations rounded up to the allocator's classes.
   size_t MemoryUsage() const;
@@ -108,6 +113,16 @@ class Entry {
 
   static Entry* Allocate(std::string_view key, int64_t expire_ms, size_t value_part, uint8_t type_encoding,
                          uint8_t flags, uint32_t access, unsigned char** value_at);
+  // Bytes counted for this entry in StripeEntryBytes (store/stripe_bytes.h): its allocation and
+  // its HeapString, if any, as allocated (not rounded to the allocator's classes).
+  size_t OwnBytes() const;
+  // Adds (sign 1) or takes back (sign -1) OwnBytes() in the count of the key's stripe. Every
+  // builder that returns a new entry adds; whatever frees one takes back first.
+  void Charge(int sign) const;
+  void CopyUsage(const Entry* from) {
+    access_ = from->access_;
+    meta_ = from->meta_;
+  }
   size_t KeyOffset() const { return has_expire() ? 16 : 8; }
   const unsigned char* ValuePart() const;
   unsigned char* ValuePart() { return const_cast<unsigned char*>(static_cast<const Entry*>(this)->ValuePart()); }
@@ -115,7 +130,7 @@ class Entry {
 
   uint8_t type_encoding_;  // low nibble: ValueType, high nibble: Encoding
   uint8_t flags_;
-  uint16_t unused_;
+  uint16_t meta_;  // the eviction class bits (store/access_policy.h), copied along with access_
   uint32_t access_;
 };
 

@@ -1,6 +1,12 @@
 // Frees memory by evicting keys under the maxmemory-policy, as Redis's approximated LRU/LFU:
 // sample a few keys, keep the best victims seen in a small pool, evict the best.
 //
+// Under the LRU policies the ranking is the sampled S3-FIFO of store/access_policy.h: the pool's
+// best candidate, when it was hit since it was last looked at, is reprieved (promoted from small
+// to main, or one hit spent) and the next one tried; a small-class victim's hash goes to the
+// keyspace's ghost table (under the LFU policies, every victim's). Whether the small class is over its share is estimated from the
+// classes of the keys this evictor sampled lately, so no shared counter is kept per key insert.
+//
 // Each round samples maxmemory-samples keys from one random stripe (of the databases in turn;
 // the next stripes too when it holds fewer keys) into the pool, ranked by VictimScore (store/access_policy.h), then evicts the pool's best
 // candidate still present. The random policies evict a random key of a random stripe directly.
@@ -65,10 +71,19 @@ class Evictor {
   static bool HasCandidates(const Stripe& s, bool volatile_only) {
     return volatile_only ? s.table.volatile_count() > 0 : s.table.size() > 0;
   }
-  // A random stripe holding candidates, as {db, stripe}; false when none is found after a few
-  // random draws and a full walk.
+  // A stripe holding candidates, as {db, stripe}: the bigger (StripeEntryBytes) of two random
+  // ones; false when none is found after a few random draws and a full walk.
   bool PickStripe(bool volatile_only, int* db, size_t* stripe_index);
   void Offer(Candidate c);
+  // Counts a sampled key's class into the small-class share estimate.
+  void CountSample(bool main);
+  // Whether the small class holds more than kSmallShare of the keys, as the samples tell.
+  bool SmallOver() const;
+  // Under the LRU policies, gives a chosen victim `e` that was hit another round instead
+  // (promotion to main, or one hit spent): returns true if it did. REQUIRES: e's stripe lock.
+  static bool Reprieve(Entry* e);
+  // Grows the ghost table to half the keyspace's key count. REQUIRES: no stripe lock held.
+  void SizeGhost();
   bool EvictRandom(bool volatile_only);
   bool EvictFromPool(bool volatile_only, int samples);
 
@@ -77,6 +92,16 @@ class Evictor {
   int next_db_ = 0;
   std::array<Candidate, kPoolSize> pool_;
   size_t pool_used_ = 0;
+  // Keys sampled lately and how many of them were in the small class (a window of about
+  // kShareWindow samples).
+  static constexpr uint32_t kShareWindow = 4096;
+  uint32_t sampled_ = 0;
+  uint32_t sampled_small_ = 0;
+  // SmallOver() as of the current round's start: what Populate ranks by.
+  bool small_over_ = true;
+  // Evictions tried under the policies with a ghost table; every kGhostSizingPeriod-th resizes it.
+  static constexpr uint64_t kGhostSizingPeriod = 1024;
+  uint64_t attempts_ = 0;
 };
 
 }  // namespace strata::store

@@ -138,6 +138,18 @@ uint32_t Keyspace::TouchedAccess(uint32_t access) const {
                     UniformDraw());
 }
 
+void Keyspace::StampNew(Entry* e, uint64_t hash) {
+  const EvictionPolicy policy = eviction_policy();
+  const bool returning = UsesGhost(policy) && ghost_.Take(hash);
+  if (IsLfu(policy)) {
+    e->set_access(LfuPack(LfuMinutes(clock_->NowMs()), returning ? kLfuReturnCounter : kLfuInitCounter));
+    e->set_meta(MetaPack(false, 0));
+    return;
+  }
+  e->set_access(lru_clock());
+  e->set_meta(MetaPack(returning, 0));
+}
+
 uint32_t Keyspace::AccessFromHints(int64_t idle_seconds, int64_t freq) const {
   if (IsLfu(eviction_policy())) {
     return freq >= 0 ? LfuPack(LfuMinutes(clock_->NowMs()), static_cast<uint32_t>(freq)) : FreshAccess();
@@ -373,7 +385,7 @@ EntryRef Db::Insert(Entry* entry, Access access) {
   const uint64_t h = HashKey(entry->key());
   KeyTable& t = StripeFor(h).table;
   assert(t.Find(h, entry->key()) == KeyTable::kNotFound);
-  if (access == Access::kFresh) entry->set_access(keyspace_->FreshAccess());
+  if (access == Access::kFresh) keyspace_->StampNew(entry, h);
   const size_t i = t.Insert(h, entry);
   Notify(KeyEvent::kNew, entry->key());
   return {entry, &t, i};
@@ -382,7 +394,11 @@ EntryRef Db::Insert(Entry* entry, Access access) {
 EntryRef Db::Store(Entry* entry, Access access) {
   EntryRef ref = Find(entry->key());  // an expired key goes first, announced as such
   if (!ref) return Insert(entry, access);
-  if (access == Access::kFresh) entry->set_access(keyspace_->FreshAccess());
+  if (access == Access::kFresh) {
+    // A new value for a present key: an access to the key, as far as its class goes.
+    entry->set_access(keyspace_->FreshAccess());
+    entry->set_meta(MetaTouched(ref->meta()));
+  }
   Entry* old = ref.entry;
   Replace(&ref, entry);
   Entry::Destroy(old);

@@ -33,21 +33,18 @@
 #include "store/access_policy.h"
 #include "store/encoding_limits.h"
 #include "store/entry.h"
+#include "store/ghost_table.h"
 #include "store/key_events.h"
 #include "store/key_table.h"
 #include "store/lazy_free.h"
 #include "store/op_status.h"
 #include "store/store_counters.h"
+#include "store/stripe_bytes.h"
 
 namespace strata::store {
 
-inline constexpr int kStripeBits = 10;
-inline constexpr size_t kStripes = size_t{1} << kStripeBits;
 // The most io-threads that may run active expiry at once.
 inline constexpr int kMaxExpireWorkers = 64;
-
-// The stripe a key hash falls in.
-inline size_t StripeOf(uint64_t hash) { return static_cast<size_t>(hash >> (64 - kStripeBits)); }
 
 struct alignas(64) Stripe {
   // The stripe's lock, kept apart in the keyspace's fork-private array (common/fork_private.h).
@@ -116,6 +113,20 @@ class Keyspace {
   uint32_t FreshAccess() const;
   // The access field after an access to a key whose field is `access`.
   uint32_t TouchedAccess(uint32_t access) const;
+  // Records an access to `e`: its access field, and its hit counter under the LRU policies.
+  // REQUIRES: the lock of e's stripe.
+  void Touch(Entry* e) const {
+    e->set_access(TouchedAccess(e->access()));
+    if (UsesClasses(eviction_policy())) e->set_meta(MetaTouched(e->meta()));
+  }
+  // Stamps a new key `e`, whose HashKey is `hash`: its access field (FreshAccess) and meta bits.
+  // A key back from the ghost table goes to the main class under an LRU policy, and starts one
+  // above the initial LFU counter under an LFU policy (store/access_policy.h); any other starts
+  // small, at the initial counter.
+  void StampNew(Entry* e, uint64_t hash);
+  // Keys recently evicted (store/ghost_table.h): under an LRU policy those of the small class,
+  // under an LFU policy all. Thread-safe.
+  GhostTable& ghost() { return ghost_; }
   // The access field of a key restored or loaded with an idle time (RESTORE IDLETIME, the RDB
   // IDLE opcode) or an LFU counter (FREQ), each -1 when absent: the counter under an LFU policy,
   // the idle time under any other, as Redis; FreshAccess() when the one that applies is absent.
@@ -216,6 +227,7 @@ class Keyspace {
   // touches element w.
   std::vector<size_t> expire_resume_;
   LazyFree lazy_free_;
+  GhostTable ghost_;
 };
 
 // Whose access field (LRU clock or LFU counter) a stored entry gets.
@@ -321,7 +333,7 @@ class Db {
   }
   // Stamps the access field of a found entry, unless a snapshot child shares the pages.
   void StampAccess(const EntryRef& ref) const {
-    if (ref && !keyspace_->snapshot_child()) ref->set_access(keyspace_->TouchedAccess(ref->access()));
+    if (ref && !keyspace_->snapshot_child()) keyspace_->Touch(ref.entry);
   }
   // Whether `e` is past its deadline at this view's instant (Redis deletes a key once now > deadline).
   bool Expired(const Entry& e) const { return e.has_expire() && e.expire_ms() < now_ms_; }

@@ -6,9 +6,11 @@ Usage: test_eviction.py [--strata build/src/strata-server] [--attach PORT]
 Each check sets maxmemory relative to the server's used_memory at the time, fills the keyspace,
 and looks at what was evicted. Prints one line per check and ends with
 "eviction: N passed, N failed"; exits non-zero on failure. `--attach` to a redis-server 7.0
-started with `--save ""` checks the checks.
+started with `--save ""` and a --logfile checks the checks.
 """
+import os
 import sys
+import tempfile
 import time
 
 from testlib import Conn, ReplyError, encode, expect, expect_eq, run_checks, value, wait_until
@@ -219,6 +221,31 @@ def check_object_freq_and_idletime():
     return "FREQ %d after 2000 reads" % freq
 
 
+def check_lowering_maxmemory_below_usage_logs_a_warning():
+    c = Conn(PORT)
+    fresh(c, "allkeys-random")
+    fill(c, "k", 2000)
+    logfile = c.call("CONFIG", "GET", "logfile")[1].decode()
+    expect(logfile != "", "the server logs to a file")
+    with open(logfile, "rb") as f:
+        before = f.read().count(b"WARNING: the new maxmemory value")
+    c.call("CONFIG", "SET", "maxmemory", str(used(c) + 64 * MB))
+    limit = used(c) // 2
+    c.call("CONFIG", "SET", "maxmemory", str(limit))
+    want = b"WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (" % limit
+
+    def logged():
+        with open(logfile, "rb") as f:
+            text = f.read()
+        return text.count(b"WARNING: the new maxmemory value") == before + 1 and want in text
+
+    try:
+        wait_until(logged, "one warning, for the limit under the usage only")
+    finally:
+        c.call("CONFIG", "SET", "maxmemory", "0")
+    return "logged"
+
+
 def check_evicted_notification():
     c = Conn(PORT)
     s = Conn(PORT)
@@ -251,6 +278,7 @@ CHECKS = [
     ("allkeys-lru keeps recently touched keys", check_lru_keeps_recently_touched_keys),
     ("OBJECT FREQ and IDLETIME", check_object_freq_and_idletime),
     ("evicted keyspace notification", check_evicted_notification),
+    ("maxmemory under the usage logs Redis's warning", check_lowering_maxmemory_below_usage_logs_a_warning),
 ]
 
 
@@ -260,4 +288,5 @@ def use_port(port):
 
 
 if __name__ == "__main__":
-    sys.exit(run_checks("eviction", CHECKS, use_port))
+    log_dir = tempfile.mkdtemp(prefix="strata-eviction-")
+    sys.exit(run_checks("eviction", CHECKS, use_port, server_args=("--logfile", os.path.join(log_dir, "strata.log"))))

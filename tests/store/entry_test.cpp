@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/hash.h"
+#include "store/stripe_bytes.h"
 #include "store_test_util.h"
 
 namespace strata::store {
@@ -241,6 +243,58 @@ TEST(EntryTest, MemoryUsageCountsEveryAllocation) {
   Entry::Destroy(with_deadline);
   Entry::Destroy(heap);
   Entry::Destroy(obj);
+}
+
+// The count of `key`'s stripe.
+int64_t StripeBytesOf(std::string_view key) { return StripeEntryBytes(StripeOf(HashKey(key))); }
+
+TEST(EntryTest, StripeBytesFollowEveryBuildResizeAndFree) {
+  const std::string a = "stripe-a";
+  std::string b = "stripe-b";
+  for (int i = 0; StripeOf(HashKey(b)) == StripeOf(HashKey(a)); ++i) b = "stripe-b" + std::to_string(i);
+  const int64_t base_a = StripeBytesOf(a);
+  const int64_t base_b = StripeBytesOf(b);
+  // Header, key length, key, value length, value.
+  const auto inline_bytes = [](const std::string& key, size_t value, bool expires) {
+    return static_cast<int64_t>((expires ? 16 : 8) + 1 + key.size() + 1 + value);
+  };
+  Entry* e = Entry::NewString(a, "short", Encoding::kEmbStr, kNoExpire);
+  EXPECT_EQ(StripeBytesOf(a) - base_a, inline_bytes(a, 5, false));
+  // Growing into a long string (its HeapString counted too), then in place past its capacity.
+  char* data;
+  e = Entry::ResizeString(e, 100, Encoding::kRaw, &data);
+  EXPECT_GE(StripeBytesOf(a) - base_a, static_cast<int64_t>(8 + 1 + a.size() + 8 + 100));
+  e = Entry::ResizeString(e, 5000, Encoding::kRaw, &data);
+  EXPECT_GE(StripeBytesOf(a) - base_a, 5000);
+  e = Entry::SetString(e, "tiny", Encoding::kEmbStr);
+  EXPECT_EQ(StripeBytesOf(a) - base_a, inline_bytes(a, 4, false));
+  // Renamed into another stripe, with a deadline: the bytes move with it.
+  e = Entry::MoveTo(e, b, 123456);
+  EXPECT_EQ(StripeBytesOf(a), base_a);
+  EXPECT_EQ(StripeBytesOf(b) - base_b, inline_bytes(b, 4, true));
+  Entry* copy = Entry::CopyTo(e, a, kNoExpire);
+  EXPECT_EQ(StripeBytesOf(a) - base_a, inline_bytes(a, 4, false));
+  Entry::Destroy(copy);
+  Entry::Destroy(e);
+  EXPECT_EQ(StripeBytesOf(a), base_a);
+  EXPECT_EQ(StripeBytesOf(b), base_b);
+}
+
+TEST(EntryTest, MetaBitsTravelWithTheAccessField) {
+  Entry* e = Entry::NewString("k", "v", Encoding::kEmbStr, kNoExpire);
+  EXPECT_EQ(e->meta(), 0);
+  e->set_meta(5);
+  e = Entry::MoveTo(e, "k2", kNoExpire);
+  EXPECT_EQ(e->meta(), 5);
+  e = Entry::SetString(e, std::string(30, 'x'), Encoding::kEmbStr);
+  EXPECT_EQ(e->meta(), 5);
+  char* data;
+  e = Entry::ResizeString(e, 200, Encoding::kRaw, &data);
+  EXPECT_EQ(e->meta(), 5);
+  Entry* copy = Entry::CopyTo(e, "k3", kNoExpire);
+  EXPECT_EQ(copy->meta(), 5);
+  Entry::Destroy(copy);
+  Entry::Destroy(e);
 }
 
 }  // namespace
