@@ -9,7 +9,8 @@ directives whose value depends on the machine or the implementation, ENVIRONMENT
 names Redis hides from globs are hidden the same way, and that a directive Strata does not
 implement accepts its default only. Then starts Strata with a config file naming every directive of
 redis-server with its default value (it must start without a warning), with a value Strata ignores
-(it must start and warn), and with a replicaof line (it must refuse to start). Servers take ports
+(it must start and warn), with comments and such lines that CONFIG REWRITE must keep, and with a
+replicaof line (it must refuse to start). Servers take ports
 from $STRATA_TEST_PORTS when it is set. Prints one line per check and ends with
 "config-table: N passed, N failed".
 """
@@ -118,6 +119,22 @@ def main():
                "no warning:\n" + output)
         expect("slave-priority" not in output, "a warning for a default value:\n" + output)
 
+    def rewrite_keeps_lines():
+        lines = ["# a redis.conf brought over", "maxclients 100", "", "# replication, not in Strata yet",
+                 "repl-backlog-size 10mb", "slave-read-only yes", "lua-replicate-commands yes"]
+        server, output = start_with(lines, "rewrite")
+        expect(server is not None, "Strata did not start:\n" + output)
+        try:
+            conn = Conn(server.port)
+            expect_eq(conn.call("CONFIG", "SET", "maxclients", "200"), b"OK", "CONFIG SET")
+            expect_eq(conn.call("CONFIG", "REWRITE"), b"OK", "CONFIG REWRITE")
+        finally:
+            server.stop()
+        with open(os.path.join(work, "rewrite.conf")) as f:
+            text = f.read()
+        kept = "\n".join(["# a redis.conf brought over", "maxclients 200"] + lines[2:]) + "\n"
+        expect(text.startswith(kept), "the rewritten file:\n" + text)
+
     def replicaof_refused():
         server, output = start_with(["replicaof 127.0.0.1 %d" % redis.port], "replica")
         if server is not None:
@@ -130,6 +147,7 @@ def main():
                          ("hidden names", hidden_names), ("unimplemented: the default only", default_only),
                          ("a redis.conf of every default loads silently", redis_conf_of_defaults),
                          ("a value Strata ignores is warned of", ignored_value_warns),
+                         ("CONFIG REWRITE keeps comments and redis.conf lines", rewrite_keeps_lines),
                          ("replicaof refuses to start", replicaof_refused)]:
             tally.run(name, fn)
     finally:
