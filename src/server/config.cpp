@@ -611,7 +611,7 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std
       continue;
     }
     const auto matches = [&](std::string_view name) {
-      return !name.empty() && !seen(name) && GlobMatch(pattern, name, /*nocase=*/true);
+      return !name.empty() && GlobMatch(pattern, name, /*nocase=*/true) && !seen(name);
     };
     for (const Directive& d : kDirectives) {
       if (IsHidden(d)) continue;

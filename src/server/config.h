@@ -122,9 +122,11 @@ class Config {
   // the directive refuses other values (replicaof ...).
   bool Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error);
 
-  // CONFIG SET: applies all pairs or none (a failure rolls back the ones applied). The protected
-  // directives (dir, dbfilename) change only as enable-protected-configs allows for a client
-  // that is or is not `local_client`. Returns false with *error set to the whole error reply text.
+  // CONFIG SET: applies all pairs or none. The values are tried on a copy first, so other threads
+  // never see a value of a refused CONFIG SET (a rollback covers a directory removed meanwhile).
+  // The protected directives (dir, dbfilename) change only as enable-protected-configs allows for
+  // a client that is or is not `local_client`. Errors name the first bad pair, as Redis does.
+  // Returns false with *error set to the whole error reply text.
   bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, bool local_client, std::string* error);
 
   // CONFIG GET: every (name, value) whose name (or old alias, such as hash-max-ziplist-entries)
