@@ -5,8 +5,9 @@ Usage: test_config_table.py --strata build/src/strata-server [--redis redis-serv
 
 Starts redis-server and Strata with the same options (no config file) and checks that CONFIG GET *
 on Strata lists every name redis-server lists, that both give the same value for each (except the
-directives whose value depends on the machine or the implementation, ENVIRONMENT below), that the
-names Redis hides from globs are hidden the same way, and that a directive Strata does not
+directives whose value depends on the machine or the implementation, ENVIRONMENT below), that
+CONFIG SET of each to its own value answers as redis-server does (OK, or the refusal of an
+immutable or protected directive), that the names Redis hides from globs are hidden the same way, and that a directive Strata does not
 implement accepts its default only. Then starts Strata with a config file naming every directive of
 redis-server with its default value (it must start without a warning), with a value Strata ignores
 (it must start and warn), with comments and such lines that CONFIG REWRITE must keep, and with a
@@ -20,7 +21,7 @@ import shutil
 import sys
 import tempfile
 
-from testlib import Conn, ReplyError, Server, Tally, expect, expect_eq, start_differential_pair
+from testlib import Conn, ReplyError, Server, Tally, encode, expect, expect_eq, start_differential_pair
 
 # Values that differ by nature: the port each server was given, the working directory, the
 # listening addresses (Strata's default is redis.conf's loopback, not redis-server's "*"), the
@@ -34,6 +35,12 @@ HIDDEN = ["rdb-key-save-delay", "key-load-delay", "watchdog-period", "use-exit-o
 def config_map(conn, *patterns):
     reply = conn.call("CONFIG", "GET", *patterns)
     return dict(zip(reply[0::2], reply[1::2]))
+
+
+def exchange(conn, command):
+    """The raw reply to `command`."""
+    conn.send(encode(*command))
+    return conn.read_reply()[0]
 
 
 def quoted(value):
@@ -63,6 +70,19 @@ def main():
                   if n.decode() not in ENVIRONMENT and got.get(n) != v]
         expect(not differ, "values differ:\n  " + "\n  ".join(differ))
         return "%d compared" % (len(expected) - len(ENVIRONMENT))
+
+    def set_to_own_value():
+        # Setting each directive to the value it has: OK, or Redis's refusal of an immutable or
+        # protected directive. Strata must answer the same, so both tables' flags match Redis's.
+        differ = []
+        for n, v in sorted(expected.items()):
+            if n.decode() in ENVIRONMENT:
+                continue
+            command = ("CONFIG", "SET", n, v)
+            want, got = exchange(ref, command), exchange(sut, command)
+            if want != got:
+                differ.append("%s %r: redis %r, strata %r" % (n.decode(), v, want, got))
+        expect(not differ, "replies differ:\n  " + "\n  ".join(differ))
 
     def hidden_names():
         for name in HIDDEN:
@@ -144,7 +164,7 @@ def main():
 
     try:
         for name, fn in [("every redis-server name", every_name), ("same values", same_values),
-                         ("hidden names", hidden_names), ("unimplemented: the default only", default_only),
+                         ("CONFIG SET of each to its value", set_to_own_value), ("hidden names", hidden_names), ("unimplemented: the default only", default_only),
                          ("a redis.conf of every default loads silently", redis_conf_of_defaults),
                          ("a value Strata ignores is warned of", ignored_value_warns),
                          ("CONFIG REWRITE keeps comments and redis.conf lines", rewrite_keeps_lines),
