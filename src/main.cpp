@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   const std::string pidfile = config.Text(ConfigId::kPidFile);
   if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
 
+  for (const std::string& ignored : config.IgnoredDirectives()) spdlog::warn("{}", ignored);
   if (config_path.empty()) {
     spdlog::warn("Warning: no config file specified, using the default config. In order to specify a config file "
                  "use strata-server /path/to/strata.conf");

@@ -135,6 +135,10 @@ inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
 inline constexpr char kFmtUnknownConfig[] = "ERR Unknown option or number of arguments for CONFIG SET - '{}'";
 inline constexpr char kFmtConfigSetFailed[] = "ERR CONFIG SET failed (possibly related to argument '{}') - {}";
+// The reason (in kFmtConfigSetFailed, or a config file error) for a value of a directive of
+// redis-server that Strata does not implement; {} is Redis's default value.
+inline constexpr char kFmtConfigNotImplemented[] =
+    "not implemented by Strata yet; only its default value '{}' is accepted";
 inline constexpr char kNoConfigFile[] = "ERR The server is running without a config file";
 inline constexpr char kFmtConfigRewriteFailed[] = "ERR Rewriting config file: {}";
 inline constexpr char kNoShutdownInProgress[] = "ERR No shutdown in progress.";

@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "common/error_texts.h"
 #include "common/glob.h"
 #include "common/numbers.h"
+#include "server/config_redis_defaults.h"
 #include "server/keyspace_notifier.h"
 #include "server/output_limits.h"
 
@@ -90,13 +92,13 @@ const Directive kDirectives[] = {
     // 512, not redis.conf's 128: redis-server 7.0's built-in default, what it runs with no config file.
     {ConfigId::kHashMaxListpackEntries, "hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::kInt, false,
      "512", 0, INT64_MAX},
-    {ConfigId::kHashMaxListpackValue, "hash-max-listpack-value", "hash-max-ziplist-value", Kind::kInt, false, "64", 0,
-     INT64_MAX},
+    {ConfigId::kHashMaxListpackValue, "hash-max-listpack-value", "hash-max-ziplist-value", Kind::kMemory, false, "64",
+     0, INT64_MAX},
     {ConfigId::kSetMaxIntsetEntries, "set-max-intset-entries", "", Kind::kInt, false, "512", 0, INT64_MAX},
     {ConfigId::kZsetMaxListpackEntries, "zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::kInt, false,
      "128", 0, INT64_MAX},
-    {ConfigId::kZsetMaxListpackValue, "zset-max-listpack-value", "zset-max-ziplist-value", Kind::kInt, false, "64", 0,
-     INT64_MAX},
+    {ConfigId::kZsetMaxListpackValue, "zset-max-listpack-value", "zset-max-ziplist-value", Kind::kMemory, false, "64",
+     0, INT64_MAX},
     {ConfigId::kListMaxListpackSize, "list-max-listpack-size", "list-max-ziplist-size", Kind::kInt, false, "-2",
      -2147483648LL, 2147483647},
     {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
@@ -118,11 +120,30 @@ static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "
 // PROTECTED_CONFIG directives; the others are immutable here too.
 bool IsProtected(const Directive& d) { return d.id == ConfigId::kDir || d.id == ConfigId::kDbFilename; }
 
+// Directives CONFIG GET shows for their exact name only, not for a glob, as Redis hides them:
+// they slow snapshots down, for tests.
+bool IsHidden(const Directive& d) { return d.id == ConfigId::kRdbKeySaveDelay || d.id == ConfigId::kKeyLoadDelay; }
+
 const Directive* FindDirective(std::string_view name) {
   for (const Directive& d : kDirectives) {
     if (EqualsIgnoreCase(d.name, name) || (!d.alias.empty() && EqualsIgnoreCase(d.alias, name))) return &d;
   }
   return nullptr;
+}
+
+// The name CONFIG SET's value errors report for `typed` (a known directive), as Redis reports
+// it: the directive's name or its alias, whichever `typed` is, in lower case.
+std::string_view RegisteredName(std::string_view typed) {
+  std::string_view name;
+  std::string_view alias;
+  if (const Directive* d = FindDirective(typed)) {
+    name = d->name;
+    alias = d->alias;
+  } else if (const RedisOnlyDirective* r = FindRedisOnlyDirective(typed)) {
+    name = r->name;
+    alias = r->alias;
+  }
+  return EqualsIgnoreCase(name, typed) ? name : alias;
 }
 
 // The listening sockets are opened once, at start-up; a new port or bind list needs a restart.
@@ -320,6 +341,7 @@ std::vector<std::string> Config::BindAddresses() const {
 bool Config::Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error) {
   const Directive* d = FindDirective(name);
   if (d == nullptr) {
+    if (const RedisOnlyDirective* r = FindRedisOnlyDirective(name)) return SetRedisOnly(*r, name, args, at_startup, error);
     *error = "unknown";
     return false;
   }
@@ -436,7 +458,9 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
     }
     case Kind::kText:
       if (d->id == ConfigId::kDir) {
-        if (chdir(arg.c_str()) != 0) {
+        // A trial only checks that the directory is there: the working directory is the process's.
+        struct stat st {};
+        if (trial_ ? stat(arg.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) : chdir(arg.c_str()) != 0) {
           *error = fmt::format("No such file or directory");
           return false;
         }
@@ -486,16 +510,17 @@ bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs,
   std::lock_guard<std::mutex> set_lock(set_mu_);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const Directive* d = FindDirective(pairs[i].first);
-    if (d == nullptr) {
+    const RedisOnlyDirective* r = d == nullptr ? FindRedisOnlyDirective(pairs[i].first) : nullptr;
+    if (d == nullptr && r == nullptr) {
       *error = fmt::format(errors::kFmtUnknownConfig, pairs[i].first);
       return false;
     }
-    if (d->immutable) {
+    if (d != nullptr ? d->immutable : r->immutable) {
       *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set immutable config");
       return false;
     }
     const auto protected_configs = static_cast<ProtectedAction>(Int(ConfigId::kEnableProtectedConfigs));
-    if (IsProtected(*d) && !ProtectedActionAllowed(protected_configs, local_client)) {
+    if (d != nullptr && IsProtected(*d) && !ProtectedActionAllowed(protected_configs, local_client)) {
       *error = fmt::format(errors::kFmtConfigSetFailed, pairs[i].first, "can't set protected config");
       return false;
     }
@@ -506,10 +531,30 @@ bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs,
       }
     }
   }
+  // Every value is tried on a copy first: a bad one then changes nothing, not even for the moment
+  // until a rollback, when other threads act on the values (an evictor on a maxmemory that is
+  // refused a moment later).
+  Config trial;
+  trial.trial_ = true;
+  for (size_t i = 0; i < std::size(kDirectives); ++i) trial.ints_[i].store(ints_[i].load(std::memory_order_relaxed));
+  {
+    std::lock_guard<std::mutex> lock(text_mu_);
+    for (size_t i = 0; i < std::size(kDirectives); ++i) trial.texts_[i] = texts_[i];
+  }
+  for (const auto& [name, value] : pairs) {
+    std::string reason;
+    const std::string args[] = {value};
+    if (!trial.Set(name, args, /*at_startup=*/false, &reason)) {
+      *error = fmt::format(errors::kFmtConfigSetFailed, RegisteredName(name), reason);
+      return false;
+    }
+  }
+  // Only a directory removed since the trial can fail now; what was set before it is rolled back.
   std::vector<std::pair<const Directive*, std::string>> previous;
   for (const auto& [name, value] : pairs) {
+    // A directive Strata does not implement changes nothing: Set only checks its value.
     const Directive* d = FindDirective(name);
-    std::string old = Show(static_cast<int>(d->id));
+    std::string old = d != nullptr ? Show(static_cast<int>(d->id)) : std::string();
     std::string reason;
     const std::string args[] = {value};
     if (!Set(name, args, /*at_startup=*/false, &reason)) {
@@ -518,10 +563,10 @@ bool Config::SetMany(std::span<const std::pair<std::string, std::string>> pairs,
         std::string ignored;
         Set(it->first->name, restore, false, &ignored);
       }
-      *error = fmt::format(errors::kFmtConfigSetFailed, name, reason);
+      *error = fmt::format(errors::kFmtConfigSetFailed, RegisteredName(name), reason);
       return false;
     }
-    previous.emplace_back(d, std::move(old));
+    if (d != nullptr) previous.emplace_back(d, std::move(old));
   }
   if (on_change_) {
     for (const auto& [d, old] : previous) on_change_(d->id);
@@ -550,25 +595,65 @@ std::string Config::Show(int index) const {
 std::vector<std::pair<std::string, std::string>> Config::Get(std::span<const std::string_view> patterns) const {
   std::vector<std::pair<std::string, std::string>> out;
   // Names are reported once, whatever their letter case; a directive and its alias are two names.
-  const auto add = [&out, this](std::string_view name, const Directive& d) {
-    for (const auto& [seen, value] : out) {
-      if (EqualsIgnoreCase(seen, name)) return;
-    }
-    out.emplace_back(std::string(name), Show(static_cast<int>(&d - kDirectives)));
+  const auto seen = [&out](std::string_view name) {
+    return std::any_of(out.begin(), out.end(), [name](const auto& pair) { return EqualsIgnoreCase(pair.first, name); });
   };
+  const auto show = [this](const Directive& d) { return Show(static_cast<int>(&d - kDirectives)); };
   for (std::string_view pattern : patterns) {
     // A plain name is looked up and reported as the client spelled it, as Redis does.
     if (pattern.find_first_of("[*?") == std::string_view::npos) {
-      if (const Directive* d = FindDirective(pattern)) add(pattern, *d);
+      if (seen(pattern)) continue;
+      if (const Directive* d = FindDirective(pattern)) {
+        out.emplace_back(std::string(pattern), show(*d));
+      } else if (const RedisOnlyDirective* r = FindRedisOnlyDirective(pattern)) {
+        out.emplace_back(std::string(pattern), std::string(r->default_value));
+      }
       continue;
     }
+    const auto matches = [&](std::string_view name) {
+      return !name.empty() && GlobMatch(pattern, name, /*nocase=*/true) && !seen(name);
+    };
     for (const Directive& d : kDirectives) {
+      if (IsHidden(d)) continue;
       for (std::string_view name : {d.name, d.alias}) {
-        if (!name.empty() && GlobMatch(pattern, name, /*nocase=*/true)) add(name, d);
+        if (matches(name)) out.emplace_back(std::string(name), show(d));
+      }
+    }
+    for (const RedisOnlyDirective& r : RedisOnlyDirectives()) {
+      if (r.hidden) continue;
+      for (std::string_view name : {r.name, r.alias}) {
+        if (matches(name)) out.emplace_back(std::string(name), std::string(r.default_value));
       }
     }
   }
   return out;
+}
+
+bool Config::SetRedisOnly(const RedisOnlyDirective& d, std::string_view name, std::span<const std::string> args,
+                          bool at_startup, std::string* error) {
+  if (d.immutable && !at_startup) {
+    *error = "can't set immutable config";
+    return false;
+  }
+  if (d.kind != RedisValueKind::kWords && args.size() != 1) {
+    *error = "wrong number of arguments";
+    return false;
+  }
+  if (IsRedisDefaultValue(d, args)) return true;
+  if (!at_startup || d.refuse_other_value) {
+    *error = fmt::format(errors::kFmtConfigNotImplemented, d.default_value);
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(text_mu_);
+  ignored_.push_back(fmt::format("'{} {}' is ignored: Strata does not implement {} yet and works as Redis does with its "
+                                 "default value '{}'",
+                                 name, Join(args), name, d.default_value));
+  return true;
+}
+
+std::vector<std::string> Config::IgnoredDirectives() const {
+  std::lock_guard<std::mutex> lock(text_mu_);
+  return ignored_;
 }
 
 std::string_view Config::CanonicalName(std::string_view name) {

@@ -18,6 +18,8 @@
 
 namespace strata::server {
 
+struct RedisOnlyDirective;
+
 // One id per directive; the order is that of the directive table in config.cpp.
 enum class ConfigId : int {
   kBind,
@@ -114,17 +116,29 @@ class Config {
   // Sets directive `name` from its arguments. Immutable directives may be set only when
   // `at_startup`. On failure returns false and sets *error to the reason ("argument couldn't be
   // parsed into an integer"); an unknown name gives the reason "unknown".
+  // A directive of redis-server that Strata does not implement (config_redis_defaults.h) keeps
+  // Redis's default: that value is accepted and changes nothing; another is refused, except at
+  // start-up where it is ignored and listed in IgnoredDirectives() (so a redis.conf loads), unless
+  // the directive refuses other values (replicaof ...).
   bool Set(std::string_view name, std::span<const std::string> args, bool at_startup, std::string* error);
 
-  // CONFIG SET: applies all pairs or none (a failure rolls back the ones applied). The protected
-  // directives (dir, dbfilename) change only as enable-protected-configs allows for a client
-  // that is or is not `local_client`. Returns false with *error set to the whole error reply text.
+  // CONFIG SET: applies all pairs or none. The values are tried on a copy first, so other threads
+  // never see a value of a refused CONFIG SET (a rollback covers a directory removed meanwhile).
+  // The protected directives (dir, dbfilename) change only as enable-protected-configs allows for
+  // a client that is or is not `local_client`. Errors name the first bad pair, as Redis does.
+  // Returns false with *error set to the whole error reply text.
   bool SetMany(std::span<const std::pair<std::string, std::string>> pairs, bool local_client, std::string* error);
 
   // CONFIG GET: every (name, value) whose name (or old alias, such as hash-max-ziplist-entries)
-  // matches one of the glob `patterns`, each once. A pattern without glob characters is looked
-  // up as a name and reported as spelled in the pattern ("PORT"), as Redis does.
+  // matches one of the glob `patterns`, each once; directives Strata does not implement answer
+  // Redis's default. A pattern without glob characters is looked up as a name and reported as
+  // spelled in the pattern ("PORT"), as Redis does; only such a pattern finds the directives Redis
+  // hides from globs (rdb-key-save-delay ...).
   std::vector<std::pair<std::string, std::string>> Get(std::span<const std::string_view> patterns) const;
+
+  // The config file's and command line's lines that gave a directive Strata does not implement a
+  // value other than Redis's default, as messages for the log, in the order read.
+  std::vector<std::string> IgnoredDirectives() const;
 
   // Called after a directive changes at run time (CONFIG SET). Set once at start-up.
   void set_on_change(std::function<void(ConfigId)> callback) { on_change_ = std::move(callback); }
@@ -145,10 +159,16 @@ class Config {
 
  private:
   std::string Show(int index) const;
+  // Set() for a directive of redis-server that Strata does not implement, given as `name`.
+  bool SetRedisOnly(const RedisOnlyDirective& d, std::string_view name, std::span<const std::string> args,
+                    bool at_startup, std::string* error);
 
   std::atomic<int64_t> ints_[static_cast<int>(ConfigId::kCount)];
   mutable std::mutex text_mu_;
   std::string texts_[static_cast<int>(ConfigId::kCount)];
+  std::vector<std::string> ignored_;  // IgnoredDirectives(), under text_mu_
+  // A copy SetMany tries the values on: it leaves the process's working directory alone.
+  bool trial_ = false;
   std::function<void(ConfigId)> on_change_;
   std::mutex set_mu_;  // serializes SetMany
   // Whether a `save` line was read at start-up: the first one replaces the default, later ones

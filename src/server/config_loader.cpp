@@ -13,6 +13,7 @@
 
 #include "common/numbers.h"
 #include "resp/request_parser.h"
+#include "server/config_redis_defaults.h"
 
 namespace strata::server {
 namespace {
@@ -36,6 +37,7 @@ bool ApplyDirective(const Targets& targets, const std::vector<std::string>& word
   if (name == "rename-command" && targets.commands != nullptr && args.size() == 2) {
     return targets.commands->Rename(args[0], args[1], reason);
   }
+  if (args.size() == 1 && IsIgnoredRedisDirective(name)) return true;
   std::string error;
   if (config->Set(name, args, /*at_startup=*/true, &error)) return true;
   *reason = error == "unknown" ? "Bad directive or wrong number of arguments" : error;

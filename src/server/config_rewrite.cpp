@@ -13,6 +13,7 @@
 
 #include "common/numbers.h"
 #include "resp/request_parser.h"
+#include "server/config_redis_defaults.h"
 
 namespace strata::server {
 namespace {
@@ -68,8 +69,10 @@ std::string RewriteConfigText(std::string_view old_text, const std::vector<Confi
       out.push_back("# ??? " + std::string(line));
       continue;
     }
-    // Lines that are not directives of the table stay as they are, as Redis keeps them.
-    if (EqualsIgnoreCase(word, "include") || EqualsIgnoreCase(word, "rename-command")) {
+    // Lines that are not directives of the table stay as they are, as Redis keeps them; so do
+    // those of a migrated redis.conf that Strata reads and does not implement.
+    if (EqualsIgnoreCase(word, "include") || EqualsIgnoreCase(word, "rename-command") ||
+        FindRedisOnlyDirective(word) != nullptr || IsIgnoredRedisDirective(word)) {
       out.emplace_back(line);
       continue;
     }
