@@ -20,6 +20,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterTransactionFamily(table);
   RegisterAclFamily(table);
+  RegisterSlowlogFamily(table);
 }
 
 }  // namespace strata::commands

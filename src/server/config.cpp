@@ -97,6 +97,8 @@ const Directive kDirectives[] = {
     {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
     {ConfigId::kClientOutputBufferLimit, "client-output-buffer-limit", "", Kind::kOutputLimits, false,
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+    {ConfigId::kSlowlogLogSlowerThan, "slowlog-log-slower-than", "", Kind::kInt, false, "10000", -1, INT64_MAX},
+    {ConfigId::kSlowlogMaxLen, "slowlog-max-len", "", Kind::kInt, false, "128", 0, INT64_MAX},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 

@@ -61,6 +61,8 @@ enum class ConfigId : int {
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
   kClientOutputBufferLimit,
+  kSlowlogLogSlowerThan,
+  kSlowlogMaxLen,
   kCount,
 };
 

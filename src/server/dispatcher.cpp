@@ -172,7 +172,15 @@ void Dispatcher::Run(const Command& cmd, Client& client, resp::ReplyBuilder& rep
   server_->blocking().Block(&client, thread_, client.db(), args, *request);
 }
 
-void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors) {
+void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                           int64_t elapsed_us) {
+  SlowLog& slowlog = server_->slowlog();
+  if (!slowlog.IsSlow(elapsed_us) || cmd.has(kCmdSkipSlowlog)) return;
+  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000, client.addr(), client.name());
+}
+
+void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
+                             int64_t elapsed_us, size_t new_errors) {
   server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
   if (BlockingRegistry::HasReady()) {
@@ -192,6 +200,7 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, int64_t elapsed
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
   }
+  if (!client.blocked()) LogIfSlow(cmd, client, args, elapsed_us);
 }
 
 void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
@@ -222,7 +231,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   locks->Lock();
   Run(*cmd, client, reply, args, server_->clock().NowMs());
   locks->Unlock();
-  AfterUnlock(*cmd, client, MonotonicUs() - start, reply.errors() - errors_before);
+  AfterUnlock(*cmd, client, args, MonotonicUs() - start, reply.errors() - errors_before);
 }
 
 bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {
@@ -244,11 +253,13 @@ bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> 
   if (again) return false;
   // The call was counted when it blocked: Redis counts a blocking command once, however it ends.
   CommandCounters& per = server_->request_counters().per_command[cmd->id];
-  per.usec.Add(static_cast<uint64_t>(MonotonicUs() - start));
+  const int64_t elapsed_us = MonotonicUs() - start;
+  per.usec.Add(static_cast<uint64_t>(elapsed_us));
   if (builder.errors() > 0) {
     per.failed_calls.Add();
     server_->request_counters().error_replies.Add(builder.errors());
   }
+  LogIfSlow(*cmd, client, args, elapsed_us);
   reply->assign(out.data(), out.size());
   return true;
 }

@@ -86,15 +86,19 @@ class Dispatcher {
   std::string CheckQueuedPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
 
   // Stage 6. Delivers the events the calling thread recorded, serves the blocked clients they made
-  // ready, and counts a call of `cmd` that took `elapsed_us` and replied `new_errors` errors.
+  // ready, and counts a call `args` of `cmd` that took `elapsed_us` and replied `new_errors`
+  // errors; a slow call that did not block goes to the slowlog (a blocked one goes when served).
   // REQUIRES: the calling thread holds no stripe lock.
-  void AfterUnlock(const Command& cmd, Client& client, int64_t elapsed_us, size_t new_errors);
+  void AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
+                   size_t new_errors);
 
  private:
   // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.
   bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
+  // Adds the call to the slowlog if it took long enough and its command is not skip_slowlog.
+  void LogIfSlow(const Command& cmd, const Client& client, std::span<const std::string_view> args, int64_t elapsed_us);
   // The ACL check of Resolve: returns why the client's user may not make the call (recorded in
   // ACL LOG), or kNone. A client whose user was deleted is refused and closed.
   AclDenial CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);

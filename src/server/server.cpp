@@ -55,6 +55,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   ApplyLogLevel();
   ApplyEncodingLimits();
   ApplyOutputLimits();
+  ApplySlowLog();
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -251,6 +252,10 @@ void Server::OnConfigChange(ConfigId id) {
     case ConfigId::kClientOutputBufferLimit:
       ApplyOutputLimits();
       break;
+    case ConfigId::kSlowlogLogSlowerThan:
+    case ConfigId::kSlowlogMaxLen:
+      ApplySlowLog();
+      break;
     case ConfigId::kNotifyKeyspaceEvents:
       keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
       break;
@@ -276,6 +281,11 @@ void Server::ApplyEncodingLimits() {
   copy(limits.zset_max_listpack_entries, ConfigId::kZsetMaxListpackEntries);
   copy(limits.zset_max_listpack_value, ConfigId::kZsetMaxListpackValue);
   copy(limits.list_max_listpack_size, ConfigId::kListMaxListpackSize);
+}
+
+void Server::ApplySlowLog() {
+  slowlog_.set_threshold_us(config_->Int(ConfigId::kSlowlogLogSlowerThan));
+  slowlog_.SetMaxLen(static_cast<size_t>(config_->Int(ConfigId::kSlowlogMaxLen)));
 }
 
 void Server::ApplyLogLevel() {

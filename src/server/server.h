@@ -30,6 +30,7 @@
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
+#include "server/slowlog.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -130,6 +131,9 @@ class Server {
   // Keys clients WATCH.
   WatchRegistry& watches() { return watches_; }
 
+  // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
+  SlowLog& slowlog() { return slowlog_; }
+
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
 
@@ -161,6 +165,8 @@ class Server {
   void ApplyLogLevel();
   // Reads client-output-buffer-limit's pubsub class from the config.
   void ApplyOutputLimits();
+  // Copies slowlog-log-slower-than and slowlog-max-len into the slowlog.
+  void ApplySlowLog();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
   // Every 100 ms on the main loop: samples the per-second rates and the memory peak, and lets
@@ -180,6 +186,7 @@ class Server {
   std::atomic<int64_t> pubsub_hard_{0};
   std::atomic<int64_t> pubsub_soft_{0};
   std::atomic<int64_t> pubsub_soft_seconds_{0};
+  SlowLog slowlog_;
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;

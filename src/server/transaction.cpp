@@ -67,7 +67,7 @@ void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCom
   if (tx.aborted()) {
     tx.Discard();
     reply.Error(errors::kExecAbort);
-    dispatcher.AfterUnlock(exec, client, MonotonicUs() - start, reply.errors() - errors_before);
+    dispatcher.AfterUnlock(exec, client, {}, MonotonicUs() - start, reply.errors() - errors_before);
     return;
   }
   // Stage 2 for every queued command, and the watched keys. A queued SELECT moves the commands
@@ -86,7 +86,7 @@ void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCom
     locks->Unlock();
     tx.Discard();
     reply.NullArray();
-    dispatcher.AfterUnlock(exec, client, MonotonicUs() - start, 0);
+    dispatcher.AfterUnlock(exec, client, {}, MonotonicUs() - start, 0);
     return;
   }
   // Unwatched before running, as in Redis: the transaction's own writes are no change to it.
@@ -115,9 +115,11 @@ void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCom
   locks->Unlock();
   // Stage 6 for each command (the first delivers every event the transaction recorded), then
   // for EXEC, which counts as a call of its own without its commands' errors.
-  for (size_t i = 0; i < n; ++i) dispatcher.AfterUnlock(tx.command(i), client, ran[i].elapsed_us, ran[i].errors);
+  for (size_t i = 0; i < n; ++i) {
+    dispatcher.AfterUnlock(tx.command(i), client, tx.args(i), ran[i].elapsed_us, ran[i].errors);
+  }
   tx.Discard();
-  dispatcher.AfterUnlock(exec, client, MonotonicUs() - start, 0);
+  dispatcher.AfterUnlock(exec, client, {}, MonotonicUs() - start, 0);
 }
 
 }  // namespace strata::server

@@ -52,7 +52,7 @@ class DispatcherTest : public ::testing::Test {
     locks.Lock();
     dispatcher_.Run(*cmd, client_, reply_, words, now_ms);
     locks.Unlock();
-    dispatcher_.AfterUnlock(*cmd, client_, 0, 0);
+    dispatcher_.AfterUnlock(*cmd, client_, words, 0, 0);
     return Reply();
   }
   std::string Reply() const { return std::string(out_.view()); }
@@ -129,7 +129,7 @@ TEST_F(DispatcherTest, EventsAreDeliveredAfterTheUnlockInCommandOrder) {
   dispatcher_.Run(*cmd, client_, reply_, words, 1000);
   EXPECT_TRUE(recorder_.events.empty()) << "nothing is delivered under the locks";
   locks.Unlock();
-  dispatcher_.AfterUnlock(*cmd, client_, 5, 0);
+  dispatcher_.AfterUnlock(*cmd, client_, words, 5, 0);
   EXPECT_EQ(recorder_.events, (std::vector<std::string>{"0:new:q", "0:rpush:q"}));
   EXPECT_EQ(Call({"rename", "q", "r"}, 1000), "+OK\r\n");
   EXPECT_EQ(recorder_.events, (std::vector<std::string>{"0:new:q", "0:rpush:q", "0:new:r", "0:rename_from:q",
