@@ -37,7 +37,12 @@ std::string Upper(std::string_view s) {
 Dispatcher::Dispatcher(Server* server, IoThread* thread)
     : server_(server), thread_(thread), transaction_commands_(server->commands()) {}
 
-store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
+store::Db CommandContext::db() const {
+  store::Db db(&server.keyspace(), client.db(), now_ms);
+  // As Redis, TOUCH touches whatever the client asked.
+  if (client.no_touch() && command.name != "touch") db.set_no_touch();
+  return db;
+}
 
 AclDenial Dispatcher::CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args) {
   // The snapshot is read again after any change of any user.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Observability with real clients: SLOWLOG entries (contents, trimming, redaction, transactions)
-and the slowlog filled from several io-threads at once (unique ids, newest first, each client's
-calls in its order).
+"""Observability with real clients: SLOWLOG entries (contents, trimming, redaction, transactions),
+the slowlog filled from several io-threads at once (unique ids, newest first, each client's calls
+in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2).
 
 Usage: test_observability.py [--strata build/src/strata-server] [--io-threads 3] [--attach PORT]
 
@@ -10,8 +10,9 @@ Prints one line per check and ends with "observability: N passed, N failed".
 """
 import sys
 import threading
+import time
 
-from testlib import Conn, run_checks
+from testlib import Conn, ReplyError, run_checks
 
 PORT = 0
 
@@ -19,6 +20,16 @@ PORT = 0
 def expect_eq(got, want, what):
     if got != want:
         raise AssertionError("%s: got %r, want %r" % (what, got, want))
+
+
+def expect_error(conn, args, prefix, what):
+    try:
+        got = conn.call(*args)
+    except ReplyError as e:
+        if not str(e).startswith(prefix):
+            raise AssertionError("%s: error %r, want %r..." % (what, str(e), prefix))
+        return
+    raise AssertionError("%s: replied %r, want an error %r..." % (what, got, prefix))
 
 
 def fresh_slowlog(conn, threshold=0, max_len=128):
@@ -131,6 +142,53 @@ def check_ids_across_io_threads():
     return "%d entries" % len(entries)
 
 
+def idletime(conn, key):
+    return int(conn.call("OBJECT", "IDLETIME", key))
+
+
+def check_no_touch():
+    """A NO-TOUCH client's reads leave OBJECT IDLETIME growing; a normal read, or TOUCH from the
+    NO-TOUCH client, resets it."""
+    c, quiet = Conn(PORT), Conn(PORT)
+    expect_eq(quiet.call("CLIENT", "NO-TOUCH", "ON"), b"OK", "NO-TOUCH ON")
+    if b" flags=T " not in quiet.call("CLIENT", "INFO"):
+        raise AssertionError("CLIENT INFO lacks flag T")
+    c.call("SET", "idle", "v")
+    deadline = time.monotonic() + 10
+    while idletime(c, "idle") < 2:
+        if time.monotonic() > deadline:
+            raise AssertionError("OBJECT IDLETIME did not grow")
+        time.sleep(0.2)
+    quiet.call("GET", "idle")
+    quiet.call("STRLEN", "idle")
+    if idletime(c, "idle") < 2:
+        raise AssertionError("a NO-TOUCH read reset the idle time")
+    quiet.call("TOUCH", "idle")
+    expect_eq(idletime(c, "idle"), 0, "TOUCH from a NO-TOUCH client touches")
+    while idletime(c, "idle") < 1:
+        time.sleep(0.2)
+    expect_eq(quiet.call("CLIENT", "NO-TOUCH", "OFF"), b"OK", "NO-TOUCH OFF")
+    quiet.call("GET", "idle")
+    expect_eq(idletime(c, "idle"), 0, "a read after NO-TOUCH OFF touches")
+    expect_error(quiet, ("CLIENT", "NO-TOUCH", "maybe"), "ERR syntax error", "NO-TOUCH maybe")
+
+
+def check_setinfo():
+    c = Conn(PORT)
+    expect_eq(c.call("CLIENT", "SETINFO", "LIB-NAME", "redis-py"), b"OK", "SETINFO LIB-NAME")
+    expect_eq(c.call("CLIENT", "SETINFO", "lib-ver", "5.0.1"), b"OK", "SETINFO lib-ver")
+    line = c.call("CLIENT", "INFO").decode().split()
+    if "lib-name=redis-py" not in line or "lib-ver=5.0.1" not in line:
+        raise AssertionError("CLIENT INFO: %r" % line)
+    mine = [l for l in Conn(PORT).call("CLIENT", "LIST").decode().splitlines() if "lib-name=redis-py" in l]
+    expect_eq(len(mine), 1, "CLIENT LIST shows lib-name")
+    expect_error(c, ("CLIENT", "SETINFO", "lib-foo", "x"), "ERR Unrecognized option 'lib-foo'", "unknown attribute")
+    expect_error(c, ("CLIENT", "SETINFO", "LIB-NAME", "a b"),
+                 "ERR LIB-NAME cannot contain spaces, newlines or special characters.", "a space")
+    expect_error(c, ("CLIENT", "SETINFO", "LIB-NAME"), "ERR wrong number of arguments for 'client|setinfo'",
+                 "arity")
+
+
 def use_port(port):
     global PORT
     PORT = port
@@ -141,4 +199,6 @@ if __name__ == "__main__":
         ("SLOWLOG entries: trimming, redaction, transactions", check_entry_contents),
         ("SLOWLOG GET count and slowlog-max-len", check_count_and_max_len),
         ("slowlog from several io-threads under load", check_ids_across_io_threads),
+        ("CLIENT NO-TOUCH keeps OBJECT IDLETIME growing", check_no_touch),
+        ("CLIENT SETINFO and lib-name/lib-ver in CLIENT LIST", check_setinfo),
     ], use_port))
