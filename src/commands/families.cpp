@@ -21,6 +21,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterTransactionFamily(table);
   RegisterAclFamily(table);
   RegisterSlowlogFamily(table);
+  RegisterLatencyFamily(table);
 }
 
 }  // namespace strata::commands

@@ -24,6 +24,7 @@ void RegisterDebugFamily(server::CommandTable& table);
 void RegisterTransactionFamily(server::CommandTable& table);
 void RegisterAclFamily(server::CommandTable& table);
 void RegisterSlowlogFamily(server::CommandTable& table);
+void RegisterLatencyFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -22,4 +22,15 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
   return t;
 }
 
+std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
+                                                  size_t command_count) {
+  std::vector<HistogramTotals> out(command_count);
+  counters.ForEach([&](const RequestCounters& c) {
+    for (size_t i = 0; i < command_count; ++i) {
+      if (const LatencyHistogram* h = c.per_command[i].latency.get()) out[i].Add(*h);
+    }
+  });
+  return out;
+}
+
 }  // namespace strata::server

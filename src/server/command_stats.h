@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/per_thread.h"
+#include "server/latency_histogram.h"
 
 namespace strata::server {
 
@@ -19,6 +20,7 @@ struct CommandCounters {
   Counter usec;
   Counter rejected_calls;  // refused before running: arity, authentication
   Counter failed_calls;    // ran and replied with an error
+  LazyLatencyHistogram latency;  // while latency-tracking is on
 };
 
 struct RequestCounters {
@@ -50,6 +52,11 @@ struct RequestTotals {
 
 // Sums every thread's counters in `counters` for the first `command_count` command ids.
 RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, size_t command_count);
+
+// Every thread's latency histograms in `counters` summed, for the first `command_count` command
+// ids (an empty HistogramTotals for a command no thread recorded).
+std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
+                                                  size_t command_count);
 
 }  // namespace strata::server
 

@@ -184,6 +184,14 @@ void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<c
   slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000, client.addr(), client.name());
 }
 
+void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us) {
+  // Redis records microseconds, as nanoseconds, in its histograms.
+  if (server_->config().Int(ConfigId::kLatencyTracking) != 0) per.latency.Record(elapsed_us * 1000);
+  if (cmd.has(kCmdSkipMonitor)) return;
+  server_->latency_monitor().AddIfNeeded(cmd.has(kCmdFast) ? "fast-command" : "command", elapsed_us / 1000,
+                                         server_->clock());
+}
+
 void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
                              int64_t elapsed_us, size_t new_errors) {
   server_->keyspace().DeliverEvents();
@@ -205,7 +213,9 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
   }
-  if (!client.blocked()) LogIfSlow(cmd, client, args, elapsed_us);
+  if (client.blocked()) return;
+  RecordLatency(cmd, per, elapsed_us);
+  LogIfSlow(cmd, client, args, elapsed_us);
 }
 
 void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
@@ -264,6 +274,7 @@ bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> 
     per.failed_calls.Add();
     server_->request_counters().error_replies.Add(builder.errors());
   }
+  RecordLatency(*cmd, per, elapsed_us);
   LogIfSlow(*cmd, client, args, elapsed_us);
   reply->assign(out.data(), out.size());
   return true;

@@ -21,7 +21,7 @@ namespace {
 constexpr uint32_t kDefaultSections = kInfoServer | kInfoClients | kInfoMemory | kInfoPersistence | kInfoStats |
                                       kInfoReplication | kInfoCpu | kInfoModules | kInfoErrorStats | kInfoCluster |
                                       kInfoKeyspace;
-constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats;
+constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats | kInfoLatencyStats;
 
 struct SectionName {
   std::string_view name;
@@ -31,7 +31,8 @@ constexpr SectionName kSectionNames[] = {
     {"server", kInfoServer},           {"clients", kInfoClients},           {"memory", kInfoMemory},
     {"persistence", kInfoPersistence}, {"stats", kInfoStats},               {"replication", kInfoReplication},
     {"cpu", kInfoCpu},                 {"modules", kInfoModules},           {"commandstats", kInfoCommandStats},
-    {"errorstats", kInfoErrorStats},   {"cluster", kInfoCluster},           {"keyspace", kInfoKeyspace},
+    {"errorstats", kInfoErrorStats},   {"latencystats", kInfoLatencyStats}, {"cluster", kInfoCluster},
+    {"keyspace", kInfoKeyspace},
 };
 
 // How many TTL-bearing keys the avg_ttl estimate looks at, and how many stripes it may visit
@@ -347,6 +348,26 @@ void AddErrorStats(const StatsSnapshot& stats, std::string* out) {
   for (const auto& [code, count] : stats.errors) s.Line(fmt::format("errorstat_{}:count={}", code, count));
 }
 
+// Each command's latency percentiles, in microseconds, while latency-tracking is on.
+void AddLatencyStats(Server& server, std::string* out) {
+  Section s(out, "Latencystats");
+  if (server.config().Int(ConfigId::kLatencyTracking) == 0) return;
+  const std::vector<double> percentiles = server.config().LatencyPercentiles();
+  const std::vector<HistogramTotals> histograms = server.ReadLatencyHistograms();
+  const CommandTable& table = server.commands();
+  for (size_t id = 0; id < histograms.size(); ++id) {
+    const HistogramTotals& h = histograms[id];
+    if (h.total == 0) continue;
+    std::string line = fmt::format("latency_percentiles_usec_{}:", table.at(static_cast<int>(id)).name);
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i > 0) line += ',';
+      fmt::format_to(std::back_inserter(line), "p{}={:.3f}", FormatPercentile(percentiles[i]),
+                     h.PercentileUs(percentiles[i]));
+    }
+    s.Line(line);
+  }
+}
+
 void AddKeyspace(Server& server, std::string* out) {
   Section s(out, "Keyspace");
   store::Keyspace& ks = server.keyspace();
@@ -399,6 +420,7 @@ std::string BuildInfo(Server& server, uint32_t sections) {
       case kInfoErrorStats: AddErrorStats(stats, &out); break;
       case kInfoCluster: Section(&out, "Cluster").Field("cluster_enabled", 0); break;
       case kInfoKeyspace: AddKeyspace(server, &out); break;
+      case kInfoLatencyStats: AddLatencyStats(server, &out); break;
     }
   }
   return out;

@@ -147,8 +147,20 @@ void Server::RequestShutdown() {
   uv_async_send(&shutdown_async_);
 }
 
+std::vector<HistogramTotals> Server::ReadLatencyHistograms() const {
+  std::vector<HistogramTotals> out = SumLatencyHistograms(request_counters_, commands_->size());
+  std::lock_guard<std::mutex> lock(latency_base_mu_);
+  for (size_t i = 0; i < out.size() && i < latency_base_.size(); ++i) out[i].Subtract(latency_base_[i]);
+  return out;
+}
+
 void Server::ResetStats() {
   stats_.Reset(commands_->size());
+  {
+    std::vector<HistogramTotals> now = SumLatencyHistograms(request_counters_, commands_->size());
+    std::lock_guard<std::mutex> lock(latency_base_mu_);
+    latency_base_ = std::move(now);
+  }
   acl_log_.ResetCounts();
   ops_per_sec_.Reset();
   input_per_sec_.Reset();
@@ -254,6 +266,7 @@ void Server::OnConfigChange(ConfigId id) {
       break;
     case ConfigId::kSlowlogLogSlowerThan:
     case ConfigId::kSlowlogMaxLen:
+    case ConfigId::kLatencyMonitorThreshold:
       ApplySlowLog();
       break;
     case ConfigId::kNotifyKeyspaceEvents:
@@ -286,6 +299,7 @@ void Server::ApplyEncodingLimits() {
 void Server::ApplySlowLog() {
   slowlog_.set_threshold_us(config_->Int(ConfigId::kSlowlogLogSlowerThan));
   slowlog_.SetMaxLen(static_cast<size_t>(config_->Int(ConfigId::kSlowlogMaxLen)));
+  latency_monitor_.set_threshold_ms(config_->Int(ConfigId::kLatencyMonitorThreshold));
 }
 
 void Server::ApplyLogLevel() {

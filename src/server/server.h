@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
+#include "server/latency_monitor.h"
 #include "server/memory_stats.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
@@ -89,8 +91,11 @@ class Server {
   ErrorStats& error_stats() { return error_stats_; }
   // Counters since start or the last CONFIG RESETSTAT. Thread-safe.
   StatsSnapshot ReadStats() const { return stats_.Read(commands_->size()); }
-  // CONFIG RESETSTAT: zeroes the statistics INFO reports. Thread-safe.
+  // CONFIG RESETSTAT: zeroes the statistics INFO reports and the latency histograms. Thread-safe.
   void ResetStats();
+  // Each command's latency histogram (indexed by command id) since start or the last CONFIG
+  // RESETSTAT. Thread-safe.
+  std::vector<HistogramTotals> ReadLatencyHistograms() const;
   // Sampled rates: commands, input bytes and output bytes per second. Thread-safe.
   double ops_per_sec() const { return ops_per_sec_.PerSecond(); }
   double input_bytes_per_sec() const { return input_per_sec_.PerSecond(); }
@@ -133,6 +138,8 @@ class Server {
 
   // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
   SlowLog& slowlog() { return slowlog_; }
+  // LATENCY's event samples, kept as latency-monitor-threshold says.
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
 
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
@@ -165,7 +172,8 @@ class Server {
   void ApplyLogLevel();
   // Reads client-output-buffer-limit's pubsub class from the config.
   void ApplyOutputLimits();
-  // Copies slowlog-log-slower-than and slowlog-max-len into the slowlog.
+  // Copies slowlog-log-slower-than and slowlog-max-len into the slowlog, and
+  // latency-monitor-threshold into the latency monitor.
   void ApplySlowLog();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
@@ -187,6 +195,9 @@ class Server {
   std::atomic<int64_t> pubsub_soft_{0};
   std::atomic<int64_t> pubsub_soft_seconds_{0};
   SlowLog slowlog_;
+  LatencyMonitor latency_monitor_;
+  mutable std::mutex latency_base_mu_;
+  std::vector<HistogramTotals> latency_base_;  // the histograms at the last CONFIG RESETSTAT
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;
