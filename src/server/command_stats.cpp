@@ -16,6 +16,8 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
     t.error_replies += c.error_replies.Get();
     t.net_input_bytes += c.net_input_bytes.Get();
     t.net_output_bytes += c.net_output_bytes.Get();
+    t.reads_processed += c.reads_processed.Get();
+    t.writes_processed += c.writes_processed.Get();
     t.connections_received += c.connections_received.Get();
     t.rejected_connections += c.rejected_connections.Get();
   });

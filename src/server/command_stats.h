@@ -29,6 +29,8 @@ struct RequestCounters {
   Counter error_replies;
   Counter net_input_bytes;
   Counter net_output_bytes;
+  Counter reads_processed;   // reads that returned bytes
+  Counter writes_processed;  // flushes that had a reply to send
   Counter connections_received;
   Counter rejected_connections;
 };
@@ -46,6 +48,8 @@ struct RequestTotals {
   uint64_t error_replies = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t reads_processed = 0;
+  uint64_t writes_processed = 0;
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
 };

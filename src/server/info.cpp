@@ -298,6 +298,13 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("unexpected_error_replies", 0);
   s.Field("total_error_replies", r.error_replies);
   s.Field("dump_payload_sanitizations", 0);
+  s.Field("total_reads_processed", r.reads_processed);
+  s.Field("total_writes_processed", r.writes_processed);
+  // Redis counts here what its io-threads did beside the main thread; with more than one
+  // io-thread every Strata read and write is such work, with one it is the main thread's own.
+  const bool threaded = server.io_thread_count() > 1;
+  s.Field("io_threaded_reads_processed", threaded ? r.reads_processed : 0);
+  s.Field("io_threaded_writes_processed", threaded ? r.writes_processed : 0);
   // Redis 7.2's refusal counters (7.0 has none).
   const AclDeniedCounts denied = server.acl_log().denied();
   s.Field("acl_access_denied_auth", denied.auth);

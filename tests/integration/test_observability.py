@@ -189,6 +189,30 @@ def check_setinfo():
                  "arity")
 
 
+def info_stats(conn):
+    fields = {}
+    for line in conn.call("INFO", "stats").decode().splitlines():
+        if ":" in line:
+            name, value = line.split(":", 1)
+            fields[name] = value
+    return fields
+
+
+def check_reads_and_writes_processed():
+    c = Conn(PORT)
+    before = info_stats(c)
+    for i in range(50):
+        c.call("SET", "rw%d" % i, "v")  # one read and one write each, a round trip apart
+    after = info_stats(c)
+    for field in ("total_reads_processed", "total_writes_processed"):
+        grew = int(after[field]) - int(before[field])
+        if not 51 <= grew <= 60:  # the 50 SETs and the second INFO (others may share the server)
+            raise AssertionError("%s grew by %d over 50 round trips" % (field, grew))
+    for field in ("io_threaded_reads_processed", "io_threaded_writes_processed"):
+        if field not in after:
+            raise AssertionError("INFO stats lacks %s" % field)
+
+
 def use_port(port):
     global PORT
     PORT = port
@@ -201,4 +225,5 @@ if __name__ == "__main__":
         ("slowlog from several io-threads under load", check_ids_across_io_threads),
         ("CLIENT NO-TOUCH keeps OBJECT IDLETIME growing", check_no_touch),
         ("CLIENT SETINFO and lib-name/lib-ver in CLIENT LIST", check_setinfo),
+        ("INFO total_reads_processed / total_writes_processed count round trips", check_reads_and_writes_processed),
     ], use_port))
