@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Observability with real clients: SLOWLOG entries (contents, trimming, redaction, transactions),
 the slowlog filled from several io-threads at once (unique ids, newest first, each client's calls
-in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2).
+in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2), and INFO's
+total_reads_processed / total_writes_processed against counted round trips.
 
 Usage: test_observability.py [--strata build/src/strata-server] [--io-threads 3] [--attach PORT]
 
