@@ -1,4 +1,5 @@
-// CLIENT and its subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, REPLY, UNBLOCK, HELP.
+// CLIENT and its subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, NO-TOUCH, SETINFO, REPLY,
+// UNBLOCK, HELP.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -228,15 +229,46 @@ void CmdClientKill(CommandContext& ctx) {
   if (kill_self) ctx.client.set_close_after_reply();
 }
 
+// Reads ON or OFF at argument `i` into *on, or replies Redis's syntax error and returns false.
+bool ParseOnOff(CommandContext& ctx, size_t i, bool* on) {
+  *on = ArgIs(ctx, i, "ON");
+  if (*on || ArgIs(ctx, i, "OFF")) return true;
+  ctx.reply.Error(errors::kSyntax);
+  return false;
+}
+
 // CLIENT NO-EVICT <ON | OFF>
 void CmdClientNoEvict(CommandContext& ctx) {
-  if (ArgIs(ctx, 2, "ON")) {
-    ctx.client.set_no_evict(true);
-  } else if (ArgIs(ctx, 2, "OFF")) {
-    ctx.client.set_no_evict(false);
-  } else {
-    ctx.reply.Error(errors::kSyntax);
+  bool on = false;
+  if (!ParseOnOff(ctx, 2, &on)) return;
+  ctx.client.set_no_evict(on);
+  ctx.reply.Ok();
+}
+
+// CLIENT NO-TOUCH <ON | OFF>
+void CmdClientNoTouch(CommandContext& ctx) {
+  bool on = false;
+  if (!ParseOnOff(ctx, 2, &on)) return;
+  ctx.client.set_no_touch(on);
+  ctx.reply.Ok();
+}
+
+// CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>
+void CmdClientSetInfo(CommandContext& ctx) {
+  const bool name = ArgIs(ctx, 2, "LIB-NAME");
+  if (!name && !ArgIs(ctx, 2, "LIB-VER")) {
+    ctx.reply.Error(fmt::format(errors::kFmtSetInfoOption, ctx.arg(2)));
     return;
+  }
+  // CLIENT LIST splits on spaces: the value is printable ASCII without spaces, as a name is.
+  if (!ValidClientName(ctx.arg(3))) {
+    ctx.reply.Error(fmt::format(errors::kFmtSetInfoValue, ctx.arg(2)));
+    return;
+  }
+  if (name) {
+    ctx.client.set_lib_name(std::string(ctx.arg(3)));
+  } else {
+    ctx.client.set_lib_ver(std::string(ctx.arg(3)));
   }
   ctx.reply.Ok();
 }
@@ -337,6 +369,11 @@ void RegisterClientFamily(server::CommandTable& table) {
              "Kill the connection of a client", "2.4.0"});
   table.Add({"client|no-evict", 3, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientNoEvict,
              "Set client eviction mode for the current connection", "7.0.0"});
+  table.Add({"client|no-touch", 3, "noscript loading stale", 0, 0, 0, "@connection", CmdClientNoTouch,
+             "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.",
+             "7.2.0"});
+  table.Add({"client|setinfo", 4, "noscript loading stale", 0, 0, 0, "@connection", CmdClientSetInfo,
+             "Set client or connection specific info", "7.2.0"});
   table.Add({"client|reply", 3, "noscript loading stale", 0, 0, 0, "@connection", CmdClientReply,
              "Instruct the server whether to reply to commands", "3.2.0"});
   table.Add({"client|unblock", -3, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientUnblock,

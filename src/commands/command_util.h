@@ -84,8 +84,8 @@ inline bool ArgIs(const CommandContext& ctx, size_t i, std::string_view token) {
   return EqualsIgnoreCase(ctx.arg(i), token);
 }
 
-// Whether `name` may be a client name (CLIENT SETNAME, HELLO SETNAME): printable ASCII without
-// spaces.
+// Whether `name` may be a client name (CLIENT SETNAME, HELLO SETNAME) or a CLIENT SETINFO value:
+// printable ASCII without spaces.
 bool ValidClientName(std::string_view name);
 
 // Replies with a container's HELP text as Redis writes it: an array of simple strings, the

@@ -158,6 +158,7 @@ void CmdReset(CommandContext& ctx) {
   ctx.client.set_protocol(2);
   ctx.reply.set_protocol(2);
   ctx.client.set_name(std::string());
+  ctx.client.set_no_touch(false);
   ctx.client.set_authenticated(!ctx.server.RequiresAuth());
   ctx.server.SetClientUser(ctx.client, "default");
   ctx.reply.Simple("RESET");

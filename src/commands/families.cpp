@@ -20,6 +20,8 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterTransactionFamily(table);
   RegisterAclFamily(table);
+  RegisterSlowlogFamily(table);
+  RegisterLatencyFamily(table);
 }
 
 }  // namespace strata::commands

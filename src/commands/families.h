@@ -23,6 +23,8 @@ void RegisterPersistenceFamily(server::CommandTable& table);
 void RegisterDebugFamily(server::CommandTable& table);
 void RegisterTransactionFamily(server::CommandTable& table);
 void RegisterAclFamily(server::CommandTable& table);
+void RegisterSlowlogFamily(server::CommandTable& table);
+void RegisterLatencyFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -19,6 +19,10 @@ inline constexpr char kFmtProtoExpectedDollar[] = "ERR Protocol error: expected 
 // Dispatcher.
 inline constexpr char kFmtUnknownCommand[] = "ERR unknown command '{}', with args beginning with: {}";
 inline constexpr char kFmtWrongArgs[] = "ERR wrong number of arguments for '{}' command";
+inline constexpr char kFmtSetInfoOption[] = "ERR Unrecognized option '{}'";
+inline constexpr char kFmtSetInfoValue[] = "ERR {} cannot contain spaces, newlines or special characters.";
+inline constexpr char kSlowlogCount[] = "ERR count should be greater than or equal to -1";
+inline constexpr char kFmtLatencyNoSamples[] = "ERR No samples available for event '{}'";
 inline constexpr char kFmtUnknownSubcommand[] = "ERR unknown subcommand '{}'. Try {} HELP.";
 inline constexpr char kFmtSubcommandSyntax[] =
     "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.";

@@ -118,6 +118,29 @@ class Client {
   bool no_evict() const { return no_evict_.load(std::memory_order_relaxed); }
   void set_no_evict(bool v) { no_evict_.store(v, std::memory_order_relaxed); }
 
+  // CLIENT NO-TOUCH: the client's commands (but TOUCH) leave the keys' LRU/LFU field alone
+  // (flag 'T' in CLIENT LIST).
+  bool no_touch() const { return no_touch_.load(std::memory_order_relaxed); }
+  void set_no_touch(bool v) { no_touch_.store(v, std::memory_order_relaxed); }
+
+  // CLIENT SETINFO: the client library's name and version (CLIENT LIST's lib-name, lib-ver).
+  std::string lib_name() const {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    return lib_name_;
+  }
+  std::string lib_ver() const {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    return lib_ver_;
+  }
+  void set_lib_name(std::string v) {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    lib_name_ = std::move(v);
+  }
+  void set_lib_ver(std::string v) {
+    std::lock_guard<std::mutex> lock(name_mu_);
+    lib_ver_ = std::move(v);
+  }
+
   // CLIENT REPLY: whether replies are sent. kSkipNext drops the reply of the next command only.
   // Owned by the owning thread: the connection drops the reply of each command run while
   // suppress_reply() holds, then calls AfterCommand().
@@ -194,6 +217,9 @@ class Client {
   mutable std::atomic<bool> kill_requested_{false};
   std::atomic<bool> no_evict_{false};
   std::atomic<bool> monitor_{false};
+  std::atomic<bool> no_touch_{false};
+  std::string lib_name_;  // under name_mu_
+  std::string lib_ver_;   // under name_mu_
   ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};

@@ -18,6 +18,7 @@ std::string ClientInfoLine(const Client& c, const Command* current, std::span<co
   if (self && c.close_after_reply()) flags += 'c';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict()) flags += 'e';
+  if (c.no_touch()) flags += 'T';
   if (flags.empty()) flags += 'N';
 
   size_t argv_mem = 0;
@@ -34,13 +35,14 @@ std::string ClientInfoLine(const Client& c, const Command* current, std::span<co
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} "
       "qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} "
-      "redir=-1 resp={}",
+      "redir=-1 resp={} lib-name={} lib-ver={}",
       c.id(), c.addr(), c.laddr(), c.fd(), c.name(), (now_ms - c.created_ms()) / 1000,
       (now_ms - c.last_interaction_ms()) / 1000, flags, c.db(), subs.count(SubscriptionKind::kChannel),
       subs.count(SubscriptionKind::kPattern), subs.count(SubscriptionKind::kShard), c.transaction().queued_count(),
       qbuf, qbuf_free, argv_mem, multi_mem, reply_capacity, reply_capacity, pending,
       qbuf + qbuf_free + argv_mem + multi_mem + reply_capacity, pending > 0 ? "rw" : "r",
-      cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), c.username(), c.protocol());
+      cmd != nullptr ? std::string_view(cmd->name) : std::string_view("NULL"), c.username(), c.protocol(),
+      c.lib_name(), c.lib_ver());
 }
 
 }  // namespace strata::server

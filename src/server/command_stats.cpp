@@ -16,11 +16,24 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
     t.error_replies += c.error_replies.Get();
     t.net_input_bytes += c.net_input_bytes.Get();
     t.net_output_bytes += c.net_output_bytes.Get();
+    t.reads_processed += c.reads_processed.Get();
+    t.writes_processed += c.writes_processed.Get();
     t.connections_received += c.connections_received.Get();
     t.rejected_connections += c.rejected_connections.Get();
     t.evicted_clients += c.evicted_clients.Get();
   });
   return t;
+}
+
+std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
+                                                  size_t command_count) {
+  std::vector<HistogramTotals> out(command_count);
+  counters.ForEach([&](const RequestCounters& c) {
+    for (size_t i = 0; i < command_count; ++i) {
+      if (const LatencyHistogram* h = c.per_command[i].latency.get()) out[i].Add(*h);
+    }
+  });
+  return out;
 }
 
 }  // namespace strata::server

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/per_thread.h"
+#include "server/latency_histogram.h"
 
 namespace strata::server {
 
@@ -19,6 +20,7 @@ struct CommandCounters {
   Counter usec;
   Counter rejected_calls;  // refused before running: arity, authentication
   Counter failed_calls;    // ran and replied with an error
+  LazyLatencyHistogram latency;  // while latency-tracking is on
 };
 
 struct RequestCounters {
@@ -27,6 +29,8 @@ struct RequestCounters {
   Counter error_replies;
   Counter net_input_bytes;
   Counter net_output_bytes;
+  Counter reads_processed;   // reads that returned bytes
+  Counter writes_processed;  // flushes that had a reply to send
   Counter connections_received;
   Counter rejected_connections;
   Counter evicted_clients;  // closed by maxmemory-clients
@@ -45,6 +49,8 @@ struct RequestTotals {
   uint64_t error_replies = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+  uint64_t reads_processed = 0;
+  uint64_t writes_processed = 0;
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
   uint64_t evicted_clients = 0;
@@ -52,6 +58,11 @@ struct RequestTotals {
 
 // Sums every thread's counters in `counters` for the first `command_count` command ids.
 RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, size_t command_count);
+
+// Every thread's latency histograms in `counters` summed, for the first `command_count` command
+// ids (an empty HistogramTotals for a command no thread recorded).
+std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
+                                                  size_t command_count);
 
 }  // namespace strata::server
 

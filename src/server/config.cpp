@@ -111,6 +111,12 @@ const Directive kDirectives[] = {
     {ConfigId::kLfuLogFactor, "lfu-log-factor", "", Kind::kInt, false, "10", 0, kIntMax},
     {ConfigId::kLfuDecayTime, "lfu-decay-time", "", Kind::kInt, false, "1", 0, kIntMax},
     {ConfigId::kMaxMemoryClients, "maxmemory-clients", "", Kind::kMemoryOrPercent, false, "0", -100, INT64_MAX},
+    {ConfigId::kSlowlogLogSlowerThan, "slowlog-log-slower-than", "", Kind::kInt, false, "10000", -1, INT64_MAX},
+    {ConfigId::kSlowlogMaxLen, "slowlog-max-len", "", Kind::kInt, false, "128", 0, INT64_MAX},
+    {ConfigId::kLatencyMonitorThreshold, "latency-monitor-threshold", "", Kind::kInt, false, "0", 0, INT64_MAX},
+    {ConfigId::kLatencyTracking, "latency-tracking", "", Kind::kBool, false, "yes"},
+    {ConfigId::kLatencyTrackingInfoPercentiles, "latency-tracking-info-percentiles", "", Kind::kList, false,
+     "50 99 99.9"},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
@@ -256,6 +262,31 @@ bool ParseSavePoints(std::span<const std::string> words, std::vector<SavePoint>*
   return true;
 }
 
+bool ParsePercentiles(std::span<const std::string> words, std::vector<double>* percentiles, std::string* error) {
+  std::vector<double> out;
+  for (const std::string& w : words) {
+    double p = 0;
+    if (!ParseDouble(w, &p)) {
+      *error = "Invalid latency-tracking-info-percentiles parameters";
+      return false;
+    }
+    if (p < 0 || p > 100) {
+      *error = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      return false;
+    }
+    out.push_back(p);
+  }
+  *percentiles = std::move(out);
+  return true;
+}
+
+std::string FormatPercentile(double percentile) {
+  std::string text = fmt::format("{:f}", percentile);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
 bool ParseMemory(std::string_view text, int64_t* bytes) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -325,6 +356,14 @@ std::vector<SavePoint> Config::SavePoints() const {
   return points;
 }
 
+std::vector<double> Config::LatencyPercentiles() const {
+  const std::string words[] = {Text(ConfigId::kLatencyTrackingInfoPercentiles)};
+  std::vector<double> percentiles;
+  std::string ignored;
+  ParsePercentiles(SplitWords(words), &percentiles, &ignored);  // stored only once validated
+  return percentiles;
+}
+
 std::vector<std::string> Config::BindAddresses() const {
   std::vector<std::string> out;
   const std::string all = Text(ConfigId::kBind);
@@ -364,6 +403,12 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         if (!current.empty()) words.insert(words.begin(), current);
       }
       if (at_startup) save_read_at_startup_ = true;
+    }
+    if (d->id == ConfigId::kLatencyTrackingInfoPercentiles) {
+      std::vector<double> percentiles;
+      if (!ParsePercentiles(words, &percentiles, error)) return false;
+      words.clear();  // shown as Redis shows numbers: "99.9", "50"
+      for (double p : percentiles) words.push_back(FormatPercentile(p));
     }
     std::string joined = Join(words);
     if (!at_startup && d->id == ConfigId::kBind && joined != Text(ConfigId::kBind)) {

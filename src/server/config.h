@@ -70,6 +70,11 @@ enum class ConfigId : int {
   kLfuLogFactor,
   kLfuDecayTime,
   kMaxMemoryClients,  // bytes, or minus a percentage of maxmemory (as Redis holds it)
+  kSlowlogLogSlowerThan,
+  kSlowlogMaxLen,
+  kLatencyMonitorThreshold,
+  kLatencyTracking,
+  kLatencyTrackingInfoPercentiles,
   kCount,
 };
 
@@ -98,6 +103,13 @@ struct SavePoint {
 // integer.
 bool ParseSavePoints(std::span<const std::string> words, std::vector<SavePoint>* points);
 
+// Parses the words of latency-tracking-info-percentiles ("50 99 99.9"): numbers from 0 to 100.
+// Returns false with *error set to Redis's reason otherwise.
+bool ParsePercentiles(std::span<const std::string> words, std::vector<double>* percentiles, std::string* error);
+// A percentile as Redis shows it in that directive and in INFO latencystats: six decimals with
+// the trailing zeros (and a trailing point) removed ("99.9", "50").
+std::string FormatPercentile(double percentile);
+
 class Config {
  public:
   Config();
@@ -112,6 +124,8 @@ class Config {
   std::vector<std::string> BindAddresses() const;
   // The save points of `save`, in the order given (empty: no automatic snapshots).
   std::vector<SavePoint> SavePoints() const;
+  // The percentiles of latency-tracking-info-percentiles, in the order given.
+  std::vector<double> LatencyPercentiles() const;
 
   // Sets directive `name` from its arguments. Immutable directives may be set only when
   // `at_startup`. On failure returns false and sets *error to the reason ("argument couldn't be

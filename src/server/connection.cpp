@@ -127,7 +127,9 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*bu
     return;
   }
   const size_t n = static_cast<size_t>(nread);
-  conn->thread_->server().request_counters().net_input_bytes.Add(n);
+  RequestCounters& counters = conn->thread_->server().request_counters();
+  counters.net_input_bytes.Add(n);
+  counters.reads_processed.Add();
   conn->client_.set_last_interaction_ms(conn->thread_->server().clock().NowMs());
   if (conn->read_into_shared_) {
     ByteBuffer& shared = conn->thread_->shared_input();
@@ -209,7 +211,9 @@ void Connection::Flush() {
     return;
   }
   if (!write_in_flight_ && !output_.empty()) {
-    thread_->server().request_counters().net_output_bytes.Add(output_.size());
+    RequestCounters& counters = thread_->server().request_counters();
+    counters.net_output_bytes.Add(output_.size());
+    counters.writes_processed.Add();
     uv_buf_t buf = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
     // Held-back requests run from OnWrite, so they need a uv_write even when the socket could
     // take everything now: with uv_try_write alone nothing would ever run them.

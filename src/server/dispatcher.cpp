@@ -54,7 +54,12 @@ bool Dispatcher::RefusedOnOom(const Client& client, const Command& cmd) const {
   return !transaction_commands_.RunsInsideMulti(cmd);
 }
 
-store::Db CommandContext::db() const { return store::Db(&server.keyspace(), client.db(), now_ms); }
+store::Db CommandContext::db() const {
+  store::Db db(&server.keyspace(), client.db(), now_ms);
+  // As Redis, TOUCH touches whatever the client asked.
+  if (client.no_touch() && command.name != "touch") db.set_no_touch();
+  return db;
+}
 
 AclDenial Dispatcher::CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args) {
   // The snapshot is read again after any change of any user.
@@ -197,6 +202,21 @@ void Dispatcher::Run(const Command& cmd, Client& client, resp::ReplyBuilder& rep
   server_->blocking().Block(&client, thread_, client.db(), args, *request);
 }
 
+void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                           int64_t elapsed_us) {
+  SlowLog& slowlog = server_->slowlog();
+  if (!slowlog.IsSlow(elapsed_us) || cmd.has(kCmdSkipSlowlog)) return;
+  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000, client.addr(), client.name());
+}
+
+void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us) {
+  // Redis records microseconds, as nanoseconds, in its histograms.
+  if (server_->config().Int(ConfigId::kLatencyTracking) != 0) per.latency.Record(elapsed_us * 1000);
+  if (cmd.has(kCmdSkipMonitor)) return;
+  server_->latency_monitor().AddIfNeeded(cmd.has(kCmdFast) ? "fast-command" : "command", elapsed_us / 1000,
+                                         server_->clock());
+}
+
 void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
                              int64_t elapsed_us, size_t new_errors) {
   server_->keyspace().DeliverEvents();
@@ -217,6 +237,10 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
   if (new_errors > 0) {
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);
+  }
+  if (!client.blocked()) {
+    RecordLatency(cmd, per, elapsed_us);
+    LogIfSlow(cmd, client, args, elapsed_us);
   }
   if (server_->monitors().active() && !cmd.has(static_cast<CommandFlag>(kCmdAdmin | kCmdSkipMonitor))) {
     FeedMonitors(cmd, client, args);
@@ -282,11 +306,14 @@ bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> 
   if (again) return false;
   // The call was counted when it blocked: Redis counts a blocking command once, however it ends.
   CommandCounters& per = server_->request_counters().per_command[cmd->id];
-  per.usec.Add(static_cast<uint64_t>(MonotonicUs() - start));
+  const int64_t elapsed_us = MonotonicUs() - start;
+  per.usec.Add(static_cast<uint64_t>(elapsed_us));
   if (builder.errors() > 0) {
     per.failed_calls.Add();
     server_->request_counters().error_replies.Add(builder.errors());
   }
+  RecordLatency(*cmd, per, elapsed_us);
+  LogIfSlow(*cmd, client, args, elapsed_us);
   reply->assign(out.data(), out.size());
   return true;
 }

@@ -21,6 +21,7 @@
 #include "resp/reply_builder.h"
 #include "server/acl_selector.h"
 #include "server/client.h"
+#include "server/command_stats.h"
 #include "server/command_table.h"
 #include "server/memory_guard.h"
 #include "server/transaction.h"
@@ -87,8 +88,10 @@ class Dispatcher {
   std::string CheckQueuedPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
 
   // Stage 6. Delivers the events the calling thread recorded, serves the blocked clients they made
-  // ready, counts a call `args` of `cmd` that took `elapsed_us` and replied `new_errors` errors, and
-  // feeds it to MONITOR (unless it is an admin or skip_monitor command, as in Redis).
+  // ready, counts a call `args` of `cmd` that took `elapsed_us` and replied `new_errors` errors,
+  // feeds it to MONITOR (unless it is an admin or skip_monitor command, as in Redis), and, unless
+  // it blocked, to its latency histogram, the latency monitor and, if slow, the slowlog (a blocked
+  // call goes there when served).
   // REQUIRES: the calling thread holds no stripe lock.
   void AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
                    size_t new_errors);
@@ -103,6 +106,11 @@ class Dispatcher {
   // connection, maybe on another thread) through stages 2 to 5, its reply written to *reply.
   // Returns false if it found nothing and asked to block again.
   bool ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply);
+  // Adds a call of `cmd` that ran `elapsed_us` to its latency histogram (while latency-tracking is
+  // on) and to the latency monitor's "command" or "fast-command" event (if slow enough).
+  void RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us);
+  // Adds the call to the slowlog if it took long enough and its command is not skip_slowlog.
+  void LogIfSlow(const Command& cmd, const Client& client, std::span<const std::string_view> args, int64_t elapsed_us);
   // The ACL check of Resolve: returns why the client's user may not make the call (recorded in
   // ACL LOG), or kNone. A client whose user was deleted is refused and closed.
   AclDenial CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);

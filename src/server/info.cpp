@@ -21,7 +21,7 @@ namespace {
 constexpr uint32_t kDefaultSections = kInfoServer | kInfoClients | kInfoMemory | kInfoPersistence | kInfoStats |
                                       kInfoReplication | kInfoCpu | kInfoModules | kInfoErrorStats | kInfoCluster |
                                       kInfoKeyspace;
-constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats;
+constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats | kInfoLatencyStats;
 
 struct SectionName {
   std::string_view name;
@@ -31,7 +31,8 @@ constexpr SectionName kSectionNames[] = {
     {"server", kInfoServer},           {"clients", kInfoClients},           {"memory", kInfoMemory},
     {"persistence", kInfoPersistence}, {"stats", kInfoStats},               {"replication", kInfoReplication},
     {"cpu", kInfoCpu},                 {"modules", kInfoModules},           {"commandstats", kInfoCommandStats},
-    {"errorstats", kInfoErrorStats},   {"cluster", kInfoCluster},           {"keyspace", kInfoKeyspace},
+    {"errorstats", kInfoErrorStats},   {"latencystats", kInfoLatencyStats}, {"cluster", kInfoCluster},
+    {"keyspace", kInfoKeyspace},
 };
 
 // How many TTL-bearing keys the avg_ttl estimate looks at, and how many stripes it may visit
@@ -300,6 +301,13 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("unexpected_error_replies", 0);
   s.Field("total_error_replies", r.error_replies);
   s.Field("dump_payload_sanitizations", 0);
+  s.Field("total_reads_processed", r.reads_processed);
+  s.Field("total_writes_processed", r.writes_processed);
+  // Redis counts here what its io-threads did beside the main thread; with more than one
+  // io-thread every Strata read and write is such work, with one it is the main thread's own.
+  const bool threaded = server.io_thread_count() > 1;
+  s.Field("io_threaded_reads_processed", threaded ? r.reads_processed : 0);
+  s.Field("io_threaded_writes_processed", threaded ? r.writes_processed : 0);
   // Redis 7.2's refusal counters (7.0 has none).
   const AclDeniedCounts denied = server.acl_log().denied();
   s.Field("acl_access_denied_auth", denied.auth);
@@ -348,6 +356,26 @@ void AddCommandStats(Server& server, const StatsSnapshot& stats, std::string* ou
 void AddErrorStats(const StatsSnapshot& stats, std::string* out) {
   Section s(out, "Errorstats");
   for (const auto& [code, count] : stats.errors) s.Line(fmt::format("errorstat_{}:count={}", code, count));
+}
+
+// Each command's latency percentiles, in microseconds, while latency-tracking is on.
+void AddLatencyStats(Server& server, std::string* out) {
+  Section s(out, "Latencystats");
+  if (server.config().Int(ConfigId::kLatencyTracking) == 0) return;
+  const std::vector<double> percentiles = server.config().LatencyPercentiles();
+  const std::vector<HistogramTotals> histograms = server.ReadLatencyHistograms();
+  const CommandTable& table = server.commands();
+  for (size_t id = 0; id < histograms.size(); ++id) {
+    const HistogramTotals& h = histograms[id];
+    if (h.total == 0) continue;
+    std::string line = fmt::format("latency_percentiles_usec_{}:", table.at(static_cast<int>(id)).name);
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i > 0) line += ',';
+      fmt::format_to(std::back_inserter(line), "p{}={:.3f}", FormatPercentile(percentiles[i]),
+                     h.PercentileUs(percentiles[i]));
+    }
+    s.Line(line);
+  }
 }
 
 void AddKeyspace(Server& server, std::string* out) {
@@ -402,6 +430,7 @@ std::string BuildInfo(Server& server, uint32_t sections) {
       case kInfoErrorStats: AddErrorStats(stats, &out); break;
       case kInfoCluster: Section(&out, "Cluster").Field("cluster_enabled", 0); break;
       case kInfoKeyspace: AddKeyspace(server, &out); break;
+      case kInfoLatencyStats: AddLatencyStats(server, &out); break;
     }
   }
   return out;

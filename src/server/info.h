@@ -33,6 +33,7 @@ enum InfoSection : uint32_t {
   kInfoErrorStats = 1u << 9,
   kInfoCluster = 1u << 10,
   kInfoKeyspace = 1u << 11,
+  kInfoLatencyStats = 1u << 12,  // printed between errorstats and cluster
 };
 
 // The sections INFO's arguments select (the words after INFO, any case): none or "default" for

@@ -59,6 +59,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   ApplyEncodingLimits();
   ApplyOutputLimits();
   ApplyEvictionSettings();
+  ApplySlowLog();
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -150,9 +151,21 @@ void Server::RequestShutdown() {
   uv_async_send(&shutdown_async_);
 }
 
+std::vector<HistogramTotals> Server::ReadLatencyHistograms() const {
+  std::vector<HistogramTotals> out = SumLatencyHistograms(request_counters_, commands_->size());
+  std::lock_guard<std::mutex> lock(latency_base_mu_);
+  for (size_t i = 0; i < out.size() && i < latency_base_.size(); ++i) out[i].Subtract(latency_base_[i]);
+  return out;
+}
+
 void Server::ResetStats() {
   stats_.Reset(commands_->size());
   eviction_exceeded_.Reset();
+  {
+    std::vector<HistogramTotals> now = SumLatencyHistograms(request_counters_, commands_->size());
+    std::lock_guard<std::mutex> lock(latency_base_mu_);
+    latency_base_ = std::move(now);
+  }
   acl_log_.ResetCounts();
   ops_per_sec_.Reset();
   input_per_sec_.Reset();
@@ -299,6 +312,11 @@ void Server::OnConfigChange(ConfigId id) {
     case ConfigId::kClientOutputBufferLimit:
       ApplyOutputLimits();
       break;
+    case ConfigId::kSlowlogLogSlowerThan:
+    case ConfigId::kSlowlogMaxLen:
+    case ConfigId::kLatencyMonitorThreshold:
+      ApplySlowLog();
+      break;
     case ConfigId::kNotifyKeyspaceEvents:
       keyspace_notifier_.SetFlags(static_cast<uint32_t>(config_->Int(ConfigId::kNotifyKeyspaceEvents)));
       break;
@@ -349,6 +367,12 @@ void Server::ApplyEncodingLimits() {
   copy(limits.zset_max_listpack_entries, ConfigId::kZsetMaxListpackEntries);
   copy(limits.zset_max_listpack_value, ConfigId::kZsetMaxListpackValue);
   copy(limits.list_max_listpack_size, ConfigId::kListMaxListpackSize);
+}
+
+void Server::ApplySlowLog() {
+  slowlog_.set_threshold_us(config_->Int(ConfigId::kSlowlogLogSlowerThan));
+  slowlog_.SetMaxLen(static_cast<size_t>(config_->Int(ConfigId::kSlowlogMaxLen)));
+  latency_monitor_.set_threshold_ms(config_->Int(ConfigId::kLatencyMonitorThreshold));
 }
 
 void Server::ApplyLogLevel() {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,11 +29,13 @@
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
 #include "server/memory_guard.h"
+#include "server/latency_monitor.h"
 #include "server/memory_stats.h"
 #include "server/monitor.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
+#include "server/slowlog.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
 
@@ -91,8 +94,11 @@ class Server {
   ErrorStats& error_stats() { return error_stats_; }
   // Counters since start or the last CONFIG RESETSTAT. Thread-safe.
   StatsSnapshot ReadStats() const { return stats_.Read(commands_->size()); }
-  // CONFIG RESETSTAT: zeroes the statistics INFO reports. Thread-safe.
+  // CONFIG RESETSTAT: zeroes the statistics INFO reports and the latency histograms. Thread-safe.
   void ResetStats();
+  // Each command's latency histogram (indexed by command id) since start or the last CONFIG
+  // RESETSTAT. Thread-safe.
+  std::vector<HistogramTotals> ReadLatencyHistograms() const;
   // Sampled rates: commands, input bytes and output bytes per second. Thread-safe.
   double ops_per_sec() const { return ops_per_sec_.PerSecond(); }
   double input_bytes_per_sec() const { return input_per_sec_.PerSecond(); }
@@ -142,6 +148,11 @@ class Server {
   // Keys clients WATCH.
   WatchRegistry& watches() { return watches_; }
 
+  // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
+  SlowLog& slowlog() { return slowlog_; }
+  // LATENCY's event samples, kept as latency-monitor-threshold says.
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
+
   // Snapshots: SAVE, BGSAVE, save points, the start-up load.
   Persistence& persistence() { return *persistence_; }
 
@@ -173,6 +184,9 @@ class Server {
   void ApplyLogLevel();
   // Reads client-output-buffer-limit's classes from the config.
   void ApplyOutputLimits();
+  // Copies slowlog-log-slower-than and slowlog-max-len into the slowlog, and
+  // latency-monitor-threshold into the latency monitor.
+  void ApplySlowLog();
   // Copies the collection encoding thresholds from the config into the keyspace.
   void ApplyEncodingLimits();
   // Hands maxmemory-policy, lfu-log-factor and lfu-decay-time to the keyspace.
@@ -201,6 +215,10 @@ class Server {
   };
   std::array<AtomicOutputLimit, 3> output_limits_;  // by OutputClass
   MonitorFeed monitors_;
+  SlowLog slowlog_;
+  LatencyMonitor latency_monitor_;
+  mutable std::mutex latency_base_mu_;
+  std::vector<HistogramTotals> latency_base_;  // the histograms at the last CONFIG RESETSTAT
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<IoThread>> threads_;

@@ -25,6 +25,8 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b) {
   r.error_replies = Minus(r.error_replies, base.error_replies);
   r.net_input_bytes = Minus(r.net_input_bytes, base.net_input_bytes);
   r.net_output_bytes = Minus(r.net_output_bytes, base.net_output_bytes);
+  r.reads_processed = Minus(r.reads_processed, base.reads_processed);
+  r.writes_processed = Minus(r.writes_processed, base.writes_processed);
   r.connections_received = Minus(r.connections_received, base.connections_received);
   r.rejected_connections = Minus(r.rejected_connections, base.rejected_connections);
   r.evicted_clients = Minus(r.evicted_clients, base.evicted_clients);

@@ -251,6 +251,8 @@ class Db {
 
   int index() const { return index_; }
   Keyspace* keyspace() const { return keyspace_; }
+  // Makes this view's lookups leave the entries' access field (LRU/LFU) alone: CLIENT NO-TOUCH.
+  void set_no_touch() { touch_ = false; }
   // The view's instant, Unix milliseconds.
   int64_t NowMs() const { return now_ms_; }
   // The calling thread's statistics counters.
@@ -331,9 +333,10 @@ class Db {
     assert(s.mu->HeldByCurrentThread());
     return s;
   }
-  // Stamps the access field of a found entry, unless a snapshot child shares the pages.
+  // Stamps the access field of a found entry, unless a snapshot child shares the pages or the
+  // view is a NO-TOUCH client's.
   void StampAccess(const EntryRef& ref) const {
-    if (ref && !keyspace_->snapshot_child()) keyspace_->Touch(ref.entry);
+    if (ref && touch_ && !keyspace_->snapshot_child()) keyspace_->Touch(ref.entry);
   }
   // Whether `e` is past its deadline at this view's instant (Redis deletes a key once now > deadline).
   bool Expired(const Entry& e) const { return e.has_expire() && e.expire_ms() < now_ms_; }
@@ -344,6 +347,7 @@ class Db {
   Keyspace* keyspace_;
   int index_;
   int64_t now_ms_;
+  bool touch_ = true;
 };
 
 }  // namespace strata::store

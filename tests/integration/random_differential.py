@@ -486,9 +486,10 @@ EXCLUDED = {
     "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
 }
-# Whole groups left out: connection, server administration and introspection, and access control
-# (users are server state, not keyspace; differential/acl.redis and test_acl.py cover ACL).
-EXCLUDED_CONTAINERS = {"client", "command", "config", "acl"}
+# Whole groups left out: connection, server administration and introspection (slowlog.redis and
+# latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not
+# keyspace; differential/acl.redis and test_acl.py cover ACL).
+EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency"}
 EXCLUDED_TOP = {"ping", "echo", "quit", "select", "auth", "hello", "reset", "info", "time", "lastsave", "shutdown"}
 
 # Commands drawn more rarely (they wipe or swap the keyspace).

@@ -46,10 +46,11 @@ TEST(SelectInfoSections, DefaultAllAndNames) {
   const uint32_t defaults = select({});
   EXPECT_EQ(select({"default"}), defaults);
   EXPECT_EQ(defaults & kInfoCommandStats, 0u);
+  EXPECT_EQ(defaults & kInfoLatencyStats, 0u);  // as Redis 7.0: only with "all" or by name
   EXPECT_NE(defaults & kInfoKeyspace, 0u);
   EXPECT_NE(defaults & kInfoModules, 0u);
-  EXPECT_EQ(select({"all"}), defaults | kInfoCommandStats);
-  EXPECT_EQ(select({"EVERYTHING"}), defaults | kInfoCommandStats);
+  EXPECT_EQ(select({"all"}), defaults | kInfoCommandStats | kInfoLatencyStats);
+  EXPECT_EQ(select({"EVERYTHING"}), defaults | kInfoCommandStats | kInfoLatencyStats);
   EXPECT_EQ(select({"Server", "cpu"}), kInfoServer | kInfoCpu);
   EXPECT_EQ(select({"commandstats", "default"}), defaults | kInfoCommandStats);
   EXPECT_EQ(select({"nosuch"}), 0u);
