@@ -97,6 +97,12 @@ const Directive kDirectives[] = {
     {ConfigId::kNotifyKeyspaceEvents, "notify-keyspace-events", "", Kind::kNotifyFlags, false, ""},
     {ConfigId::kClientOutputBufferLimit, "client-output-buffer-limit", "", Kind::kOutputLimits, false,
      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
+    // The metrics endpoint listens from start-up to exit (0: no endpoint); its token may change
+    // at run time, and is checked on every request.
+    {ConfigId::kMetricsPort, "metrics-port", "", Kind::kInt, true, "0", 0, 65535},
+    {ConfigId::kMetricsBind, "metrics-bind", "", Kind::kText, true, "127.0.0.1"},
+    {ConfigId::kMetricsToken, "metrics-token", "", Kind::kText, false, ""},
+    {ConfigId::kStatsPrefixes, "stats-prefixes", "", Kind::kList, false, ""},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 

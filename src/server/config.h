@@ -61,6 +61,11 @@ enum class ConfigId : int {
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
   kClientOutputBufferLimit,
+  // Observability beyond Redis: the HTTP metrics endpoint and per-prefix statistics.
+  kMetricsPort,
+  kMetricsBind,
+  kMetricsToken,
+  kStatsPrefixes,
   kCount,
 };
 

@@ -27,6 +27,7 @@
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
 #include "server/memory_stats.h"
+#include "server/metrics_endpoint.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
@@ -182,6 +183,7 @@ class Server {
   std::atomic<int64_t> pubsub_soft_seconds_{0};
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
+  MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;
