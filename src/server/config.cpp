@@ -102,7 +102,6 @@ const Directive kDirectives[] = {
     {ConfigId::kMetricsPort, "metrics-port", "", Kind::kInt, true, "0", 0, 65535},
     {ConfigId::kMetricsBind, "metrics-bind", "", Kind::kText, true, "127.0.0.1"},
     {ConfigId::kMetricsToken, "metrics-token", "", Kind::kText, false, ""},
-    {ConfigId::kStatsPrefixes, "stats-prefixes", "", Kind::kList, false, ""},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 

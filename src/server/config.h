@@ -61,11 +61,10 @@ enum class ConfigId : int {
   kListMaxListpackSize,
   kNotifyKeyspaceEvents,
   kClientOutputBufferLimit,
-  // Observability beyond Redis: the HTTP metrics endpoint and per-prefix statistics.
+  // Observability beyond Redis: the HTTP metrics endpoint.
   kMetricsPort,
   kMetricsBind,
   kMetricsToken,
-  kStatsPrefixes,
   kCount,
 };
 
