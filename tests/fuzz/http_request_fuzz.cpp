@@ -7,6 +7,7 @@
 // crashes, leaks and undefined behaviour, the target checks that consumed counts stay within what
 // was fed and that both runs yield the same requests and the same end, except that a size limit
 // (libhttp-parser's own header bound counts per read) may end one run sooner.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "http/request_reader.h"
 
 namespace {
@@ -21,14 +23,6 @@ namespace {
 using strata::http::RequestLimits;
 using strata::http::RequestReader;
 using Status = RequestReader::Status;
-
-#define FUZZ_CHECK(cond)                                                     \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                          \
-    }                                                                        \
-  } while (0)
 
 struct Outcome {
   std::vector<std::string> requests;  // method, path, authorization, keep-alive of each
