@@ -117,6 +117,11 @@ const Directive kDirectives[] = {
     {ConfigId::kLatencyTracking, "latency-tracking", "", Kind::kBool, false, "yes"},
     {ConfigId::kLatencyTrackingInfoPercentiles, "latency-tracking-info-percentiles", "", Kind::kList, false,
      "50 99 99.9"},
+    // The metrics endpoint listens from start-up to exit (0: no endpoint); its token may change
+    // at run time, and is checked on every request.
+    {ConfigId::kMetricsPort, "metrics-port", "", Kind::kInt, true, "0", 0, 65535},
+    {ConfigId::kMetricsBind, "metrics-bind", "", Kind::kText, true, "127.0.0.1"},
+    {ConfigId::kMetricsToken, "metrics-token", "", Kind::kText, false, ""},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 

@@ -75,6 +75,10 @@ enum class ConfigId : int {
   kLatencyMonitorThreshold,
   kLatencyTracking,
   kLatencyTrackingInfoPercentiles,
+  // Observability beyond Redis: the HTTP metrics endpoint.
+  kMetricsPort,
+  kMetricsBind,
+  kMetricsToken,
   kCount,
 };
 

@@ -87,7 +87,7 @@ std::string TimevalSeconds(const timeval& tv) {
 void AddServer(Server& server, std::string* out) {
   Section s(out, "Server");
   const int64_t now_us = server.clock().NowUs();
-  const int64_t uptime_s = (now_us / 1000 - server.start_time_ms()) / 1000;
+  const int64_t uptime_s = UptimeSeconds(server);
   s.Field("redis_version", "7.0.15");
   s.Field("strata_version", STRATA_VERSION);
   s.Field("redis_git_sha1", "00000000");
@@ -435,6 +435,8 @@ std::string BuildInfo(Server& server, uint32_t sections) {
   }
   return out;
 }
+
+int64_t UptimeSeconds(const Server& server) { return (server.clock().NowMs() - server.start_time_ms()) / 1000; }
 
 std::string BytesToHuman(uint64_t bytes) {
   const double n = static_cast<double>(bytes);

@@ -45,6 +45,9 @@ uint32_t SelectInfoSections(std::span<const std::string_view> args);
 // CRLF, sections separated by an empty line. Thread-safe.
 std::string BuildInfo(Server& server, uint32_t sections);
 
+// Whole seconds since the server started (uptime_in_seconds). Thread-safe.
+int64_t UptimeSeconds(const Server& server);
+
 // Bytes in Redis's human form: "512B", "895.02K", "6.27M", "23.54G" ...
 std::string BytesToHuman(uint64_t bytes);
 

@@ -115,6 +115,12 @@ int Server::Run() {
     spdlog::error("{}", error);
     return 1;
   }
+  // Before the load, so that /readyz answers 503 while it runs.
+  const int metrics_port = static_cast<int>(config_->Int(ConfigId::kMetricsPort));
+  if (metrics_port != 0 && !metrics_endpoint_.Start(config_->Text(ConfigId::kMetricsBind), metrics_port, &error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
   // Clients get -LOADING until the dump is in; a refused dump shuts the server down.
   persistence_->StartLoading([](Server* self) { self->RequestShutdown(); });
   acceptor_.Start(threads_[0]->loop());
@@ -123,6 +129,7 @@ int Server::Run() {
 
   uv_run(&main_loop_, UV_RUN_DEFAULT);
 
+  metrics_endpoint_.Stop();
   for (auto& t : threads_) t->Shutdown();
   for (auto& t : threads_) t->Join();
   const bool loaded = persistence_->FinishLoading();

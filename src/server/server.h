@@ -32,6 +32,7 @@
 #include "server/latency_monitor.h"
 #include "server/memory_stats.h"
 #include "server/monitor.h"
+#include "server/metrics_endpoint.h"
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
@@ -221,6 +222,7 @@ class Server {
   std::vector<HistogramTotals> latency_base_;  // the histograms at the last CONFIG RESETSTAT
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
+  MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;
   Acceptor acceptor_;
   int64_t start_time_ms_;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "resp/request_parser.h"
 
 namespace {
@@ -20,14 +21,6 @@ namespace {
 using strata::resp::ParserLimits;
 using strata::resp::RequestParser;
 using Result = RequestParser::Result;
-
-#define FUZZ_CHECK(cond)                                                   \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      std::fprintf(stderr, "check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                        \
-    }                                                                      \
-  } while (0)
 
 struct Outcome {
   std::vector<std::vector<std::string>> requests;
