@@ -485,6 +485,7 @@ EXCLUDED = {
     "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",  # subscribed mode
     "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
+    "monitor",  # the connection becomes a feed (clients.redis, test_client_limits.py)
 }
 # Whole groups left out: connection, server administration and introspection (slowlog.redis and
 # latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not
