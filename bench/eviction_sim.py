@@ -115,9 +115,16 @@ class Redis:
             return True
         while len(self.resident) >= self.capacity:
             self.evict(now)
-        self.meta[key] = 5 if self.lfu else now
+        self.meta[key] = self.initial_meta(key, now)
         self.resident.add(key)
         return False
+
+    def initial_meta(self, key, now):
+        """The metadata of `key`, inserted at `now`."""
+        return 5 if self.lfu else now
+
+    def evicted(self, key, meta):
+        """Called with the metadata of each evicted key."""
 
     def evict(self, now):
         while True:
@@ -126,7 +133,7 @@ class Redis:
             while self.pool.entries:
                 k = self.pool.entries.pop()[1]
                 if k in self.meta:
-                    del self.meta[k]
+                    self.evicted(k, self.meta.pop(k))
                     self.resident.remove(k)
                     return
 
@@ -142,30 +149,14 @@ class LfuGhost(Redis):
         self.ghost_counter = {}
         self.restore, self.bonus = restore, bonus
 
-    def access(self, key, now):
-        if key in self.meta:
-            self.touched(key, now)
-            return True
-        while len(self.resident) >= self.capacity:
-            self.evict(now)
-        counter = 5
-        if self.ghost.take(key):
-            counter = max(5, self.ghost_counter.pop(key, 5)) if self.restore else 5 + self.bonus
-        self.meta[key] = counter
-        self.resident.add(key)
-        return False
+    def initial_meta(self, key, now):
+        if not self.ghost.take(key):
+            return 5
+        return max(5, self.ghost_counter.pop(key, 5)) if self.restore else 5 + self.bonus
 
-    def evict(self, now):
-        while True:
-            for k in self.resident.sample(self.rng, self.samples):
-                self.pool.offer(self.score(k, now), k)
-            while self.pool.entries:
-                k = self.pool.entries.pop()[1]
-                if k in self.meta:
-                    self.ghost.add(k)
-                    self.ghost_counter[k] = self.meta.pop(k)
-                    self.resident.remove(k)
-                    return
+    def evicted(self, key, meta):
+        self.ghost.add(key)
+        self.ghost_counter[key] = meta
 
 
 class Ghost:
