@@ -1,5 +1,5 @@
 // CLIENT and its subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT, NO-TOUCH, SETINFO, REPLY,
-// UNBLOCK, HELP.
+// UNBLOCK, PAUSE, UNPAUSE, HELP.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -309,10 +309,50 @@ void CmdClientUnblock(CommandContext& ctx) {
   ctx.reply.Integer(ctx.server.blocking().RequestUnblock(static_cast<uint64_t>(id), reason) ? 1 : 0);
 }
 
+// CLIENT PAUSE timeout [WRITE | ALL]
+// Replies at once; the commands it pauses (this client's included) wait in the dispatcher.
+void CmdClientPause(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, ctx.arg(1), "CLIENT"));
+    return;
+  }
+  // Redis reads the mode before the timeout.
+  server::PauseMode mode = server::PauseMode::kAll;
+  if (ctx.argc() == 4) {
+    if (ArgIs(ctx, 3, "WRITE")) {
+      mode = server::PauseMode::kWrite;
+    } else if (!ArgIs(ctx, 3, "ALL")) {
+      ctx.reply.Error(errors::kClientPauseMode);
+      return;
+    }
+  }
+  int64_t timeout;
+  if (!ParseInt64(ctx.arg(2), &timeout)) {
+    ctx.reply.Error(errors::kTimeoutNotInteger);
+    return;
+  }
+  if (timeout < 0) {
+    ctx.reply.Error(errors::kTimeoutNegative);
+    return;
+  }
+  // As Redis 7.0: 0 sets no end (the pause is over at once, though it still strengthens one in
+  // effect), and an end past the int64 range wraps negative, so that pause too is over at once.
+  const int64_t end =
+      timeout > 0 ? static_cast<int64_t>(static_cast<uint64_t>(timeout) + static_cast<uint64_t>(ctx.now_ms)) : 0;
+  ctx.server.client_pause().Pause(mode, end, ctx.now_ms);
+  ctx.reply.Ok();
+}
+
+// CLIENT UNPAUSE
+void CmdClientUnpause(CommandContext& ctx) {
+  ctx.server.UnpauseClients();
+  ctx.reply.Ok();
+}
+
 // CLIENT HELP
 void CmdClientHelp(CommandContext& ctx) {
-  // Redis's text, less the subcommands Strata does not have (CACHING, GETREDIR, PAUSE, UNPAUSE,
-  // TRACKING, TRACKINGINFO).
+  // Redis's text, less the subcommands Strata does not have (CACHING, GETREDIR, TRACKING,
+  // TRACKINGINFO).
   static constexpr std::string_view kLines[] = {
       "GETNAME",
       "    Return the name of the current connection.",
@@ -338,6 +378,10 @@ void CmdClientHelp(CommandContext& ctx) {
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
@@ -378,6 +422,10 @@ void RegisterClientFamily(server::CommandTable& table) {
              "Instruct the server whether to reply to commands", "3.2.0"});
   table.Add({"client|unblock", -3, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientUnblock,
              "Unblock a client blocked in a blocking command from a different connection", "5.0.0"});
+  table.Add({"client|pause", -3, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientPause,
+             "Stop processing commands from clients for some time", "2.9.50"});
+  table.Add({"client|unpause", 2, "admin noscript loading stale", 0, 0, 0, "@connection", CmdClientUnpause,
+             "Resume processing of clients that were paused", "6.2.0"});
   table.Add({"client|help", 2, "loading stale", 0, 0, 0, "@connection", CmdClientHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
 }

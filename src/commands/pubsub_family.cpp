@@ -164,9 +164,9 @@ void RegisterPubSubFamily(server::CommandTable& table) {
              "Listen for messages published to the given shard channels", "7.0.0"});
   table.Add({"sunsubscribe", -1, kSubscribeFlags, 0, 0, 0, "", CmdSUnsubscribe,
              "Stop listening for messages posted to the given shard channels", "7.0.0"});
-  table.Add({"publish", 3, "pubsub loading stale fast", 0, 0, 0, "", CmdPublish,
+  table.Add({"publish", 3, "pubsub loading stale fast may_replicate", 0, 0, 0, "", CmdPublish,
              "Post a message to a channel", "2.0.0"});
-  table.Add({"spublish", 3, "pubsub loading stale fast", 0, 0, 0, "", CmdSPublish,
+  table.Add({"spublish", 3, "pubsub loading stale fast may_replicate", 0, 0, 0, "", CmdSPublish,
              "Post a message to a shard channel", "7.0.0"});
   table.Add({"pubsub", -2, "", 0, 0, 0, "", nullptr, "A container for Pub/Sub commands", "2.8.0"});
   table.Add({"pubsub|channels", -2, "pubsub loading stale", 0, 0, 0, "", CmdPubSubChannels,

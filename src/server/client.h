@@ -178,6 +178,12 @@ class Client {
     blocked_.store(true, std::memory_order_relaxed);
   }
   void ClearBlocked() { blocked_.store(false, std::memory_order_relaxed); }
+  // Held by CLIENT PAUSE: the command the dispatcher held stays unconsumed in the connection's
+  // input and runs again once the pause ends (server/client_pause.h). Set by the dispatcher,
+  // cleared by the owning connection; readable from any thread (CLIENT LIST shows flag 'b', as
+  // Redis shows its postponed clients).
+  bool paused() const { return paused_.load(std::memory_order_relaxed); }
+  void set_paused(bool v) { paused_.store(v, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
   bool can_block() const { return !transaction_.running(); }
 
@@ -223,6 +229,7 @@ class Client {
   ReplyMode reply_mode_ = ReplyMode::kOn;
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};
+  std::atomic<bool> paused_{false};
   int64_t block_deadline_ms_ = 0;
   Subscriptions subscriptions_;
   Transaction transaction_;

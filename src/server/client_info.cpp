@@ -13,7 +13,7 @@ std::string ClientInfoLine(const Client& c, const Command* current, std::span<co
   if (c.monitor()) flags += 'O';
   if (c.subscriptions().any()) flags += 'P';
   if (c.transaction().active()) flags += 'x';
-  if (c.blocked()) flags += 'b';
+  if (c.blocked() || c.paused()) flags += 'b';
   if (c.transaction().watched().dirty()) flags += 'd';
   if (self && c.close_after_reply()) flags += 'c';
   if (c.is_unix_socket()) flags += 'U';

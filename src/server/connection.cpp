@@ -155,7 +155,8 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*bu
 
 size_t Connection::RunRequests(const char* data, size_t size) {
   size_t used = 0;
-  while (used < size && !closing_ && !client_.close_after_reply() && !client_.blocked() && !OutputOverHighWater()) {
+  while (used < size && !closing_ && !client_.close_after_reply() && !client_.blocked() && !client_.paused() &&
+         !OutputOverHighWater()) {
     const auto result = parser_.Parse(data + used, size - used);
     if (result == resp::RequestParser::Result::kNeedMore) break;
     if (result == resp::RequestParser::Result::kError) {
@@ -174,6 +175,13 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       }
       const size_t reply_start = output_.size();
       thread_->dispatcher().Execute(client_, reply_, parser_.args(), &thread_->locks());
+      if (client_.paused()) {
+        // Held by CLIENT PAUSE: the request stays in the input, unconsumed, and is parsed and
+        // run again when the pause ends.
+        thread_->server().client_pause().AddHeld(1);
+        thread_->HoldForPause(client_.id());
+        break;
+      }
       if (client_.suppress_reply()) output_.Truncate(reply_start);  // CLIENT REPLY OFF / SKIP
       client_.AfterCommand();
       if (client_.blocked()) EnterBlocked();
@@ -364,6 +372,14 @@ void Connection::LeaveBlocked() {
   Flush();
 }
 
+void Connection::ResumeAfterPause() {
+  if (closing_ || !client_.paused()) return;
+  client_.set_paused(false);
+  thread_->server().client_pause().AddHeld(-1);
+  RunPending();
+  Flush();
+}
+
 void Connection::CloseWhenFlushed() {
   if (closing_) return;
   client_.set_close_after_reply();
@@ -374,6 +390,10 @@ void Connection::CloseNow() {
   if (closing_) return;
   closing_ = true;
   if (client_.blocked()) thread_->server().blocking().Unblock(client_.id());
+  if (client_.paused()) {
+    client_.set_paused(false);
+    thread_->server().client_pause().AddHeld(-1);
+  }
   if (client_.subscriptions().any()) thread_->server().pubsub().UnsubscribeEverything(client_);
   if (client_.monitor()) thread_->server().monitors().Detach(thread_, client_.id());
   if (block_timer_ != nullptr) {

@@ -53,6 +53,9 @@ class Connection {
   // and resumes its pipelined requests.
   void EndBlock(UnblockReason reason);
 
+  // The pause that held this client's command ended: runs its held and pipelined requests.
+  void ResumeAfterPause();
+
   // Pub/sub: writes one message (a push frame in RESP3, an array in RESP2) and returns true if
   // the connection was not waiting for FlushMessages yet. Closes the connection instead if its
   // pending output passes its class's output buffer limit.

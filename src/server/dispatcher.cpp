@@ -39,7 +39,7 @@ Dispatcher::Dispatcher(Server* server, IoThread* thread)
     : server_(server),
       thread_(thread),
       transaction_commands_(server->commands()),
-      memory_guard_(&server->config(), &server->keyspace(), &server->eviction_exceeded()) {}
+      memory_guard_(&server->config(), &server->keyspace(), &server->eviction_exceeded(), &server->client_pause()) {}
 
 bool Dispatcher::RefusedOnOom(const Client& client, const Command& cmd) const {
   if (cmd.has(kCmdDenyOom)) return true;
@@ -54,10 +54,31 @@ bool Dispatcher::RefusedOnOom(const Client& client, const Command& cmd) const {
   return !transaction_commands_.RunsInsideMulti(cmd);
 }
 
+bool Dispatcher::HeldByPause(const Client& client, const Command& cmd) const {
+  const ClientPause& pause = server_->client_pause();
+  if (!pause.set()) return false;  // the fast path: one load
+  const PauseMode mode = pause.ModeAt(server_->clock().NowMs());
+  if (mode == PauseMode::kAll) return true;
+  if (mode == PauseMode::kNone) return false;
+  const auto pausable = [](const Command& c) { return c.has(static_cast<CommandFlag>(kCmdWrite | kCmdMayReplicate)); };
+  if (pausable(cmd)) return true;
+  const Transaction& tx = client.transaction();
+  if (&cmd != transaction_commands_.exec || !tx.active()) return false;
+  for (size_t i = 0; i < tx.size(); ++i) {
+    if (pausable(tx.command(i))) return true;
+  }
+  return false;
+}
+
 store::Db CommandContext::db() const {
   store::Db db(&server.keyspace(), client.db(), now_ms);
   // As Redis, TOUCH touches whatever the client asked.
   if (client.no_touch() && command.name != "touch") db.set_no_touch();
+  // A paused dataset stands still: what a lookup finds expired stays until the pause ends (only
+  // commands that write nothing run during a pause).
+  if (!command.has(kCmdWrite) && server.client_pause().set() && server.client_pause().ActiveAt(now_ms)) {
+    db.set_keep_expired();
+  }
   return db;
 }
 
@@ -267,6 +288,11 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
     } else {
       tx.Abort();
     }
+    return;
+  }
+  if (HeldByPause(client, *cmd)) {
+    client.set_last_command(cmd);  // CLIENT LIST shows the held command, as Redis
+    client.set_paused(true);
     return;
   }
   if (tx.active() && !transaction_commands_.RunsInsideMulti(*cmd)) {

@@ -63,7 +63,9 @@ class Dispatcher {
 
   // Runs the request `args` (non-empty) for `client` through every stage, writing the reply to
   // `reply`. `locks` is the calling thread's reusable lock set, empty and unlocked. Inside MULTI,
-  // queues the request instead (server/transaction.h); EXEC runs the queue.
+  // queues the request instead (server/transaction.h); EXEC runs the queue. A request CLIENT
+  // PAUSE holds (checked after every refusal, before queuing, as Redis) neither runs nor replies:
+  // the client is marked paused() and the caller runs the request again once the pause ends.
   // REQUIRES: the client's own io-thread; the calling thread holds no stripe lock.
   void Execute(Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
                store::LockSet* locks);
@@ -114,6 +116,9 @@ class Dispatcher {
   // The ACL check of Resolve: returns why the client's user may not make the call (recorded in
   // ACL LOG), or kNone. A client whose user was deleted is refused and closed.
   AclDenial CheckPermissions(Client& client, const Command& cmd, std::span<const std::string_view> args);
+  // Whether CLIENT PAUSE holds the call of `cmd` by `client` now: every command under ALL; under
+  // WRITE a write or may_replicate one, or an EXEC whose queue holds such a command.
+  bool HeldByPause(const Client& client, const Command& cmd) const;
   // Whether `cmd` is refused while memory is over maxmemory and nothing can be evicted: a
   // denyoom command, any command queued inside MULTI, an EXEC whose queue holds a denyoom one.
   bool RefusedOnOom(const Client& client, const Command& cmd) const;

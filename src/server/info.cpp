@@ -135,7 +135,7 @@ void AddClients(Server& server, std::string* out) {
   s.Field("maxclients", server.config().Int(ConfigId::kMaxClients));
   s.Field("client_recent_max_input_buffer", max_input);
   s.Field("client_recent_max_output_buffer", max_output);
-  s.Field("blocked_clients", server.blocking().blocked_clients());
+  s.Field("blocked_clients", server.blocked_clients());
   s.Field("tracking_clients", 0);
   s.Field("clients_in_timeout_table", server.blocking().timed_clients());
   s.Field("strata_clients_per_io_thread", per_thread);

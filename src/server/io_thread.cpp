@@ -36,6 +36,8 @@ IoThread::IoThread(Server* server, int index)
   grace_timer_.data = this;
   uv_prepare_init(&loop_, &before_wait_);
   before_wait_.data = this;
+  uv_timer_init(&loop_, &pause_timer_);
+  pause_timer_.data = this;
 }
 
 void CloseUvHandles(std::initializer_list<uv_handle_t*> handles) {
@@ -47,7 +49,8 @@ void CloseUvHandles(std::initializer_list<uv_handle_t*> handles) {
 IoThread::~IoThread() {
   // A thread that never ran (a Server built for tests) still has its handles open.
   CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
-                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_)});
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_),
+                  reinterpret_cast<uv_handle_t*>(&pause_timer_)});
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
 }
@@ -96,8 +99,10 @@ void IoThread::Cron() {
   }
   if (index_ == 0) server.keyspace().Tick();
   const int64_t budget_us = static_cast<int64_t>(period) * 1000 * kExpireBudgetPercent / 100;
-  // The loader owns the tables until it is done (and drops expired keys itself).
-  if (!server.persistence().loading() && server.keyspace().active_expire()) {
+  // The loader owns the tables until it is done (and drops expired keys itself). A paused
+  // dataset stands still: no active expiry (nor eviction, MemoryGuard), as Redis's CLIENT PAUSE.
+  const bool paused = server.client_pause().ActiveAt(server.clock().NowMs());
+  if (!server.persistence().loading() && server.keyspace().active_expire() && !paused) {
     server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
   }
   // Eviction resumes here when a command's tenacity bound stopped it, or after maxmemory was
@@ -123,6 +128,8 @@ void IoThread::CloseIdleClients(int64_t now_ms) {
   const int64_t timeout_s = server_->config().Int(ConfigId::kTimeout);
   if (timeout_s <= 0) return;
   ForEachConnection([&](Connection* c) {
+    // As Redis, a client waiting for a pause to end is not idle.
+    if (c->client().paused()) return;
     if (now_ms - c->client().last_interaction_ms() > timeout_s * 1000) {
       spdlog::debug("Closing idle client id={} addr={}", c->client().id(), c->client().addr());
       c->CloseNow();
@@ -161,7 +168,8 @@ void IoThread::FinishShutdown() {
   }
   RunTasks();
   CloseUvHandles({reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&cron_),
-                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_)});
+                  reinterpret_cast<uv_handle_t*>(&grace_timer_), reinterpret_cast<uv_handle_t*>(&before_wait_),
+                  reinterpret_cast<uv_handle_t*>(&pause_timer_)});
 }
 
 void IoThread::AddConnection(Connection* conn) {
@@ -211,6 +219,39 @@ Connection* IoThread::FindConnection(uint64_t id) const {
 void IoThread::ScheduleMessageFlush(uint64_t id) {
   if (message_flushes_.empty()) uv_prepare_start(&before_wait_, OnBeforeWait);
   message_flushes_.push_back(id);
+}
+
+void IoThread::HoldForPause(uint64_t id) {
+  paused_.push_back(id);
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&pause_timer_)) == 0) ArmPauseTimer();
+}
+
+void IoThread::ArmPauseTimer() {
+  // As for a blocked client's timeout: libuv counts from the loop's cached time, so refresh it,
+  // and fire only once the end has passed (the pause holds while now <= end).
+  uv_update_time(&loop_);
+  const int64_t wait = server_->client_pause().end_ms() - server_->clock().NowMs();
+  uv_timer_start(&pause_timer_, OnPauseTimer, wait >= 0 ? static_cast<uint64_t>(wait) + 1 : 0, 0);
+}
+
+void IoThread::OnPauseTimer(uv_timer_t* handle) {
+  auto* self = static_cast<IoThread*>(handle->data);
+  // Extended meanwhile (a longer CLIENT PAUSE): wait for the new end.
+  if (self->server_->client_pause().ActiveAt(self->server_->clock().NowMs())) {
+    self->ArmPauseTimer();
+  } else {
+    self->ResumePaused();
+  }
+}
+
+void IoThread::ResumePaused() {
+  uv_timer_stop(&pause_timer_);
+  std::vector<uint64_t> ids;
+  ids.swap(paused_);
+  // By id: a held connection may have closed since. One a new pause holds again lands in paused_.
+  for (uint64_t id : ids) {
+    if (Connection* conn = FindConnection(id)) conn->ResumeAfterPause();
+  }
 }
 
 void IoThread::OnBeforeWait(uv_prepare_t* handle) {

@@ -73,6 +73,13 @@ class IoThread {
   // --- For connections, on this thread only. ---
   // This thread's connection of client `id`, or nullptr.
   Connection* FindConnection(uint64_t id) const;
+  // CLIENT PAUSE holds client `id`'s command: it runs again from ResumePaused, called when the
+  // pause ends (this thread's timer, re-armed while the pause is extended) or on CLIENT UNPAUSE
+  // (a posted task). Nothing polls meanwhile.
+  void HoldForPause(uint64_t id);
+  // Runs the commands of every connection held for the pause, in the order they were held; a
+  // connection a new pause holds again is held anew.
+  void ResumePaused();
   // Has client `id`'s pub/sub messages sent once this loop iteration's events are handled, before
   // the loop waits again (as Redis writes before it sleeps): many messages, one write.
   void ScheduleMessageFlush(uint64_t id);
@@ -86,6 +93,9 @@ class IoThread {
   static void OnAsync(uv_async_t* handle);
   static void OnCron(uv_timer_t* handle);
   static void OnBeforeWait(uv_prepare_t* handle);
+  static void OnPauseTimer(uv_timer_t* handle);
+  // Starts the pause timer for just after the pause's current end.
+  void ArmPauseTimer();
   void RunTasks();
   void Cron();
   void CloseIdleClients(int64_t now_ms);
@@ -100,6 +110,7 @@ class IoThread {
   uv_timer_t cron_;
   uv_timer_t grace_timer_;
   uv_prepare_t before_wait_;  // runs only while message_flushes_ is not empty
+  uv_timer_t pause_timer_;    // runs only while paused_ is not empty
   std::thread thread_;
 
   std::mutex tasks_mu_;
@@ -111,6 +122,7 @@ class IoThread {
   size_t client_count_ = 0;
   std::unordered_map<uint64_t, Connection*> by_id_;  // this thread only
   std::vector<uint64_t> message_flushes_;            // this thread only
+  std::vector<uint64_t> paused_;                     // this thread only: held by CLIENT PAUSE
 
   ByteBuffer shared_input_;
   store::LockSet locks_;

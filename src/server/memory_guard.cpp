@@ -68,7 +68,7 @@ bool MemoryGuard::MakeRoom(int64_t limit, int64_t budget_us) {
 
 void MemoryGuard::Cron(int64_t budget_us) {
   const int64_t limit = config_->Int(ConfigId::kMaxMemory);
-  if (limit != 0) MakeRoom(limit, budget_us);
+  if (limit != 0 && !Paused()) MakeRoom(limit, budget_us);
 }
 
 }  // namespace strata::server

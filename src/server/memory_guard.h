@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "server/client_pause.h"
 #include "server/config.h"
 #include "store/evictor.h"
 
@@ -45,16 +46,19 @@ int64_t EvictionBudgetUs(int64_t tenacity);
 
 class MemoryGuard {
  public:
-  MemoryGuard(const Config* config, store::Keyspace* keyspace, EvictionExceededTime* exceeded)
-      : config_(config), keyspace_(keyspace), exceeded_(exceeded), evictor_(keyspace) {}
+  // `pause` stops eviction while clients are paused. All must outlive the guard.
+  MemoryGuard(const Config* config, store::Keyspace* keyspace, EvictionExceededTime* exceeded,
+              const ClientPause* pause)
+      : config_(config), keyspace_(keyspace), exceeded_(exceeded), pause_(pause), evictor_(keyspace) {}
 
   // Before a command: when used memory is over maxmemory, evicts within the tenacity budget.
   // Returns false when memory stays over the limit and nothing more can be evicted (the
-  // policy is noeviction or no key qualifies): then a denyoom command gets -OOM.
+  // policy is noeviction or no key qualifies): then a denyoom command gets -OOM. While clients
+  // are paused nothing is evicted and nothing refused, as in Redis (the dataset stands still).
   // REQUIRES: the calling thread holds no stripe lock.
   bool BeforeCommand() {
     const int64_t limit = config_->Int(ConfigId::kMaxMemory);
-    return limit == 0 || MakeRoom(limit, BudgetUs());
+    return limit == 0 || Paused() || MakeRoom(limit, BudgetUs());
   }
 
   // From the io-thread's cron: goes on evicting while over the limit, for at most `budget_us`.
@@ -62,11 +66,13 @@ class MemoryGuard {
 
  private:
   int64_t BudgetUs() const;
+  bool Paused() const { return pause_->set() && pause_->ActiveAt(keyspace_->clock()->NowMs()); }
   bool MakeRoom(int64_t limit, int64_t budget_us);
 
   const Config* config_;
   store::Keyspace* keyspace_;
   EvictionExceededTime* exceeded_;
+  const ClientPause* pause_;
   store::Evictor evictor_;
 };
 

@@ -262,6 +262,16 @@ void Server::SweepKilledClients() {
   for (auto& t : threads_) t->SweepKilledClients();
 }
 
+void Server::UnpauseClients() {
+  client_pause_.Unpause();
+  // Posted after the pause ended: a thread that held a connection before it saw the end runs
+  // this task after that hold, so nothing stays held.
+  for (auto& t : threads_) {
+    IoThread* thread = t.get();
+    thread->Post([thread] { thread->ResumePaused(); });
+  }
+}
+
 bool Server::SetClientUser(Client& client, std::string_view name) {
   const uint64_t generation = acl_.generation();
   AclUserPtr user = acl_.Find(name);

@@ -25,6 +25,7 @@
 #include "server/blocking.h"
 #include "server/watch_registry.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace_notifier.h"
@@ -133,6 +134,16 @@ class Server {
   // evicted_clients. Runs from the main loop's periodic task. Thread-safe.
   void EvictClients();
 
+  // CLIENT PAUSE's state (which commands wait, until when). Thread-safe.
+  ClientPause& client_pause() { return client_pause_; }
+  const ClientPause& client_pause() const { return client_pause_; }
+  // INFO's blocked_clients: clients waiting on keys, and, as Redis 7.0 counts them, those held by
+  // CLIENT PAUSE. Thread-safe.
+  size_t blocked_clients() const { return blocking_.blocked_clients() + client_pause_.held(); }
+  // CLIENT UNPAUSE: ends the pause and has every io-thread run the commands it held.
+  // Thread-safe.
+  void UnpauseClients();
+
   // Clients blocked on keys.
   BlockingRegistry& blocking() { return blocking_; }
   // One class of client-output-buffer-limit. Thread-safe.
@@ -207,6 +218,7 @@ class Server {
   const Clock* clock_;
   std::unique_ptr<store::Keyspace> keyspace_;
   BlockingRegistry blocking_;
+  ClientPause client_pause_;
   PubSub pubsub_;
   KeyspaceNotifier keyspace_notifier_;
   struct AtomicOutputLimit {

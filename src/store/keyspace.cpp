@@ -331,7 +331,7 @@ EntryRef Db::Find(std::string_view key) {
   if (i == KeyTable::kNotFound) return {};
   Entry* e = t.At(i);
   if (Expired(*e)) {
-    keyspace_->RemoveExpired(index_, &t, i);
+    if (!keep_expired_) keyspace_->RemoveExpired(index_, &t, i);
     return {};
   }
   return {e, &t, i};
@@ -510,7 +510,7 @@ std::optional<std::string> Db::RandomKey() {
       while (t.At(i) == nullptr) i = static_cast<size_t>(RandomU64() % t.capacity());
       Entry* e = t.At(i);
       if (Expired(*e)) {
-        keyspace_->RemoveExpired(index_, &t, i);
+        if (!keep_expired_) keyspace_->RemoveExpired(index_, &t, i);
         break;  // try again from a fresh random stripe
       }
       return std::string(e->key());

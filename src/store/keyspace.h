@@ -253,12 +253,17 @@ class Db {
   Keyspace* keyspace() const { return keyspace_; }
   // Makes this view's lookups leave the entries' access field (LRU/LFU) alone: CLIENT NO-TOUCH.
   void set_no_touch() { touch_ = false; }
+  // Makes this view's lookups leave expired keys in place (they still answer as absent): the
+  // dataset stands still while clients are paused (CLIENT PAUSE). Only for a view that writes
+  // nothing, since a key left in place cannot be inserted again.
+  void set_keep_expired() { keep_expired_ = true; }
   // The view's instant, Unix milliseconds.
   int64_t NowMs() const { return now_ms_; }
   // The calling thread's statistics counters.
   StoreCounters& counters() const { return keyspace_->counters(); }
 
-  // The live entry of `key`, deleting it first if its deadline has passed. No statistics.
+  // The live entry of `key`, deleting it first if its deadline has passed (unless the view keeps
+  // expired keys). No statistics.
   EntryRef Find(std::string_view key);
 
   // Whether `key` is present, and if so whether past its deadline, without lazy expiry or
@@ -348,6 +353,7 @@ class Db {
   int index_;
   int64_t now_ms_;
   bool touch_ = true;
+  bool keep_expired_ = false;
 };
 
 }  // namespace strata::store
