@@ -344,7 +344,7 @@ ArgType InferArgType(std::string_view name, const SyntaxContext& ctx, bool by_sc
   if (name == "pattern") return ArgType::kPattern;
   if (name.starts_with("unix-time")) return ArgType::kUnixTime;
   if (by_score_or_lex && OneOf(name, {"start", "stop", "min", "max"})) return ArgType::kString;
-  if (name == "timeout") return ArgType::kDouble;
+  if (name == "timeout") return ctx.command == "client|pause" ? ArgType::kInteger : ArgType::kDouble;
   if (name == "increment" && ctx.command.ends_with("float")) return ArgType::kDouble;
   if (ctx.group == "sorted-set" && OneOf(name, {"score", "increment", "weight", "min", "max"})) {
     return ArgType::kDouble;

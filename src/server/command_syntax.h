@@ -63,7 +63,8 @@ struct SyntaxContext {
 //   unix-time  names starting with "unix-time"
 //   string     start, stop, min, max of a command that ranges by score or lex (BYSCORE/BYLEX, or
 //              "lex" in its name): such bounds are "(1", "[a", "-inf" ...
-//   double     "timeout"; "increment" of a *float command (INCRBYFLOAT, HINCRBYFLOAT); in a
+//   integer    "timeout" of CLIENT PAUSE (milliseconds)
+//   double     "timeout" (the blocking commands' seconds); "increment" of a *float command (INCRBYFLOAT, HINCRBYFLOAT); in a
 //              sorted-set command: score, increment, weight, min, max
 //   integer    count, offset, index, index1, index2, numkeys, start, end, stop, seconds,
 //              milliseconds, cursor, db, destination-db, increment, decrement, rank, num-matches,
