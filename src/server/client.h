@@ -88,12 +88,19 @@ class Client {
   const Command* last_command() const { return last_command_.load(std::memory_order_relaxed); }
   void set_last_command(const Command* c) { last_command_.store(c, std::memory_order_relaxed); }
 
-  // Buffer sizes for CLIENT LIST (qbuf, qbuf-free, obl, omem). Updated by the owning thread.
+  // Buffer figures for CLIENT LIST and INFO, published by the owning thread whenever it flushes
+  // (Connection::PublishBufferSizes), read by any thread.
   struct Buffers {
-    std::atomic<size_t> query{0};
-    std::atomic<size_t> query_free{0};
-    std::atomic<size_t> reply{0};
-    std::atomic<size_t> reply_capacity{0};
+    std::atomic<size_t> query{0};       // qbuf: buffered input not yet run
+    std::atomic<size_t> query_free{0};  // qbuf-free: the input buffer's unused allocation
+    // argv-mem of a command held by CLIENT PAUSE (the running command's own is known to its thread).
+    std::atomic<size_t> held_args{0};
+    std::atomic<size_t> reply{0};           // reply bytes not yet written to the socket
+    std::atomic<size_t> in_flight{0};       // of which handed to the socket in a write not done yet
+    std::atomic<size_t> in_flight_mem{0};   // that write's buffer allocation (0 with none in flight)
+    std::atomic<size_t> reply_capacity{0};  // both reply buffers' allocation
+    std::atomic<size_t> reply_peak{0};      // rbp: the most reply bytes a flush found, recently
+    std::atomic<bool> reading{false};       // events: reading from the socket
   };
   Buffers& buffers() { return buffers_; }
   const Buffers& buffers() const { return buffers_; }

@@ -21,6 +21,8 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
     t.connections_received += c.connections_received.Get();
     t.rejected_connections += c.rejected_connections.Get();
     t.evicted_clients += c.evicted_clients.Get();
+    t.reply_buffer_expands += c.reply_buffer_expands.Get();
+    t.reply_buffer_shrinks += c.reply_buffer_shrinks.Get();
   });
   return t;
 }

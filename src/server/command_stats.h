@@ -34,6 +34,8 @@ struct RequestCounters {
   Counter connections_received;
   Counter rejected_connections;
   Counter evicted_clients;  // closed by maxmemory-clients
+  Counter reply_buffer_expands;  // a connection's reply buffers grew (Connection::PublishBufferSizes)
+  Counter reply_buffer_shrinks;  // ... or gave memory back
 };
 
 // Totals across threads.
@@ -54,6 +56,8 @@ struct RequestTotals {
   uint64_t connections_received = 0;
   uint64_t rejected_connections = 0;
   uint64_t evicted_clients = 0;
+  uint64_t reply_buffer_expands = 0;
+  uint64_t reply_buffer_shrinks = 0;
 };
 
 // Sums every thread's counters in `counters` for the first `command_count` command ids.

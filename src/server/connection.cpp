@@ -23,6 +23,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
 // Buffers that grew past this are released once empty, so one large reply does not pin memory.
 constexpr size_t kKeepBufferBytes = 64 * 1024;
+// How long CLIENT LIST's rbp (the reply buffer's peak use) remembers a peak: Redis's default
+// reply-buffer-peak-reset-time.
+constexpr int64_t kReplyPeakResetMs = 5000;
 
 // "ip:port" as Redis shows it ("[::1]:6379" for IPv6), or "path:0" for a unix socket.
 std::string FormatAddress(const sockaddr_storage& sa, bool unix_socket, const std::string& unix_path) {
@@ -92,6 +95,7 @@ void Connection::Adopt(IoThread* thread, int fd, bool unix_socket, uint64_t id) 
     return;
   }
   conn->UpdateReading();
+  conn->PublishBufferSizes();
 }
 
 void Connection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
@@ -178,6 +182,9 @@ size_t Connection::RunRequests(const char* data, size_t size) {
       if (client_.paused()) {
         // Held by CLIENT PAUSE: the request stays in the input, unconsumed, and is parsed and
         // run again when the pause ends.
+        size_t held_args = 0;
+        for (std::string_view a : parser_.args()) held_args += a.size();
+        client_.buffers().held_args.store(held_args, std::memory_order_relaxed);
         thread_->server().client_pause().AddHeld(1);
         thread_->HoldForPause(client_.id());
         break;
@@ -218,6 +225,14 @@ void Connection::Flush() {
     CloseForOutputLimit();
     return;
   }
+  // rbp: the most the reply buffer held at a flush, forgotten after a while as Redis does.
+  const int64_t now = client_.last_interaction_ms();
+  if (now - reply_peak_since_ms_ >= kReplyPeakResetMs) {
+    reply_peak_ = output_.size();
+    reply_peak_since_ms_ = now;
+  } else {
+    reply_peak_ = std::max(reply_peak_, output_.size());
+  }
   if (!write_in_flight_ && !output_.empty()) {
     RequestCounters& counters = thread_->server().request_counters();
     counters.net_output_bytes.Add(output_.size());
@@ -240,12 +255,13 @@ void Connection::Flush() {
       write_in_flight_ = true;
     }
   }
-  PublishBufferSizes();
   if (client_.close_after_reply() && !write_in_flight_ && output_.empty()) {
+    PublishBufferSizes();
     CloseNow();
     return;
   }
   UpdateReading();
+  PublishBufferSizes();
 }
 
 void Connection::OnWrite(uv_write_t* req, int status) {
@@ -323,8 +339,27 @@ void Connection::PublishBufferSizes() {
   Client::Buffers& b = client_.buffers();
   b.query.store(pending_input_.size(), std::memory_order_relaxed);
   b.query_free.store(pending_input_.capacity() - pending_input_.size(), std::memory_order_relaxed);
-  b.reply.store(output_.size() + writing_.size(), std::memory_order_relaxed);
-  b.reply_capacity.store(output_.capacity() + writing_.capacity(), std::memory_order_relaxed);
+  const size_t in_flight = write_in_flight_ ? writing_.size() : 0;
+  b.reply.store(output_.size() + in_flight, std::memory_order_relaxed);
+  b.in_flight.store(in_flight, std::memory_order_relaxed);
+  b.in_flight_mem.store(write_in_flight_ ? writing_.capacity() : 0, std::memory_order_relaxed);
+  b.reply_peak.store(reply_peak_, std::memory_order_relaxed);
+  b.reading.store(reading_, std::memory_order_relaxed);
+  // INFO's reply_buffer_expands / reply_buffer_shrinks: Redis counts its reply buffer's resizes;
+  // Strata's reply buffers grow as replies need (ByteBuffer doubles) and give a big allocation
+  // back once drained (kKeepBufferBytes), so a change of their allocation between two flushes
+  // counts one, in this thread's counters.
+  const size_t capacity = output_.capacity() + writing_.capacity();
+  if (capacity != published_reply_capacity_) {
+    RequestCounters& counters = thread_->server().request_counters();
+    if (capacity > published_reply_capacity_) {
+      counters.reply_buffer_expands.Add();
+    } else {
+      counters.reply_buffer_shrinks.Add();
+    }
+    published_reply_capacity_ = capacity;
+  }
+  b.reply_capacity.store(capacity, std::memory_order_relaxed);
 }
 
 void Connection::EnterBlocked() {
@@ -375,6 +410,7 @@ void Connection::LeaveBlocked() {
 void Connection::ResumeAfterPause() {
   if (closing_ || !client_.paused()) return;
   client_.set_paused(false);
+  client_.buffers().held_args.store(0, std::memory_order_relaxed);
   thread_->server().client_pause().AddHeld(-1);
   RunPending();
   Flush();

@@ -128,6 +128,11 @@ class Connection {
   int64_t soft_limit_since_ms_ = 0;
   // Complete requests wait in pending_input_ until the output drains below the high-water mark.
   bool input_held_back_ = false;
+  // The reply buffers' allocation as last published (a change counts an expand or a shrink).
+  size_t published_reply_capacity_ = 0;
+  // CLIENT LIST's rbp: the most reply bytes a flush found since reply_peak_since_ms_.
+  size_t reply_peak_ = 0;
+  int64_t reply_peak_since_ms_ = 0;
 };
 
 }  // namespace strata::server

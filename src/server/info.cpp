@@ -308,6 +308,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   const bool threaded = server.io_thread_count() > 1;
   s.Field("io_threaded_reads_processed", threaded ? r.reads_processed : 0);
   s.Field("io_threaded_writes_processed", threaded ? r.writes_processed : 0);
+  // Where Redis 7.0 lists them; Connection::PublishBufferSizes says what Strata counts.
+  s.Field("reply_buffer_shrinks", r.reply_buffer_shrinks);
+  s.Field("reply_buffer_expands", r.reply_buffer_expands);
   // Redis 7.2's refusal counters (7.0 has none).
   const AclDeniedCounts denied = server.acl_log().denied();
   s.Field("acl_access_denied_auth", denied.auth);

@@ -30,6 +30,8 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b) {
   r.connections_received = Minus(r.connections_received, base.connections_received);
   r.rejected_connections = Minus(r.rejected_connections, base.rejected_connections);
   r.evicted_clients = Minus(r.evicted_clients, base.evicted_clients);
+  r.reply_buffer_expands = Minus(r.reply_buffer_expands, base.reply_buffer_expands);
+  r.reply_buffer_shrinks = Minus(r.reply_buffer_shrinks, base.reply_buffer_shrinks);
 
   store::StoreCounterTotals& s = out.store;
   s.keyspace_hits = Minus(s.keyspace_hits, b.store.keyspace_hits);

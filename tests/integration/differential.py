@@ -10,6 +10,9 @@ script. Lines may start with a marker:
   # ...              a comment
   ~ CMD ...          compare only the reply's shape (types and aggregate sizes), for replies that
                      differ by nature (TIME, CLIENT ID, RANDOMKEY ...)
+  ~names CMD ...     the shape, and the names of the name=value fields of each line of a text reply
+                     in order (CLIENT LIST, CLIENT INFO); Strata's lines end with the fields of
+                     Redis 7.2's CLIENT SETINFO (CLIENT_FIELDS_AFTER_7_0), which 7.0's lack
   @sort CMD ...      compare the top-level elements as a multiset (KEYS, SMEMBERS ...)
   @sleep SECONDS     pause both sides (expiry)
   @raw BYTES         send BYTES (escapes decoded) as they are and compare the reply; a connection the
@@ -33,6 +36,19 @@ import sys
 import time
 
 from testlib import Closed, Conn, encode, scan_all, shape, start_differential_pair
+
+# The CLIENT LIST fields Strata shows beyond redis-server 7.0's, at the end of each line: Redis 7.2's
+# CLIENT SETINFO, which Strata implements.
+CLIENT_FIELDS_AFTER_7_0 = ("lib-name", "lib-ver")
+
+
+def with_newer_client_fields(names_shape):
+    """Redis 7.0's shape(tree, names=True) of a text reply, each line extended with
+    CLIENT_FIELDS_AFTER_7_0."""
+    t, lines = names_shape
+    if not isinstance(lines, tuple):
+        return names_shape
+    return (t, tuple(line + CLIENT_FIELDS_AFTER_7_0 for line in lines))
 
 
 def split_args(line):
@@ -116,6 +132,8 @@ def run_script(path, redis_port, strata_port, report):
             continue
         if text.startswith("~ "):
             mode, text = "shape", text[2:]
+        elif text.startswith("~names "):
+            mode, text = "names", text[7:]
         elif text.startswith("@sort "):
             mode, text = "sort", text[6:]
         elif text.startswith("@scanall "):
@@ -145,6 +163,8 @@ def run_script(path, redis_port, strata_port, report):
             got_raw, got_tree = exchange(sut, payload)
         if mode == "shape":
             ok = shape(exp_tree) == shape(got_tree)
+        elif mode == "names":
+            ok = with_newer_client_fields(shape(exp_tree, names=True)) == shape(got_tree, names=True)
         elif mode == "sort":
             ok = (exp_tree[0] == got_tree[0] and isinstance(exp_tree[1], list) and isinstance(got_tree[1], list)
                   and sorted(r for r, _ in exp_tree[1]) == sorted(r for r, _ in got_tree[1]))

@@ -265,12 +265,20 @@ def start_differential_pair(redis_binary, strata_binary, prefix, extra=()):
         raise
 
 
-def shape(tree):
+def shape(tree, names=False):
     """A reply tree (see Conn.read_reply) reduced to its types and aggregate sizes, for replies that
-    differ by nature."""
+    differ by nature. With `names`, a bulk or verbatim string also keeps the names of the
+    `name=value` fields of each of its lines, in order (CLIENT LIST, CLIENT INFO: the values
+    differ, the fields must not)."""
     t, payload = tree
     if isinstance(payload, list):
-        return (t, len(payload), tuple(shape(c[1]) for c in payload))
+        return (t, len(payload), tuple(shape(c[1], names) for c in payload))
+    if names and t in "$=" and payload is not None:
+        text = payload.decode(errors="replace")
+        if t == "=":
+            text = text[4:]  # the verbatim string's "txt:" format
+        return (t, tuple(tuple(f.split("=", 1)[0] for f in line.split(" ") if "=" in f)
+                         for line in text.splitlines()))
     return (t, payload is None)
 
 
