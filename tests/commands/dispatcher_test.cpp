@@ -57,6 +57,14 @@ class DispatcherTest : public ::testing::Test {
   }
   std::string Reply() const { return std::string(out_.view()); }
 
+  // Runs `words` through Execute (which CLIENT PAUSE may hold); returns the reply.
+  std::string Execute(std::vector<std::string_view> words) {
+    out_.Clear();
+    store::LockSet locks(&server_.keyspace());
+    dispatcher_.Execute(client_, reply_, words, &locks);
+    return Reply();
+  }
+
   // Whether every stripe of database `db` is held (try_lock fails on a held spin lock).
   bool DatabaseLocked(int db) {
     for (size_t s = 0; s < store::kStripes; ++s) {
@@ -153,6 +161,40 @@ TEST_F(DispatcherTest, ACommandSeesOneInstant) {
   const size_t expired = std::count(recorder_.events.begin(), recorder_.events.end(), "0:expired:k7");
   EXPECT_EQ(expired, 1u);
   EXPECT_EQ(server_.ReadStats().store.expired_keys, 100u);
+}
+
+TEST_F(DispatcherTest, ClientPauseHoldsCommandsWithoutRunningThem) {
+  const int64_t now = clock_.NowMs();
+  server_.client_pause().Pause(PauseMode::kWrite, now + 10000, now);
+  EXPECT_EQ(Execute({"set", "k", "v"}), "");  // held: no reply, nothing ran
+  EXPECT_TRUE(client_.paused());
+  client_.set_paused(false);  // what the connection does before running it again
+  EXPECT_EQ(Execute({"get", "k"}), "$-1\r\n");
+  EXPECT_EQ(Execute({"publish", "c", "m"}), "");  // may_replicate: held under WRITE
+  client_.set_paused(false);
+  EXPECT_EQ(Execute({"multi"}), "+OK\r\n");
+  EXPECT_EQ(Execute({"get", "k"}), "+QUEUED\r\n");
+  EXPECT_EQ(Execute({"exec"}), "*1\r\n$-1\r\n");  // a read-only queue runs
+  server_.client_pause().Pause(PauseMode::kAll, 0, now);
+  EXPECT_EQ(Execute({"ping"}), "");
+  client_.set_paused(false);
+  // Refusals come first, as in Redis: an unknown command is answered even under ALL.
+  EXPECT_EQ(Execute({"nosuchcommand"}), "-ERR unknown command 'nosuchcommand', with args beginning with: \r\n");
+  EXPECT_FALSE(client_.paused());
+  clock_.AdvanceMs(10001);  // the pause ran out
+  EXPECT_EQ(Execute({"set", "k", "v"}), "+OK\r\n");
+}
+
+TEST_F(DispatcherTest, ExpiredKeysStayWhilePaused) {
+  EXPECT_EQ(Call({"set", "k", "v", "pxat", "5000"}, 1000), "+OK\r\n");
+  server_.client_pause().Pause(PauseMode::kWrite, 10000, 1000);
+  EXPECT_EQ(Call({"get", "k"}, 6000), "$-1\r\n");  // answers as expired
+  EXPECT_EQ(Call({"dbsize"}, 6000), ":1\r\n");     // but stays
+  EXPECT_EQ(server_.ReadStats().store.expired_keys, 0u);
+  server_.client_pause().Unpause();
+  EXPECT_EQ(Call({"get", "k"}, 6000), "$-1\r\n");
+  EXPECT_EQ(Call({"dbsize"}, 6000), ":0\r\n");
+  EXPECT_EQ(server_.ReadStats().store.expired_keys, 1u);
 }
 
 }  // namespace

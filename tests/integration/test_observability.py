@@ -1,19 +1,21 @@
 #!/usr/bin/python3
 """Observability with real clients: SLOWLOG entries (contents, trimming, redaction, transactions),
 the slowlog filled from several io-threads at once (unique ids, newest first, each client's calls
-in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2), and INFO's
-total_reads_processed / total_writes_processed against counted round trips.
+in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2), INFO's
+total_reads_processed / total_writes_processed against counted round trips, and CLIENT LIST's
+output buffer fields and INFO's reply buffer resize counts around a client that does not read.
 
 Usage: test_observability.py [--strata build/src/strata-server] [--io-threads 3] [--attach PORT]
 
 --attach runs the checks against a server already running (redis-server, to check the checks).
 Prints one line per check and ends with "observability: N passed, N failed".
 """
+import socket
 import sys
 import threading
 import time
 
-from testlib import Conn, ReplyError, run_checks
+from testlib import Conn, ReplyError, run_checks, wait_until
 
 PORT = 0
 
@@ -214,6 +216,42 @@ def check_reads_and_writes_processed():
             raise AssertionError("INFO stats lacks %s" % field)
 
 
+def client_fields(observer, client_id):
+    line = observer.call("CLIENT", "LIST", "ID", str(client_id)).decode().strip()
+    return dict(f.split("=", 1) for f in line.split(" ") if "=" in f)
+
+
+def check_output_buffer_fields():
+    """A client that does not read its large replies shows them pending in CLIENT LIST (oll and
+    omem above 0, events w); once it reads them all, nothing is pending. INFO's
+    reply_buffer_expands grows with the large replies, and reply_buffer_shrinks once the buffer
+    gives the memory back."""
+    c = Conn(PORT)
+    c.call("SET", "big", "x" * (1 << 20))
+    before = info_stats(c)
+    slow = socket.create_connection(("127.0.0.1", PORT))
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.sendall(b"*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n")
+    slow_id = int(slow.recv(100)[1:].split(b"\r\n")[0])
+    slow.sendall(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 8)
+    wait_until(lambda: int(client_fields(c, slow_id)["oll"]) > 0, "oll counts the reply waiting for the socket")
+    fields = client_fields(c, slow_id)
+    if int(fields["omem"]) <= 0 or "w" not in fields["events"]:
+        raise AssertionError("a client with unwritten replies: omem=%s events=%s" % (fields["omem"], fields["events"]))
+    want = 8 * ((1 << 20) + len("$1048576\r\n\r\n"))
+    got = 0
+    while got < want:
+        got += len(slow.recv(1 << 16))
+    wait_until(lambda: client_fields(c, slow_id)["oll"] == "0" and client_fields(c, slow_id)["omem"] == "0",
+               "nothing pending once read")
+    wait_until(lambda: int(info_stats(c)["reply_buffer_expands"]) > int(before["reply_buffer_expands"]),
+               "reply_buffer_expands grows", timeout=15)
+    wait_until(lambda: int(info_stats(c)["reply_buffer_shrinks"]) > int(before["reply_buffer_shrinks"]),
+               "reply_buffer_shrinks grows", timeout=15)
+    slow.close()
+    c.call("DEL", "big")
+
+
 def use_port(port):
     global PORT
     PORT = port
@@ -227,4 +265,5 @@ if __name__ == "__main__":
         ("CLIENT NO-TOUCH keeps OBJECT IDLETIME growing", check_no_touch),
         ("CLIENT SETINFO and lib-name/lib-ver in CLIENT LIST", check_setinfo),
         ("INFO total_reads_processed / total_writes_processed count round trips", check_reads_and_writes_processed),
+        ("CLIENT LIST oll/omem/events of unread replies; INFO reply_buffer_expands/shrinks", check_output_buffer_fields),
     ], use_port))
