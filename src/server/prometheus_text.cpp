@@ -57,7 +57,7 @@ void AddServerMetrics(Server& server, const StatsSnapshot& stats, PrometheusWrit
            static_cast<double>(UptimeSeconds(server)));
   w.Single("redis_connected_clients", "gauge", "Client connections open.",
            static_cast<double>(server.connected_clients()));
-  w.Single("redis_blocked_clients", "gauge", "Clients waiting in a blocking command.",
+  w.Single("redis_blocked_clients", "gauge", "Clients waiting in a blocking command or held by CLIENT PAUSE.",
            static_cast<double>(server.blocked_clients()));
   const MemoryOverview m = CollectMemoryOverview(server);
   w.Single("redis_memory_used_bytes", "gauge", "Bytes allocated (INFO used_memory).", static_cast<double>(m.used));
