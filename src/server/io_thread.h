@@ -74,8 +74,9 @@ class IoThread {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   size_t client_count() const;
 
-  // This thread's CPU time (getrusage RUSAGE_THREAD), as sampled by io-thread 0's cron, which
-  // alone samples it; read on this thread itself, a fresh reading. Any thread.
+  // This thread's CPU time (getrusage RUSAGE_THREAD) as its cron last sampled it, or fresh when
+  // called on this thread. Only io-thread 0's cron samples (INFO's main thread): the others
+  // read 0 from any other thread. Any thread.
   ThreadCpuUsage cpu_usage();
 
   // The io-thread the caller runs on, or nullptr on any other thread.
