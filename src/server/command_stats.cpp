@@ -28,11 +28,11 @@ RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, 
 }
 
 std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
-                                                  size_t command_count) {
+                                                  size_t command_count, uint64_t epoch) {
   std::vector<HistogramTotals> out(command_count);
   counters.ForEach([&](const RequestCounters& c) {
     for (size_t i = 0; i < command_count; ++i) {
-      if (const LatencyHistogram* h = c.per_command[i].latency.get()) out[i].Add(*h);
+      if (const LatencyHistogram* h = c.per_command[i].latency.get(epoch)) out[i].Add(*h);
     }
   });
   return out;

@@ -64,9 +64,10 @@ struct RequestTotals {
 RequestTotals SumRequestCounters(const PerThreadSet<RequestCounters>& counters, size_t command_count);
 
 // Every thread's latency histograms in `counters` summed, for the first `command_count` command
-// ids (an empty HistogramTotals for a command no thread recorded).
+// ids, counting only what was recorded in reset epoch `epoch` (an empty HistogramTotals for a
+// command no thread recorded in it).
 std::vector<HistogramTotals> SumLatencyHistograms(const PerThreadSet<RequestCounters>& counters,
-                                                  size_t command_count);
+                                                  size_t command_count, uint64_t epoch);
 
 }  // namespace strata::server
 

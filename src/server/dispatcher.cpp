@@ -232,7 +232,9 @@ void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<c
 
 void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us) {
   // Redis records microseconds, as nanoseconds, in its histograms.
-  if (server_->config().Int(ConfigId::kLatencyTracking) != 0) per.latency.Record(elapsed_us * 1000);
+  if (server_->config().Int(ConfigId::kLatencyTracking) != 0) {
+    per.latency.Record(elapsed_us * 1000, server_->latency_epoch());
+  }
   if (cmd.has(kCmdSkipMonitor)) return;
   server_->latency_monitor().AddIfNeeded(cmd.has(kCmdFast) ? "fast-command" : "command", elapsed_us / 1000,
                                          server_->clock());
@@ -253,8 +255,10 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
   RequestCounters& counters = server_->request_counters();
   counters.commands_processed.Add();
   CommandCounters& per = counters.per_command[cmd.id];
+#ifndef STRATA_NO_COMMANDSTATS  // defined only in a build that measures what these cost (meson.build)
   per.calls.Add();
   per.usec.Add(static_cast<uint64_t>(elapsed_us));
+#endif
   if (new_errors > 0) {
     per.failed_calls.Add();
     counters.error_replies.Add(new_errors);

@@ -80,9 +80,10 @@ std::string BuildId() {
   return fmt::format("{:016x}", HashStable(std::string("strata-") + STRATA_VERSION + "-" + CompilerVersion()));
 }
 
-std::string TimevalSeconds(const timeval& tv) {
-  return fmt::format("{}.{:06}", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
-}
+// "seconds.micros", as Redis prints CPU times.
+std::string MicrosAsSeconds(int64_t us) { return fmt::format("{}.{:06}", us / 1'000'000, us % 1'000'000); }
+
+std::string TimevalSeconds(const timeval& tv) { return MicrosAsSeconds(int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec); }
 
 void AddServer(Server& server, std::string* out) {
   Section s(out, "Server");
@@ -141,7 +142,7 @@ void AddClients(Server& server, std::string* out) {
   s.Field("strata_clients_per_io_thread", per_thread);
 }
 
-void AddMemory(Server& server, std::string* out) {
+void AddMemory(Server& server, const StatsSnapshot& stats, std::string* out) {
   const MemoryOverview m = CollectMemoryOverview(server);
   const auto ratio = [](size_t a, size_t b) { return FormatRatio(static_cast<double>(a), static_cast<double>(b)); };
   const auto diff = [](size_t a, size_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); };
@@ -200,6 +201,7 @@ void AddMemory(Server& server, std::string* out) {
   s.Field("mem_allocator", AllocatorName());
   s.Field("active_defrag_running", 0);
   s.Field("lazyfree_pending_objects", server.keyspace().PendingLazyFree());
+  s.Field("lazyfreed_objects", stats.store.lazyfreed_objects);
 }
 
 void AddPersistence(Server& server, std::string* out) {
@@ -274,6 +276,9 @@ void AddStats(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("sync_partial_ok", 0);
   s.Field("sync_partial_err", 0);
   s.Field("expired_keys", k.expired_keys);
+  s.Field("expired_stale_perc", fmt::format("{:.2f}", server.keyspace().ExpiredStaleRatio() * 100));
+  s.Field("expired_time_cap_reached_count", k.expire_time_cap_reached);
+  s.Field("expire_cycle_cpu_milliseconds", k.expire_cycle_us / 1000);
   s.Field("evicted_keys", k.evicted_keys);
   s.Field("evicted_clients", r.evicted_clients);
   const int64_t now_us = MonotonicUs();
@@ -334,7 +339,7 @@ void AddReplication(Server& server, std::string* out) {
   s.Field("repl_backlog_histlen", 0);
 }
 
-void AddCpu(std::string* out) {
+void AddCpu(Server& server, std::string* out) {
   rusage self{};
   rusage children{};
   getrusage(RUSAGE_SELF, &self);
@@ -344,6 +349,13 @@ void AddCpu(std::string* out) {
   s.Field("used_cpu_user", TimevalSeconds(self.ru_utime));
   s.Field("used_cpu_sys_children", TimevalSeconds(children.ru_stime));
   s.Field("used_cpu_user_children", TimevalSeconds(children.ru_utime));
+  // Redis's main thread runs the event loop, the commands and the cron. Strata's nearest is
+  // io-thread 0: it accepts connections, serves its share of them and runs the keyspace's cron
+  // (the LRU clock, its share of active expiry, eviction). Its getrusage(RUSAGE_THREAD), read by
+  // its own cron (fresh when this INFO runs on it).
+  const ThreadCpuUsage main = server.io_thread(0).cpu_usage();
+  s.Field("used_cpu_sys_main_thread", MicrosAsSeconds(main.sys_us));
+  s.Field("used_cpu_user_main_thread", MicrosAsSeconds(main.user_us));
 }
 
 void AddCommandStats(Server& server, const StatsSnapshot& stats, std::string* out) {
@@ -415,7 +427,8 @@ uint32_t SelectInfoSections(std::span<const std::string_view> args) {
 
 std::string BuildInfo(Server& server, uint32_t sections) {
   std::string out;
-  const bool need_stats = (sections & (kInfoPersistence | kInfoStats | kInfoCommandStats | kInfoErrorStats)) != 0;
+  const bool need_stats =
+      (sections & (kInfoMemory | kInfoPersistence | kInfoStats | kInfoCommandStats | kInfoErrorStats)) != 0;
   const StatsSnapshot stats = need_stats ? server.ReadStats() : StatsSnapshot();
   for (const SectionName& name : kSectionNames) {
     if ((sections & name.section) == 0) continue;
@@ -423,11 +436,11 @@ std::string BuildInfo(Server& server, uint32_t sections) {
     switch (name.section) {
       case kInfoServer: AddServer(server, &out); break;
       case kInfoClients: AddClients(server, &out); break;
-      case kInfoMemory: AddMemory(server, &out); break;
+      case kInfoMemory: AddMemory(server, stats, &out); break;
       case kInfoPersistence: AddPersistence(server, &out); break;
       case kInfoStats: AddStats(server, stats, &out); break;
       case kInfoReplication: AddReplication(server, &out); break;
-      case kInfoCpu: AddCpu(&out); break;
+      case kInfoCpu: AddCpu(server, &out); break;
       case kInfoModules: Section(&out, "Modules"); break;
       case kInfoCommandStats: AddCommandStats(server, stats, &out); break;
       case kInfoErrorStats: AddErrorStats(stats, &out); break;

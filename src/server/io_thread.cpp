@@ -1,6 +1,7 @@
 #include "server/io_thread.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <string>
 #include <utility>
@@ -88,6 +89,19 @@ void IoThread::RunTasks() {
   for (auto& task : batch) task();
 }
 
+void IoThread::SampleCpuUsage() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return;
+  const auto micros = [](const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000 + tv.tv_usec; };
+  cpu_user_us_.store(micros(usage.ru_utime), std::memory_order_relaxed);
+  cpu_sys_us_.store(micros(usage.ru_stime), std::memory_order_relaxed);
+}
+
+ThreadCpuUsage IoThread::cpu_usage() {
+  if (Current() == this) SampleCpuUsage();
+  return {cpu_user_us_.load(std::memory_order_relaxed), cpu_sys_us_.load(std::memory_order_relaxed)};
+}
+
 void IoThread::OnCron(uv_timer_t* handle) { static_cast<IoThread*>(handle->data)->Cron(); }
 
 void IoThread::Cron() {
@@ -97,13 +111,19 @@ void IoThread::Cron() {
     cron_period_ms_ = period;
     uv_timer_set_repeat(&cron_, period);
   }
-  if (index_ == 0) server.keyspace().Tick();
+  if (index_ == 0) {
+    server.keyspace().Tick();
+    SampleCpuUsage();
+  }
   const int64_t budget_us = static_cast<int64_t>(period) * 1000 * kExpireBudgetPercent / 100;
   // The loader owns the tables until it is done (and drops expired keys itself). A paused
   // dataset stands still: no active expiry (nor eviction, MemoryGuard), as Redis's CLIENT PAUSE.
   const bool paused = server.client_pause().ActiveAt(server.clock().NowMs());
   if (!server.persistence().loading() && server.keyspace().active_expire() && !paused) {
-    server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
+    const store::ExpireCycleReport cycle =
+        server.keyspace().ActiveExpireCycle(index_, server.io_thread_count(), budget_us);
+    // As Redis samples its whole cycle: here each worker's share of it is a cycle.
+    server.latency_monitor().AddIfNeeded("expire-cycle", cycle.elapsed_us / 1000, server.clock());
   }
   // Eviction resumes here when a command's tenacity bound stopped it, or after maxmemory was
   // lowered (Redis's eviction timer); thread 0 alone, so the threads do not race for victims.

@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,6 +27,12 @@ namespace strata::server {
 
 class Connection;
 class Server;
+
+// CPU time one thread has used, in microseconds.
+struct ThreadCpuUsage {
+  int64_t user_us = 0;
+  int64_t sys_us = 0;
+};
 
 // Closes each of `handles` that is not closing yet. A loop's handles must all be closed (and the
 // loop run until their close callbacks ran) before the loop itself closes.
@@ -67,6 +74,11 @@ class IoThread {
   void ForEachClient(FunctionRef<void(const Client&)> f) const;
   size_t client_count() const;
 
+  // This thread's CPU time (getrusage RUSAGE_THREAD) as its cron last sampled it, or fresh when
+  // called on this thread. Only io-thread 0's cron samples (INFO's main thread): the others
+  // read 0 from any other thread. Any thread.
+  ThreadCpuUsage cpu_usage();
+
   // The io-thread the caller runs on, or nullptr on any other thread.
   static IoThread* Current();
 
@@ -98,6 +110,8 @@ class IoThread {
   void ArmPauseTimer();
   void RunTasks();
   void Cron();
+  // Reads this thread's CPU time into cpu_user_us_ / cpu_sys_us_. REQUIRES: this thread.
+  void SampleCpuUsage();
   void CloseIdleClients(int64_t now_ms);
   void FinishShutdown();
   template <typename F>
@@ -130,6 +144,8 @@ class IoThread {
   uint64_t cron_period_ms_ = 0;
   int64_t last_idle_check_ms_ = 0;
   bool shutting_down_ = false;
+  std::atomic<int64_t> cpu_user_us_{0};
+  std::atomic<int64_t> cpu_sys_us_{0};
 };
 
 }  // namespace strata::server

@@ -37,22 +37,16 @@ int64_t SlotLowestNs(size_t slot) {
 
 int64_t SlotHighestNs(size_t slot) { return SlotLowestNs(slot) + (int64_t{1} << BucketOfSlot(slot)) - 1; }
 
+void LatencyHistogram::Clear() {
+  for (Counter& c : slots_) c.Reset();
+}
+
 void HistogramTotals::Add(const LatencyHistogram& h) {
   if (slots.empty()) slots.assign(kHistogramSlots, 0);
   for (size_t i = 0; i < kHistogramSlots; ++i) {
     const uint64_t n = h.count(i);
     slots[i] += n;
     total += n;
-  }
-}
-
-void HistogramTotals::Subtract(const HistogramTotals& base) {
-  if (slots.empty() || base.slots.empty()) return;
-  total = 0;
-  for (size_t i = 0; i < kHistogramSlots; ++i) {
-    // A counter read racing its writer may lag the baseline: never below zero.
-    slots[i] = slots[i] > base.slots[i] ? slots[i] - base.slots[i] : 0;
-    total += slots[i];
   }
 }
 

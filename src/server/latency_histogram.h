@@ -33,6 +33,8 @@ class LatencyHistogram {
  public:
   void Record(int64_t ns) { slots_[HistogramSlot(ns)].Add(); }
   uint64_t count(size_t slot) const { return slots_[slot].Get(); }
+  // Zeroes every slot. REQUIRES: the writing thread.
+  void Clear();
 
  private:
   Counter slots_[kHistogramSlots];
@@ -40,6 +42,13 @@ class LatencyHistogram {
 
 // A command's histogram in one thread's counters, allocated on its first call there (24 KB),
 // so commands a thread never runs cost it one null pointer.
+//
+// CONFIG RESETSTAT does not touch the histograms: it moves the server's reset epoch on, and a
+// histogram counts only in the epoch it was last written in. Its writer clears it at its next
+// Record in a later epoch (24 KB of stores, on that thread, once); until then readers of the new
+// epoch take it for empty. So a reset costs one atomic increment however many threads and
+// commands there are, takes no lock an io-thread waits on, and no count recorded before it is
+// ever read after it.
 class LazyLatencyHistogram {
  public:
   LazyLatencyHistogram() = default;
@@ -47,20 +56,30 @@ class LazyLatencyHistogram {
   LazyLatencyHistogram(const LazyLatencyHistogram&) = delete;
   LazyLatencyHistogram& operator=(const LazyLatencyHistogram&) = delete;
 
-  // REQUIRES: the owning thread.
-  void Record(int64_t ns) {
+  // Counts a call of `ns` nanoseconds in reset epoch `epoch`, clearing what earlier epochs
+  // counted. REQUIRES: the owning thread; `epoch` never goes back.
+  void Record(int64_t ns, uint64_t epoch) {
     LatencyHistogram* h = histogram_.load(std::memory_order_relaxed);
     if (h == nullptr) {
       h = new LatencyHistogram();
+      epoch_.store(epoch, std::memory_order_relaxed);
       histogram_.store(h, std::memory_order_release);
+    } else if (epoch_.load(std::memory_order_relaxed) != epoch) {
+      h->Clear();
+      epoch_.store(epoch, std::memory_order_release);
     }
     h->Record(ns);
   }
-  // nullptr until the first Record. Any thread.
-  const LatencyHistogram* get() const { return histogram_.load(std::memory_order_acquire); }
+  // The counts of reset epoch `epoch`, or nullptr when nothing was recorded in it. Any thread.
+  const LatencyHistogram* get(uint64_t epoch) const {
+    const LatencyHistogram* h = histogram_.load(std::memory_order_acquire);
+    if (h == nullptr || epoch_.load(std::memory_order_acquire) != epoch) return nullptr;
+    return h;
+  }
 
  private:
   std::atomic<LatencyHistogram*> histogram_{nullptr};
+  std::atomic<uint64_t> epoch_{0};  // the reset epoch the counts belong to
 };
 
 // A command's histogram summed over threads.
@@ -69,8 +88,6 @@ struct HistogramTotals {
   uint64_t total = 0;
 
   void Add(const LatencyHistogram& h);
-  // Subtracts a baseline taken earlier from the same counters (CONFIG RESETSTAT).
-  void Subtract(const HistogramTotals& base);
   // The duration at `percentile` (0 to 100) in microseconds: the highest duration of the slot
   // where the cumulative count reaches that share of the calls, as Redis's INFO latencystats
   // shows it. 0 when empty.

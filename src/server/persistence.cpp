@@ -222,7 +222,7 @@ Persistence::BgsaveStart Persistence::StartBackgroundSave() {
     close(fds[0]);
     RunChild(fds[1], options, dir, filename);
   }
-  latest_fork_usec_ = MonotonicUs() - fork_start;
+  const int64_t fork_usec = MonotonicUs() - fork_start;
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
@@ -230,6 +230,9 @@ Persistence::BgsaveStart Persistence::StartBackgroundSave() {
     last_bgsave_ok_.store(false, std::memory_order_relaxed);
     return BgsaveStart::kForkFailed;
   }
+  // As Redis: a fork that happened is timed (latest_fork_usec) and sampled as "fork".
+  latest_fork_usec_ = fork_usec;
+  server_->latency_monitor().AddIfNeeded("fork", fork_usec / 1000, server_->clock());
   fcntl(fds[0], F_SETFL, O_NONBLOCK);
   ++total_forks_;
   child_pid_ = pid;

@@ -159,20 +159,14 @@ void Server::RequestShutdown() {
 }
 
 std::vector<HistogramTotals> Server::ReadLatencyHistograms() const {
-  std::vector<HistogramTotals> out = SumLatencyHistograms(request_counters_, commands_->size());
-  std::lock_guard<std::mutex> lock(latency_base_mu_);
-  for (size_t i = 0; i < out.size() && i < latency_base_.size(); ++i) out[i].Subtract(latency_base_[i]);
-  return out;
+  return SumLatencyHistograms(request_counters_, commands_->size(), latency_epoch());
 }
 
 void Server::ResetStats() {
   stats_.Reset(commands_->size());
   eviction_exceeded_.Reset();
-  {
-    std::vector<HistogramTotals> now = SumLatencyHistograms(request_counters_, commands_->size());
-    std::lock_guard<std::mutex> lock(latency_base_mu_);
-    latency_base_ = std::move(now);
-  }
+  keyspace_->ResetExpiredStaleRatio();
+  latency_epoch_.fetch_add(1, std::memory_order_relaxed);  // see LazyLatencyHistogram
   acl_log_.ResetCounts();
   ops_per_sec_.Reset();
   input_per_sec_.Reset();

@@ -101,6 +101,9 @@ class Server {
   // Each command's latency histogram (indexed by command id) since start or the last CONFIG
   // RESETSTAT. Thread-safe.
   std::vector<HistogramTotals> ReadLatencyHistograms() const;
+  // The latency histograms' reset epoch: what the io-threads record in (LazyLatencyHistogram).
+  // Thread-safe.
+  uint64_t latency_epoch() const { return latency_epoch_.load(std::memory_order_relaxed); }
   // Sampled rates: commands, input bytes and output bytes per second. Thread-safe.
   double ops_per_sec() const { return ops_per_sec_.PerSecond(); }
   double input_bytes_per_sec() const { return input_per_sec_.PerSecond(); }
@@ -230,8 +233,7 @@ class Server {
   MonitorFeed monitors_;
   SlowLog slowlog_;
   LatencyMonitor latency_monitor_;
-  mutable std::mutex latency_base_mu_;
-  std::vector<HistogramTotals> latency_base_;  // the histograms at the last CONFIG RESETSTAT
+  std::atomic<uint64_t> latency_epoch_{0};  // CONFIG RESETSTATs so far (LazyLatencyHistogram)
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   std::unique_ptr<Persistence> persistence_;
   MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end

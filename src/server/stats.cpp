@@ -39,6 +39,9 @@ StatsSnapshot SubtractSnapshot(const StatsSnapshot& a, const StatsSnapshot& b) {
   s.expired_keys = Minus(s.expired_keys, b.store.expired_keys);
   s.evicted_keys = Minus(s.evicted_keys, b.store.evicted_keys);
   s.dirty = Minus(s.dirty, b.store.dirty);
+  s.expire_cycle_us = Minus(s.expire_cycle_us, b.store.expire_cycle_us);
+  s.expire_time_cap_reached = Minus(s.expire_time_cap_reached, b.store.expire_time_cap_reached);
+  s.lazyfreed_objects = Minus(s.lazyfreed_objects, b.store.lazyfreed_objects);
 
   // Both lists are sorted by code; a code missing from the baseline has a baseline of zero.
   std::vector<std::pair<std::string, uint64_t>> errors;

@@ -75,7 +75,10 @@ StoreCounterTotals Keyspace::CounterTotals() const {
     t.expired_keys += c.expired_keys.Get();
     t.evicted_keys += c.evicted_keys.Get();
     t.dirty += c.dirty.Get();
+    t.expire_cycle_us += c.expire_cycle_us.Get();
+    t.expire_time_cap_reached += c.expire_time_cap_reached.Get();
   });
+  t.lazyfreed_objects = lazy_free_.freed();
   return t;
 }
 
@@ -209,7 +212,7 @@ void Keyspace::Flush(int db, bool async) {
     for (auto& t : *detached) t->DestroyAll();
   };
   if (async) {
-    lazy_free_.SubmitJob(std::move(destroy));
+    lazy_free_.SubmitJob(std::move(destroy), removed);
   } else {
     destroy();
   }
@@ -283,16 +286,15 @@ std::pair<size_t, size_t> Keyspace::ExpireSample(int db, Stripe& st, size_t samp
   return {sampled, expired};
 }
 
-size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
+ExpireCycleReport Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
   assert(worker >= 0 && worker < workers && workers <= kMaxExpireWorkers);
   constexpr size_t kSample = 20;
   const int64_t start = MonotonicUs();
   const int64_t now_ms = clock_->NowMs();
   const size_t total = static_cast<size_t>(databases_) * kStripes;
   size_t pos = expire_resume_[static_cast<size_t>(worker)];
-  size_t deleted = 0;
-  bool out_of_time = false;
-  for (size_t step = 0; step < total && !out_of_time; ++step) {
+  ExpireCycleReport report;
+  for (size_t step = 0; step < total && !report.out_of_time; ++step) {
     const size_t p = pos;
     pos = pos + 1 == total ? 0 : pos + 1;
     if (volatile_stripes_[p / kStripes].load(std::memory_order_relaxed) == 0) {
@@ -308,9 +310,10 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
     std::lock_guard<SpinLock> lock(*st.mu);
     while (true) {
       const auto [sampled, expired] = ExpireSample(static_cast<int>(p / kStripes), st, kSample, now_ms);
-      deleted += expired;
+      report.sampled += sampled;
+      report.deleted += expired;
       if (MonotonicUs() - start > budget_us) {
-        out_of_time = true;
+        report.out_of_time = true;
         break;
       }
       // Stay while the stripe looks more than a quarter expired.
@@ -319,7 +322,12 @@ size_t Keyspace::ActiveExpireCycle(int worker, int workers, int64_t budget_us) {
   }
   expire_resume_[static_cast<size_t>(worker)] = pos;
   DeliverEvents();
-  return deleted;
+  report.elapsed_us = MonotonicUs() - start;
+  StoreCounters& c = counters();
+  c.expire_cycle_us.Add(static_cast<uint64_t>(report.elapsed_us));
+  if (report.out_of_time) c.expire_time_cap_reached.Add();
+  stale_ratio_.AddCycle(report.sampled, report.deleted);
+  return report;
 }
 
 // --- Db ---

@@ -65,6 +65,14 @@ struct EntryRef {
 
 class Db;
 
+// What one active-expiry cycle did.
+struct ExpireCycleReport {
+  size_t deleted = 0;        // expired keys removed
+  size_t sampled = 0;        // keys with a TTL looked at
+  int64_t elapsed_us = 0;    // the cycle's duration
+  bool out_of_time = false;  // it stopped because the budget ran out
+};
+
 class Keyspace {
  public:
   // `clock` must outlive the keyspace.
@@ -169,11 +177,17 @@ class Keyspace {
   int64_t AvgTtlMs(int db);
 
   // One active-expiry cycle for the stripes that worker `worker` of `workers` owns (stripe index
-  // modulo workers), in every database, spending at most `budget_us` microseconds. Samples keys
-  // with a TTL and deletes the expired ones (announcing "expired"), staying on a stripe while more
-  // than a quarter of a sample had expired, then delivers the events. Returns the number of keys
-  // deleted. Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
-  size_t ActiveExpireCycle(int worker, int workers, int64_t budget_us);
+  // modulo workers), in every database, spending at most `budget_us` microseconds (checked after
+  // each sample, so a negative budget stops after the first). Samples keys with a TTL and deletes
+  // the expired ones (announcing "expired"), staying on a stripe while more than a quarter of a
+  // sample had expired, then delivers the events. Counts the cycle's time and whether its budget
+  // ran out in the calling thread's counters, and folds its sample into ExpiredStaleRatio().
+  // Locks one stripe at a time. REQUIRES: the caller holds no stripe lock.
+  ExpireCycleReport ActiveExpireCycle(int worker, int workers, int64_t budget_us);
+  // The running share of expired keys among those active expiry sampled (store/store_counters.h),
+  // 0 to 1; and its reset (CONFIG RESETSTAT). Thread-safe.
+  double ExpiredStaleRatio() const { return stale_ratio_.Get(); }
+  void ResetExpiredStaleRatio() { stale_ratio_.Reset(); }
   // Whether the io-threads run ActiveExpireCycle (DEBUG SET-ACTIVE-EXPIRE; on by default). Off,
   // only a lookup removes an expired key, as tests of lazy expiry need. Thread-safe.
   void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
@@ -226,6 +240,7 @@ class Keyspace {
   // Where each expiry worker resumes: its next (db * kStripes + stripe) position. Worker w only
   // touches element w.
   std::vector<size_t> expire_resume_;
+  StaleRatio stale_ratio_;
   LazyFree lazy_free_;
   GhostTable ghost_;
 };

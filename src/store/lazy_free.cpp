@@ -16,14 +16,14 @@ LazyFree::~LazyFree() {
 }
 
 void LazyFree::Submit(Entry* entry) {
-  SubmitJob([entry] { Entry::Destroy(entry); });
+  SubmitJob([entry] { Entry::Destroy(entry); }, 1);
 }
 
-void LazyFree::SubmitJob(std::function<void()> job) {
-  pending_.fetch_add(1, std::memory_order_relaxed);
+void LazyFree::SubmitJob(std::function<void()> job, size_t objects) {
+  pending_.fetch_add(objects, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(job));
+    jobs_.push_back(Job{std::move(job), objects});
   }
   cv_.notify_one();
 }
@@ -33,11 +33,12 @@ void LazyFree::Run() {
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
     if (jobs_.empty()) return;  // stopping, and everything is done
-    std::function<void()> job = std::move(jobs_.front());
+    Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    job();
-    pending_.fetch_sub(1, std::memory_order_relaxed);
+    job.run();
+    freed_.fetch_add(job.objects, std::memory_order_relaxed);
+    pending_.fetch_sub(job.objects, std::memory_order_release);  // after freed_: see pending()
     lock.lock();
   }
 }

@@ -2,20 +2,25 @@
 """Observability with real clients: SLOWLOG entries (contents, trimming, redaction, transactions),
 the slowlog filled from several io-threads at once (unique ids, newest first, each client's calls
 in its order), CLIENT NO-TOUCH against OBJECT IDLETIME, CLIENT SETINFO (Redis 7.2), INFO's
-total_reads_processed / total_writes_processed against counted round trips, and CLIENT LIST's
-output buffer fields and INFO's reply buffer resize counts around a client that does not read.
+total_reads_processed / total_writes_processed against counted round trips, CLIENT LIST's
+output buffer fields and INFO's reply buffer resize counts around a client that does not read,
+active expiry's figures (expired_stale_perc, expired_time_cap_reached_count,
+expire_cycle_cpu_milliseconds) and its expire-cycle latency event, lazyfreed_objects, the main
+thread's CPU, BGSAVE's fork time and its fork latency event, and CONFIG RESETSTAT.
 
 Usage: test_observability.py [--strata build/src/strata-server] [--io-threads 3] [--attach PORT]
 
 --attach runs the checks against a server already running (redis-server, to check the checks).
 Prints one line per check and ends with "observability: N passed, N failed".
 """
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 
-from testlib import Conn, ReplyError, run_checks, wait_until
+from testlib import Conn, ReplyError, encode, run_checks, wait_until
 
 PORT = 0
 
@@ -192,9 +197,9 @@ def check_setinfo():
                  "arity")
 
 
-def info_stats(conn):
+def info_fields(conn, section):
     fields = {}
-    for line in conn.call("INFO", "stats").decode().splitlines():
+    for line in conn.call("INFO", section).decode().splitlines():
         if ":" in line:
             name, value = line.split(":", 1)
             fields[name] = value
@@ -203,10 +208,10 @@ def info_stats(conn):
 
 def check_reads_and_writes_processed():
     c = Conn(PORT)
-    before = info_stats(c)
+    before = info_fields(c, "stats")
     for i in range(50):
         c.call("SET", "rw%d" % i, "v")  # one read and one write each, a round trip apart
-    after = info_stats(c)
+    after = info_fields(c, "stats")
     for field in ("total_reads_processed", "total_writes_processed"):
         grew = int(after[field]) - int(before[field])
         if not 51 <= grew <= 60:  # the 50 SETs and the second INFO (others may share the server)
@@ -252,13 +257,156 @@ def check_output_buffer_fields():
     c.call("DEL", "big")
 
 
+def load_expiring(conn, count, ttl_ms, prefix):
+    """SETs `count` keys PREFIX:i with a TTL of ttl_ms, as one pipeline."""
+    conn.send(b"".join(encode("SET", "%s:%d" % (prefix, i), "v", "PX", ttl_ms) for i in range(count)))
+    for _ in range(count):
+        conn.read_reply()
+
+
+def latest_events(conn):
+    """LATENCY LATEST as {event: (latest ms, max ms)}."""
+    return {e[0].decode(): (int(e[2]), int(e[3])) for e in conn.call("LATENCY", "LATEST")}
+
+
+def check_active_expiry_figures():
+    """200,000 keys expiring at once: active expiry's INFO figures move, and with
+    latency-monitor-threshold 1 its cycles show in LATENCY LATEST as expire-cycle."""
+    c = Conn(PORT, timeout=60)
+    c.call("CONFIG", "SET", "latency-monitor-threshold", "1")
+    c.call("LATENCY", "RESET")
+    before = info_fields(c, "stats")
+    keys = 200000
+    load_expiring(c, keys, 200, "expiring")
+    stale_seen = 0.0
+    deadline = time.monotonic() + 30
+    while True:
+        now = info_fields(c, "stats")
+        stale_seen = max(stale_seen, float(now["expired_stale_perc"]))
+        if int(now["expired_keys"]) - int(before["expired_keys"]) >= keys:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("only %d keys expired in 30 s" % (int(now["expired_keys"]) - int(before["expired_keys"])))
+        time.sleep(0.02)
+    events = latest_events(c)
+    c.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+    cpu_ms = int(now["expire_cycle_cpu_milliseconds"]) - int(before["expire_cycle_cpu_milliseconds"])
+    capped = int(now["expired_time_cap_reached_count"]) - int(before["expired_time_cap_reached_count"])
+    if cpu_ms <= 0:
+        raise AssertionError("expire_cycle_cpu_milliseconds did not grow (%d) while %d keys expired" % (cpu_ms, keys))
+    if capped < 0:
+        raise AssertionError("expired_time_cap_reached_count went back by %d" % -capped)
+    if stale_seen <= 0:
+        raise AssertionError("expired_stale_perc stayed 0 while %d keys were expiring" % keys)
+    if "expire-cycle" not in events:
+        raise AssertionError("no expire-cycle event in LATENCY LATEST: %r" % events)
+    return "%d ms of cycles, %d capped, stale up to %.2f%%, worst cycle %d ms" % (
+        cpu_ms, capped, stale_seen, events["expire-cycle"][1])
+
+
+def check_lazyfreed_objects():
+    """UNLINK of a big set frees it on the background thread: one object; FLUSHDB ASYNC of 100
+    keys: 100."""
+    c = Conn(PORT)
+    freed = lambda: int(info_fields(c, "memory")["lazyfreed_objects"])  # noqa: E731
+    before = freed()
+    c.call("SADD", "lazy:big", *["member:%d" % i for i in range(1000)])
+    expect_eq(c.call("UNLINK", "lazy:big"), b"1", "UNLINK")
+    wait_until(lambda: freed() == before + 1, "lazyfreed_objects counts the unlinked set")
+    c.call("SELECT", "9")
+    for i in range(100):
+        c.call("SET", "lazy:%d" % i, "v")
+    c.call("FLUSHDB", "ASYNC")
+    wait_until(lambda: freed() == before + 101, "lazyfreed_objects counts FLUSHDB ASYNC's keys")
+    expect_eq(info_fields(c, "memory")["lazyfree_pending_objects"], "0", "nothing pending after")
+
+
+def check_main_thread_cpu():
+    """used_cpu_*_main_thread are the main thread's share of the process's CPU and grow with work."""
+    c = Conn(PORT)
+    before = info_fields(c, "cpu")
+    conns = [Conn(PORT) for _ in range(6)]  # the io-threads take connections round robin
+    for conn in conns:
+        conn.send(b"".join(encode("SET", "cpu:%d" % i, "v" * 100) for i in range(20000)))
+    for conn in conns:
+        for _ in range(20000):
+            conn.read_reply()
+        conn.close()
+    time.sleep(0.3)  # Strata's main thread samples its CPU time in its cron (100 ms)
+    after = info_fields(c, "cpu")
+    main = lambda f: float(f["used_cpu_user_main_thread"]) + float(f["used_cpu_sys_main_thread"])  # noqa: E731
+    total = lambda f: float(f["used_cpu_user"]) + float(f["used_cpu_sys"])  # noqa: E731
+    if not main(after) > main(before):
+        raise AssertionError("main thread CPU did not grow: %r -> %r" % (main(before), main(after)))
+    for kind in ("user", "sys"):
+        if float(after["used_cpu_%s_main_thread" % kind]) > float(after["used_cpu_%s" % kind]):
+            raise AssertionError("main thread %s CPU above the process's" % kind)
+    return "main thread %.3f s of %.3f s" % (main(after), total(after))
+
+
+def check_fork_latency():
+    """BGSAVE's fork is timed in latest_fork_usec, and with latency-monitor-threshold 1 a fork of
+    a millisecond or more is a "fork" event in LATENCY LATEST. The dump goes to the server's
+    --dir (a temporary directory when this script starts the server)."""
+    c = Conn(PORT, timeout=60)
+    try:
+        c.call("SELECT", "8")
+        c.send(b"".join(encode("SET", "fork:%d" % i, "v" * 64) for i in range(200000)))
+        for _ in range(200000):
+            c.read_reply()
+        c.call("CONFIG", "SET", "latency-monitor-threshold", "1")
+        c.call("LATENCY", "RESET")
+        before = int(info_fields(c, "stats")["total_forks"])
+        c.call("BGSAVE")
+        wait_until(lambda: info_fields(c, "persistence")["rdb_bgsave_in_progress"] == "0", "BGSAVE ends", 60)
+        stats = info_fields(c, "stats")
+        expect_eq(int(stats["total_forks"]), before + 1, "total_forks")
+        fork_ms = int(stats["latest_fork_usec"]) // 1000
+        if int(stats["latest_fork_usec"]) <= 0:
+            raise AssertionError("latest_fork_usec is %s after a fork" % stats["latest_fork_usec"])
+        events = latest_events(c)
+        if fork_ms >= 1 and events.get("fork", (0, 0))[0] != fork_ms:
+            raise AssertionError("a %d ms fork, LATENCY LATEST %r" % (fork_ms, events))
+        if fork_ms < 1 and "fork" in events:
+            raise AssertionError("a fork under 1 ms sampled: %r" % events)
+        c.call("FLUSHDB")
+        return "fork %s us%s" % (stats["latest_fork_usec"], ", sampled" if fork_ms >= 1 else ", under the threshold")
+    finally:
+        c.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+
+
+def check_resetstat():
+    """CONFIG RESETSTAT zeroes the histograms of INFO latencystats at once (only its own call
+    shows after it) and the expiry and lazy-free figures."""
+    c = Conn(PORT)
+    for i in range(100):
+        c.call("SET", "reset:%d" % i, "v")
+        c.call("GET", "reset:%d" % i)
+    lines = [line for line in c.call("INFO", "latencystats").decode().splitlines() if line.startswith("latency_")]
+    if not any(line.startswith("latency_percentiles_usec_set:") for line in lines):
+        raise AssertionError("no SET histogram before the reset: %r" % lines)
+    expect_eq(c.call("CONFIG", "RESETSTAT"), b"OK", "CONFIG RESETSTAT")
+    lines = [line.split(":")[0] for line in c.call("INFO", "latencystats").decode().splitlines()
+             if line.startswith("latency_")]
+    expect_eq(lines, ["latency_percentiles_usec_config|resetstat"], "histograms after the reset")
+    c.call("GET", "reset:1")
+    hist = c.call("LATENCY", "HISTOGRAM", "get")
+    expect_eq(int(hist[1][1]), 1, "GET calls counted since the reset")
+    stats, memory = info_fields(c, "stats"), info_fields(c, "memory")
+    for field in ("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds"):
+        expect_eq(stats[field], "0", field)
+    expect_eq(stats["expired_stale_perc"], "0.00", "expired_stale_perc")
+    expect_eq(memory["lazyfreed_objects"], "0", "lazyfreed_objects")
+
+
 def use_port(port):
     global PORT
     PORT = port
 
 
 if __name__ == "__main__":
-    sys.exit(run_checks("observability", [
+    WORKDIR = tempfile.mkdtemp(prefix="observability-")  # where BGSAVE writes its dump
+    status = run_checks("observability", [
         ("SLOWLOG entries: trimming, redaction, transactions", check_entry_contents),
         ("SLOWLOG GET count and slowlog-max-len", check_count_and_max_len),
         ("slowlog from several io-threads under load", check_ids_across_io_threads),
@@ -266,4 +414,11 @@ if __name__ == "__main__":
         ("CLIENT SETINFO and lib-name/lib-ver in CLIENT LIST", check_setinfo),
         ("INFO total_reads_processed / total_writes_processed count round trips", check_reads_and_writes_processed),
         ("CLIENT LIST oll/omem/events of unread replies; INFO reply_buffer_expands/shrinks", check_output_buffer_fields),
-    ], use_port))
+        ("active expiry's INFO figures and the expire-cycle latency event", check_active_expiry_figures),
+        ("INFO lazyfreed_objects counts UNLINK and FLUSHDB ASYNC", check_lazyfreed_objects),
+        ("INFO used_cpu_*_main_thread", check_main_thread_cpu),
+        ("BGSAVE's fork in latest_fork_usec and the fork latency event", check_fork_latency),
+        ("CONFIG RESETSTAT clears histograms, expiry and lazy-free figures", check_resetstat),
+    ], use_port, server_args=("--dir", WORKDIR))
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+    sys.exit(status)

@@ -304,7 +304,7 @@ TEST(ConcurrencyTest, MixedOperationsKeepInvariants) {
 
   // Past every short deadline, active expiry leaves only the counters and the ring.
   clock.AdvanceMs(60'000);
-  while (ks.ActiveExpireCycle(0, 1, 1'000'000) > 0) {
+  while (ks.ActiveExpireCycle(0, 1, 1'000'000).deleted > 0) {
   }
   EXPECT_EQ(ks.DbSize(0), size_t{kCounters + kTokens});
   EXPECT_EQ(ks.DbSize(1), 0u);

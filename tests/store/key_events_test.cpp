@@ -568,9 +568,9 @@ TEST_F(KeyEventsTest, ActiveExpiryAnnouncesAndCountsOnce) {
   ForgetEvents();
   clock_.AdvanceMs(11);
   Release();
-  EXPECT_EQ(keyspace_.ActiveExpireCycle(0, 1, 1'000'000), 1u);
+  EXPECT_EQ(keyspace_.ActiveExpireCycle(0, 1, 1'000'000).deleted, 1u);
   EXPECT_EQ(observer_.Take(), (Strings{"0:expired:k"})) << "the cycle delivers its own events";
-  EXPECT_EQ(keyspace_.ActiveExpireCycle(0, 1, 1'000'000), 0u);
+  EXPECT_EQ(keyspace_.ActiveExpireCycle(0, 1, 1'000'000).deleted, 0u);
   NextCommand();
   EXPECT_FALSE(db_.Find("k"));
   EXPECT_EQ(Events(), Strings{});

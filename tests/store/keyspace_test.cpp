@@ -238,20 +238,20 @@ TEST_F(KeyspaceTest, ActiveExpiryReclaims200kKeysWithinItsBudget) {
   for (int i = 0; i < 500; ++i) PutString(ks_, 2, "e" + std::to_string(i), "v", deadline);
   constexpr int64_t kBudgetUs = 25000;  // what hz 10 gives one cycle
 
-  EXPECT_EQ(ks_.ActiveExpireCycle(0, 1, kBudgetUs), 0u) << "nothing is due yet";
+  EXPECT_EQ(ks_.ActiveExpireCycle(0, 1, kBudgetUs).deleted, 0u) << "nothing is due yet";
   clock_.SetMs(deadline);
-  EXPECT_EQ(ks_.ActiveExpireCycle(0, 1, kBudgetUs), 0u) << "nothing is past its deadline yet";
+  EXPECT_EQ(ks_.ActiveExpireCycle(0, 1, kBudgetUs).deleted, 0u) << "nothing is past its deadline yet";
   clock_.AdvanceMs(1);
 
   // A cycle checks its budget after each sample of 20: with no budget it stops almost at once.
-  const size_t first = ks_.ActiveExpireCycle(0, 1, 0);
+  const size_t first = ks_.ActiveExpireCycle(0, 1, 0).deleted;
   EXPECT_GT(first, 0u);
   EXPECT_LT(first, 1000u);
 
   size_t deleted = first;
   int cycles = 0;
   while (ks_.VolatileCount(0) + ks_.VolatileCount(2) > 0 && cycles < 1000) {
-    deleted += ks_.ActiveExpireCycle(0, 1, kBudgetUs);
+    deleted += ks_.ActiveExpireCycle(0, 1, kBudgetUs).deleted;
     ++cycles;
   }
   EXPECT_EQ(deleted, size_t{kVolatile} + 500);
@@ -262,11 +262,58 @@ TEST_F(KeyspaceTest, ActiveExpiryReclaims200kKeysWithinItsBudget) {
   EXPECT_EQ(GetString(ks_, 0, "p7"), "v");
 }
 
+TEST_F(KeyspaceTest, ActiveExpiryReportsItsSampleTimeAndBudget) {
+  // 1,000 keys, of which 400 expire: a cycle with room for all of them samples every key with a TTL.
+  for (int i = 0; i < 400; ++i) PutString(ks_, 0, "gone" + std::to_string(i), "v", clock_.NowMs() + 10);
+  for (int i = 0; i < 600; ++i) PutString(ks_, 0, "kept" + std::to_string(i), "v", clock_.NowMs() + 100000);
+  ExpireCycleReport r = ks_.ActiveExpireCycle(0, 1, 1'000'000);
+  EXPECT_EQ(r.deleted, 0u);
+  EXPECT_GT(r.sampled, 0u);
+  EXPECT_FALSE(r.out_of_time);
+  EXPECT_DOUBLE_EQ(ks_.ExpiredStaleRatio(), 0.0) << "nothing sampled had expired";
+
+  clock_.AdvanceMs(11);
+  r = ks_.ActiveExpireCycle(0, 1, 1'000'000);
+  EXPECT_GT(r.deleted, 0u);
+  EXPECT_GE(r.sampled, r.deleted);
+  EXPECT_GE(r.elapsed_us, 0);
+  // A running average in which this cycle's share of expired keys weighs 5%.
+  const double first = 0.05 * static_cast<double>(r.deleted) / static_cast<double>(r.sampled);
+  EXPECT_DOUBLE_EQ(ks_.ExpiredStaleRatio(), first);
+  size_t deleted = r.deleted;
+  while (ks_.VolatileCount(0) > 600) deleted += ks_.ActiveExpireCycle(0, 1, 1'000'000).deleted;
+  EXPECT_EQ(deleted, 400u);
+  const double before_quiet = ks_.ExpiredStaleRatio();
+  r = ks_.ActiveExpireCycle(0, 1, 1'000'000);
+  EXPECT_EQ(r.deleted, 0u);
+  EXPECT_DOUBLE_EQ(ks_.ExpiredStaleRatio(), before_quiet * 0.95) << "a clean sample pulls the average down";
+
+  EXPECT_EQ(ks_.CounterTotals().expire_time_cap_reached, 0u);
+  for (int i = 0; i < 400; ++i) PutString(ks_, 0, "late" + std::to_string(i), "v", clock_.NowMs() + 10);
+  clock_.AdvanceMs(11);
+  r = ks_.ActiveExpireCycle(0, 1, -1);  // out of budget after its first sample
+  EXPECT_TRUE(r.out_of_time);
+  EXPECT_LE(r.deleted, 20u);
+  EXPECT_EQ(ks_.CounterTotals().expire_time_cap_reached, 1u);
+
+  ks_.ResetExpiredStaleRatio();
+  EXPECT_DOUBLE_EQ(ks_.ExpiredStaleRatio(), 0.0);
+}
+
+TEST_F(KeyspaceTest, ActiveExpiryCountsItsTimeOnTheCallingThread) {
+  for (int i = 0; i < 20000; ++i) PutString(ks_, 0, "t" + std::to_string(i), "v", clock_.NowMs() + 10);
+  clock_.AdvanceMs(11);
+  int64_t elapsed = 0;
+  while (ks_.VolatileCount(0) > 0) elapsed += ks_.ActiveExpireCycle(0, 1, 1'000'000).elapsed_us;
+  EXPECT_GT(elapsed, 0) << "20,000 deletions take more than a microsecond";
+  EXPECT_EQ(ks_.CounterTotals().expire_cycle_us, static_cast<uint64_t>(elapsed));
+}
+
 TEST_F(KeyspaceTest, ActiveExpiryWorkersOwnDisjointStripes) {
   for (int i = 0; i < 6000; ++i) PutString(ks_, 1, "w" + std::to_string(i), "v", clock_.NowMs() + 10);
   clock_.AdvanceMs(11);
   constexpr int kWorkers = 3;
-  while (ks_.ActiveExpireCycle(0, kWorkers, 1'000'000) > 0) {
+  while (ks_.ActiveExpireCycle(0, kWorkers, 1'000'000).deleted > 0) {
   }
   size_t left = 0;
   for (size_t s = 0; s < kStripes; ++s) {
@@ -277,7 +324,9 @@ TEST_F(KeyspaceTest, ActiveExpiryWorkersOwnDisjointStripes) {
     left += n;
   }
   EXPECT_GT(left, 3000u) << "worker 0 must leave the other workers' stripes alone";
-  while (ks_.ActiveExpireCycle(1, kWorkers, 1'000'000) + ks_.ActiveExpireCycle(2, kWorkers, 1'000'000) > 0) {
+  while (ks_.ActiveExpireCycle(1, kWorkers, 1'000'000).deleted +
+             ks_.ActiveExpireCycle(2, kWorkers, 1'000'000).deleted >
+         0) {
   }
   EXPECT_EQ(ks_.DbSize(1), 0u);
 }
@@ -355,6 +404,21 @@ TEST_F(KeyspaceTest, FlushAllAsynchronouslyFreesOnTheBackgroundThread) {
   for (int db = 0; db < 4; ++db) EXPECT_EQ(ks_.DbSize(db), 0u) << "empty as soon as Flush returns";
   DrainLazyFree();
   EXPECT_EQ(TestObject::live(), before);
+  EXPECT_EQ(ks_.CounterTotals().lazyfreed_objects, 800u) << "one object per key, as Redis counts a flushed db";
+}
+
+TEST_F(KeyspaceTest, LazyFreeCountsPendingAndFreedObjects) {
+  EXPECT_EQ(ks_.CounterTotals().lazyfreed_objects, 0u);
+  ks_.FreeLater(NewObjectEntry("big", ValueType::kSet, "m"));
+  ks_.FreeLater(NewObjectEntry("other", ValueType::kHash, "f"));
+  DrainLazyFree();
+  EXPECT_EQ(ks_.CounterTotals().lazyfreed_objects, 2u);
+  for (int i = 0; i < 50; ++i) PutString(ks_, 1, "s" + std::to_string(i), "v");
+  Flush(1, true);
+  DrainLazyFree();
+  EXPECT_EQ(ks_.CounterTotals().lazyfreed_objects, 52u);
+  Flush(1, false);
+  EXPECT_EQ(ks_.CounterTotals().lazyfreed_objects, 52u) << "a synchronous flush frees nothing lazily";
 }
 
 TEST_F(KeyspaceTest, SwapDbExchangesContentsAndAnnouncesIt) {
@@ -379,7 +443,7 @@ TEST_F(KeyspaceTest, SwapDbExchangesContentsAndAnnouncesIt) {
   EXPECT_EQ(ks_.DbSize(0), 300u);
   // Swapped tables keep working: expiry and scans see the moved keys.
   clock_.AdvanceMs(101);
-  while (ks_.ActiveExpireCycle(0, 1, 1'000'000) > 0) {
+  while (ks_.ActiveExpireCycle(0, 1, 1'000'000).deleted > 0) {
   }
   EXPECT_EQ(ks_.DbSize(0), 270u);
   std::vector<std::string> expired = observer_.Take();
