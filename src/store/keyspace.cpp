@@ -337,12 +337,17 @@ EntryRef Db::Find(std::string_view key) {
   return {e, &t, i};
 }
 
-Db::Presence Db::Probe(std::string_view key) const {
+const Entry* Db::Peek(std::string_view key) const {
   const uint64_t h = HashKey(key);
   const KeyTable& t = StripeFor(h).table;
   const size_t i = t.Find(h, key);
-  if (i == KeyTable::kNotFound) return Presence::kAbsent;
-  return Expired(*t.At(i)) ? Presence::kExpired : Presence::kLive;
+  return i == KeyTable::kNotFound ? nullptr : t.At(i);
+}
+
+Db::Presence Db::Probe(std::string_view key) const {
+  const Entry* e = Peek(key);
+  if (e == nullptr) return Presence::kAbsent;
+  return Expired(*e) ? Presence::kExpired : Presence::kLive;
 }
 
 EntryRef Db::FindForRead(std::string_view key) {

@@ -261,6 +261,10 @@ class Db {
   // The live entry of `key`, deleting it first if its deadline has passed. No statistics.
   EntryRef Find(std::string_view key);
 
+  // The stored entry of `key`, even past its deadline: no lazy expiry, statistics or access stamp
+  // (DEBUG's view of a key). nullptr when absent.
+  const Entry* Peek(std::string_view key) const;
+
   // Whether `key` is present, and if so whether past its deadline, without lazy expiry or
   // statistics: Redis's view of a key for WATCH (an expired key not yet removed is "present").
   enum class Presence { kAbsent, kLive, kExpired };

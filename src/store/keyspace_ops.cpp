@@ -143,13 +143,19 @@ OpStatus GetExpiry(Db& db, std::string_view key, int64_t* deadline_ms) {
   return OpStatus::kOk;
 }
 
+ObjectInfo DescribeEntry(const Entry& entry, uint32_t lru_clock) {
+  ObjectInfo info;
+  info.encoding = entry.encoding();
+  info.refcount = IsSharedInteger(entry) ? INT_MAX : 1;
+  info.access = entry.access();
+  info.idle_seconds = LruIdleSeconds(entry.access(), lru_clock);
+  return info;
+}
+
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
   EntryRef ref = FindNoTouch(db, key, /*announce_miss=*/false);
   if (!ref) return OpStatus::kNoKey;
-  info->encoding = ref->encoding();
-  info->refcount = IsSharedInteger(*ref.entry) ? INT_MAX : 1;
-  info->access = ref->access();
-  info->idle_seconds = LruIdleSeconds(ref->access(), db.keyspace()->lru_clock());
+  *info = DescribeEntry(*ref.entry, db.keyspace()->lru_clock());
   return OpStatus::kOk;
 }
 
