@@ -59,6 +59,7 @@ bool Keyspace::AdoptLoaded(int db, uint64_t hash, Entry* entry) {
   assert(st.mu->HeldByCurrentThread());
   if (st.table.Find(hash, entry->key()) != KeyTable::kNotFound) return false;
   st.table.Insert(hash, entry);
+  if (PrefixStats* p = prefix_stats()) p->CountKey(db, StripeOf(hash), entry->key(), 1);
   return true;
 }
 
@@ -77,6 +78,38 @@ StoreCounterTotals Keyspace::CounterTotals() const {
     t.dirty += c.dirty.Get();
   });
   return t;
+}
+
+void Keyspace::SetStatsPrefixes(std::span<const std::string> prefixes) {
+  std::lock_guard<std::mutex> lock(prefix_mu_);
+  PrefixStats* old = prefix_stats();
+  if (prefixes.empty()) {
+    prefix_stats_.store(nullptr, std::memory_order_release);
+    return;
+  }
+  const std::vector<PrefixFigures> base = old != nullptr ? old->Figures() : std::vector<PrefixFigures>();
+  prefix_generations_.push_back(std::make_unique<PrefixStats>(prefixes, databases_, &base));
+  PrefixStats* next = prefix_generations_.back().get();
+  prefix_stats_.store(next, std::memory_order_release);
+  // Each stripe's counts are set under its lock: changes made there since the store above were
+  // counted into `next` already and are overwritten by the exact count; later ones add to it.
+  std::vector<std::string_view> keys;
+  for (int db = 0; db < databases_; ++db) {
+    for (size_t s = 0; s < kStripes; ++s) {
+      StripeReadLock stripe_lock(*this, db, s);
+      const KeyTable& t = stripe(db, s).table;
+      keys.clear();
+      for (size_t i = 0; i < t.capacity() && keys.size() < t.size(); ++i) {
+        if (const Entry* e = t.At(i)) keys.push_back(e->key());
+      }
+      next->SetStripeKeys(db, s, keys);
+    }
+  }
+}
+
+std::vector<PrefixFigures> Keyspace::PrefixStatistics() const {
+  const PrefixStats* p = prefix_stats();
+  return p != nullptr ? p->Figures() : std::vector<PrefixFigures>();
 }
 
 void Keyspace::Announce(KeyEvent event, int db, int other_db, std::string_view key) {
@@ -108,6 +141,10 @@ void Keyspace::DeliverEvents() {
 
 void Keyspace::RemoveExpired(int db, KeyTable* table, size_t i) {
   Entry* e = table->Remove(i);
+  if (PrefixStats* p = prefix_stats()) {
+    p->CountKey(db, StripeOf(HashKey(e->key())), e->key(), -1);
+    p->CountExpired(e->key());
+  }
   Announce(KeyEvent::kExpired, db, db, e->key());
   Entry::Destroy(e);
   counters().expired_keys.Add();
@@ -163,6 +200,7 @@ void Keyspace::Evict(int db, size_t stripe_index, size_t i) {
   Stripe& st = stripe(db, stripe_index);
   assert(st.mu->HeldByCurrentThread());
   Entry* e = st.table.Remove(i);
+  if (PrefixStats* p = prefix_stats()) p->CountKey(db, stripe_index, e->key(), -1);
   Announce(KeyEvent::kEvicted, db, db, e->key());
   Entry::Destroy(e);
   counters().evicted_keys.Add();
@@ -199,6 +237,7 @@ void Keyspace::Flush(int db, bool async) {
       Stripe& st = stripe(d, s);
       assert(st.mu->HeldByCurrentThread());
       if (st.table.size() == 0) continue;
+      if (PrefixStats* p = prefix_stats()) p->SetStripeKeys(d, s, {});
       removed += st.table.size();
       detached->push_back(std::make_unique<KeyTable>(kStripeBits));
       st.table.Swap(detached->back().get());
@@ -224,6 +263,7 @@ void Keyspace::SwapDb(int a, int b) {
     x.table.Swap(&y.table);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
+  if (PrefixStats* p = prefix_stats()) p->SwapDatabases(a, b);
   Announce(KeyEvent::kSwapDb, a, b, {});
 }
 
@@ -352,12 +392,10 @@ Db::Presence Db::Probe(std::string_view key) const {
 
 EntryRef Db::FindForRead(std::string_view key) {
   EntryRef ref = Find(key);
-  StoreCounters& c = counters();
+  CountLookup(key, static_cast<bool>(ref));
   if (ref) {
-    c.keyspace_hits.Add();
     StampAccess(ref);
   } else {
-    c.keyspace_misses.Add();
     Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
@@ -392,6 +430,7 @@ EntryRef Db::Insert(Entry* entry, Access access) {
   assert(t.Find(h, entry->key()) == KeyTable::kNotFound);
   if (access == Access::kFresh) keyspace_->StampNew(entry, h);
   const size_t i = t.Insert(h, entry);
+  if (PrefixStats* p = keyspace_->prefix_stats()) p->CountKey(index_, StripeOf(h), entry->key(), 1);
   Notify(KeyEvent::kNew, entry->key());
   return {entry, &t, i};
 }
@@ -432,6 +471,7 @@ void Db::Erase(EntryRef* ref) { Entry::Destroy(Detach(ref)); }
 Entry* Db::Detach(EntryRef* ref) {
   Entry* e = ref->table->Remove(ref->index);
   *ref = EntryRef();
+  if (PrefixStats* p = keyspace_->prefix_stats()) p->CountKey(index_, StripeOf(HashKey(e->key())), e->key(), -1);
   return e;
 }
 

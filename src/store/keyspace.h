@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@
 #include "store/key_table.h"
 #include "store/lazy_free.h"
 #include "store/op_status.h"
+#include "store/prefix_stats.h"
 #include "store/store_counters.h"
 #include "store/stripe_bytes.h"
 
@@ -98,6 +100,20 @@ class Keyspace {
   // The calling thread's statistics counters, and their sums over all threads.
   StoreCounters& counters() { return counters_.Local(); }
   StoreCounterTotals CounterTotals() const;
+
+  // --- Per-prefix statistics (store/prefix_stats.h) ---
+
+  // Keeps statistics for `prefixes` from now on (none: off), replacing the current ones: hits,
+  // misses and expired of a prefix kept carry over, the key counts are recounted by walking
+  // every stripe under its lock. Serialized with itself. REQUIRES: the calling thread holds no
+  // stripe lock other than through a LockSet (CONFIG SET inside EXEC).
+  void SetStatsPrefixes(std::span<const std::string> prefixes);
+  // The current statistics, or null while no prefix is configured: the one load the hot paths
+  // pay when off. The object stays valid until the keyspace is destroyed.
+  // Acquire, so the object's contents are seen whole (a plain load on x86).
+  PrefixStats* prefix_stats() const { return prefix_stats_.load(std::memory_order_acquire); }
+  // Every configured prefix's figures (empty when off). Any thread.
+  std::vector<PrefixFigures> PrefixStatistics() const;
 
   // The LRU clock: seconds, refreshed by Tick(). Stamped on keys when they are accessed.
   uint32_t lru_clock() const { return lru_clock_.load(std::memory_order_relaxed); }
@@ -223,6 +239,11 @@ class Keyspace {
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
   PerThreadSet<StoreCounters> counters_;
+  std::atomic<PrefixStats*> prefix_stats_{nullptr};
+  // Every PrefixStats ever installed (the current one last): a thread may still count into a
+  // replaced one, so none is freed before the keyspace. Guarded by prefix_mu_.
+  std::vector<std::unique_ptr<PrefixStats>> prefix_generations_;
+  std::mutex prefix_mu_;
   // Where each expiry worker resumes: its next (db * kStripes + stripe) position. Worker w only
   // touches element w.
   std::vector<size_t> expire_resume_;
@@ -257,6 +278,13 @@ class Db {
   int64_t NowMs() const { return now_ms_; }
   // The calling thread's statistics counters.
   StoreCounters& counters() const { return keyspace_->counters(); }
+  // Counts a lookup of `key` that found it (hit) or not: keyspace_hits / keyspace_misses and
+  // the key's prefix statistics.
+  void CountLookup(std::string_view key, bool hit) const {
+    StoreCounters& c = counters();
+    (hit ? c.keyspace_hits : c.keyspace_misses).Add();
+    if (PrefixStats* p = keyspace_->prefix_stats()) p->CountLookup(key, hit);
+  }
 
   // The live entry of `key`, deleting it first if its deadline has passed. No statistics.
   EntryRef Find(std::string_view key);

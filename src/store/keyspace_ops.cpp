@@ -17,13 +17,8 @@ constexpr int64_t kSharedIntegers = 10000;
 // A miss is announced as "keymiss" unless `announce_miss` is false (LOOKUP_NONOTIFY: OBJECT).
 EntryRef FindNoTouch(Db& db, std::string_view key, bool announce_miss = true) {
   EntryRef ref = db.Find(key);
-  StoreCounters& counters = db.counters();
-  if (ref) {
-    counters.keyspace_hits.Add();
-  } else {
-    counters.keyspace_misses.Add();
-    if (announce_miss) db.Notify(KeyEvent::kKeyMiss, key);
-  }
+  db.CountLookup(key, static_cast<bool>(ref));
+  if (!ref && announce_miss) db.Notify(KeyEvent::kKeyMiss, key);
   return ref;
 }
 
@@ -171,10 +166,12 @@ uint64_t ScanKeys(Db& db, uint64_t cursor, size_t count, const ScanFilter& filte
   // Redis looks each candidate up to learn its type, which counts a hit; counting in bulk
   // afterwards keeps the visitor free of thread-local lookups.
   size_t type_checks = 0;
+  PrefixStats* prefixes = filter.has_type ? db.keyspace()->prefix_stats() : nullptr;
   const uint64_t next = db.Scan(cursor, count, [&](const Entry& e) {
     if (filter.has_pattern && !GlobMatch(filter.pattern, e.key())) return;
     if (filter.has_type) {
       ++type_checks;
+      if (prefixes != nullptr) prefixes->CountLookup(e.key(), /*hit=*/true);
       if (!EqualsIgnoreCase(filter.type_name, TypeName(e.type()))) return;
     }
     emit(e.key());
