@@ -81,22 +81,27 @@ StoreCounterTotals Keyspace::CounterTotals() const {
 }
 
 void Keyspace::SetStatsPrefixes(std::span<const std::string> prefixes) {
-  std::lock_guard<std::mutex> lock(prefix_mu_);
-  PrefixStats* old = prefix_stats();
-  if (prefixes.empty()) {
-    prefix_stats_.store(nullptr, std::memory_order_release);
-    return;
+  std::lock_guard<std::mutex> setter(prefix_set_mu_);
+  std::shared_ptr<PrefixStats> old = CurrentPrefixStats();
+  std::shared_ptr<PrefixStats> next;
+  if (!prefixes.empty()) {
+    const std::vector<PrefixFigures> base = old != nullptr ? old->Figures() : std::vector<PrefixFigures>();
+    next = std::make_shared<PrefixStats>(prefixes, databases_, &base);
   }
-  const std::vector<PrefixFigures> base = old != nullptr ? old->Figures() : std::vector<PrefixFigures>();
-  prefix_generations_.push_back(std::make_unique<PrefixStats>(prefixes, databases_, &base));
-  PrefixStats* next = prefix_generations_.back().get();
-  prefix_stats_.store(next, std::memory_order_release);
-  // Each stripe's counts are set under its lock: changes made there since the store above were
-  // counted into `next` already and are overwritten by the exact count; later ones add to it.
+  {
+    std::lock_guard<std::mutex> lock(prefix_ptr_mu_);
+    prefix_current_ = next;
+  }
+  prefix_stats_.store(next.get(), std::memory_order_release);
+  // Visit every stripe under its lock. Each stripe's counts are set there: changes made since the
+  // store above were counted into `next` already and are overwritten by the exact count; later
+  // ones add to it. And every hook uses the pointer only under a stripe lock it holds, so once
+  // each stripe has been locked after the store, no thread can still be using `old`.
   std::vector<std::string_view> keys;
   for (int db = 0; db < databases_; ++db) {
     for (size_t s = 0; s < kStripes; ++s) {
       StripeReadLock stripe_lock(*this, db, s);
+      if (next == nullptr) continue;
       const KeyTable& t = stripe(db, s).table;
       keys.clear();
       for (size_t i = 0; i < t.capacity() && keys.size() < t.size(); ++i) {
@@ -107,9 +112,14 @@ void Keyspace::SetStatsPrefixes(std::span<const std::string> prefixes) {
   }
 }
 
-std::vector<PrefixFigures> Keyspace::PrefixStatistics() const {
-  const PrefixStats* p = prefix_stats();
-  return p != nullptr ? p->Figures() : std::vector<PrefixFigures>();
+std::shared_ptr<PrefixStats> Keyspace::CurrentPrefixStats() {
+  std::lock_guard<std::mutex> lock(prefix_ptr_mu_);
+  return prefix_current_;
+}
+
+std::vector<PrefixFigures> Keyspace::PrefixStatistics() {
+  const std::shared_ptr<PrefixStats> current = CurrentPrefixStats();
+  return current != nullptr ? current->Figures() : std::vector<PrefixFigures>();
 }
 
 void Keyspace::Announce(KeyEvent event, int db, int other_db, std::string_view key) {

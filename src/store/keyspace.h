@@ -105,15 +105,17 @@ class Keyspace {
 
   // Keeps statistics for `prefixes` from now on (none: off), replacing the current ones: hits,
   // misses and expired of a prefix kept carry over, the key counts are recounted by walking
-  // every stripe under its lock. Serialized with itself. REQUIRES: the calling thread holds no
-  // stripe lock other than through a LockSet (CONFIG SET inside EXEC).
+  // every stripe under its lock, and the replaced statistics are freed after that walk.
+  // Serialized with itself. REQUIRES: the calling thread holds no stripe
+  // lock other than through a LockSet (CONFIG SET inside EXEC).
   void SetStatsPrefixes(std::span<const std::string> prefixes);
   // The current statistics, or null while no prefix is configured: the one load the hot paths
-  // pay when off. The object stays valid until the keyspace is destroyed.
-  // Acquire, so the object's contents are seen whole (a plain load on x86).
+  // pay when off (acquire, so the object is seen whole: a plain load on x86). The object is
+  // valid while the caller holds a stripe lock it took after the load (a replaced one is freed
+  // only once every stripe has been locked since): use it under that lock, never keep it.
   PrefixStats* prefix_stats() const { return prefix_stats_.load(std::memory_order_acquire); }
   // Every configured prefix's figures (empty when off). Any thread.
-  std::vector<PrefixFigures> PrefixStatistics() const;
+  std::vector<PrefixFigures> PrefixStatistics();
 
   // The LRU clock: seconds, refreshed by Tick(). Stamped on keys when they are accessed.
   uint32_t lru_clock() const { return lru_clock_.load(std::memory_order_relaxed); }
@@ -239,11 +241,14 @@ class Keyspace {
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
   PerThreadSet<StoreCounters> counters_;
-  std::atomic<PrefixStats*> prefix_stats_{nullptr};
-  // Every PrefixStats ever installed (the current one last): a thread may still count into a
-  // replaced one, so none is freed before the keyspace. Guarded by prefix_mu_.
-  std::vector<std::unique_ptr<PrefixStats>> prefix_generations_;
-  std::mutex prefix_mu_;
+  // The current PrefixStats. Readers (PrefixStatistics) share it, so a replaced one lives on
+  // until the last of them is done; prefix_ptr_mu_ is held only to copy or swap the pointer, never
+  // while taking a stripe lock, so INFO inside EXEC cannot wait on a rescan that waits on EXEC.
+  std::shared_ptr<PrefixStats> CurrentPrefixStats();
+  std::atomic<PrefixStats*> prefix_stats_{nullptr};  // prefix_current_.get(), for the hot paths
+  std::shared_ptr<PrefixStats> prefix_current_;      // guarded by prefix_ptr_mu_
+  std::mutex prefix_ptr_mu_;
+  std::mutex prefix_set_mu_;  // serializes SetStatsPrefixes
   // Where each expiry worker resumes: its next (db * kStripes + stripe) position. Worker w only
   // touches element w.
   std::vector<size_t> expire_resume_;

@@ -68,8 +68,8 @@ struct PrefixFigures {
 };
 
 // The statistics for one configuration of prefixes. The keyspace replaces it, whole, when the
-// directive changes (Keyspace::SetStatsPrefixes) and keeps the old one alive until it is
-// destroyed itself, so a thread that loaded the pointer just before may still count into it.
+// directive changes (Keyspace::SetStatsPrefixes), and frees the old one once no thread can be
+// counting into it.
 class PrefixStats {
  public:
   // `base` (may be null) holds the previous configuration's figures: hits, misses and expired of
