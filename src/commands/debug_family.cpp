@@ -67,12 +67,16 @@ constexpr std::string_view kDebugHelp[] = {
 void DebugReload(CommandContext& ctx) {
   bool save = true;
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    // MERGE and NOFLUSH would load over existing keys; the loader fills empty databases only.
-    if (!ArgIs(ctx, i, "NOSAVE")) {
+    if (ArgIs(ctx, i, "NOSAVE")) {
+      save = false;
+    } else if (ArgIs(ctx, i, "MERGE") || ArgIs(ctx, i, "NOFLUSH")) {
+      // Redis's options that load over existing keys; the loader fills empty databases only.
       ctx.reply.Error(errors::kSyntax);
       return;
+    } else {
+      ctx.reply.Error(errors::kDebugReloadOptions);
+      return;
     }
-    save = false;
   }
   std::string error;
   switch (ctx.server.persistence().Reload(save, &error)) {

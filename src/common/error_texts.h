@@ -161,6 +161,7 @@ inline constexpr char kDebugNotAllowed[] =
     "server.";
 inline constexpr char kDebugReloadSaveFailed[] = "ERR Error trying to save the RDB dump";
 inline constexpr char kDebugReloadLoadFailed[] = "ERR Error trying to load the RDB dump, check server logs.";
+inline constexpr char kDebugReloadOptions[] = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
 inline constexpr char kDebugNotListpack[] = "ERR Not a listpack encoded object.";
 inline constexpr char kDebugProtocolType[] =
     "ERR Wrong protocol type name. Please use one of the following: "
