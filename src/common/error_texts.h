@@ -163,6 +163,13 @@ inline constexpr char kDebugNotAllowed[] =
     "server.";
 inline constexpr char kDebugReloadSaveFailed[] = "ERR Error trying to save the RDB dump";
 inline constexpr char kDebugReloadLoadFailed[] = "ERR Error trying to load the RDB dump, check server logs.";
+inline constexpr char kDebugReloadOptions[] = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+inline constexpr char kDebugNotListpack[] = "ERR Not a listpack encoded object.";
+inline constexpr char kDebugProtocolType[] =
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+inline constexpr char kDebugPushResp2[] = "ERR RESP2 is not supported by this command";
+inline constexpr char kDebugPackedThreshold[] = "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 
 // DUMP and RESTORE.
 inline constexpr char kBusyKey[] = "BUSYKEY Target key name already exists.";

@@ -18,6 +18,7 @@
 #include "server/config_redis_defaults.h"
 #include "server/keyspace_notifier.h"
 #include "server/output_limits.h"
+#include "store/prefix_stats.h"
 
 namespace strata::server {
 namespace {
@@ -122,6 +123,9 @@ const Directive kDirectives[] = {
     {ConfigId::kMetricsPort, "metrics-port", "", Kind::kInt, true, "0", 0, 65535},
     {ConfigId::kMetricsBind, "metrics-bind", "", Kind::kText, true, "127.0.0.1"},
     {ConfigId::kMetricsToken, "metrics-token", "", Kind::kText, false, ""},
+    // Key prefixes to keep statistics for, space-separated (empty: none). Changing it rescans
+    // every key once to count the keys per prefix.
+    {ConfigId::kStatsPrefixes, "stats-prefixes", "", Kind::kList, false, ""},
 };
 static_assert(std::size(kDirectives) == static_cast<size_t>(ConfigId::kCount), "one row per ConfigId");
 
@@ -369,6 +373,11 @@ std::vector<double> Config::LatencyPercentiles() const {
   return percentiles;
 }
 
+std::vector<std::string> Config::StatsPrefixes() const {
+  const std::string words[] = {Text(ConfigId::kStatsPrefixes)};
+  return SplitWords(words);
+}
+
 std::vector<std::string> Config::BindAddresses() const {
   std::vector<std::string> out;
   const std::string all = Text(ConfigId::kBind);
@@ -408,6 +417,10 @@ bool Config::Set(std::string_view name, std::span<const std::string> args, bool 
         if (!current.empty()) words.insert(words.begin(), current);
       }
       if (at_startup) save_read_at_startup_ = true;
+    }
+    if (d->id == ConfigId::kStatsPrefixes && words.size() > store::kMaxStatsPrefixes) {
+      *error = fmt::format("at most {} prefixes are allowed", store::kMaxStatsPrefixes);
+      return false;
     }
     if (d->id == ConfigId::kLatencyTrackingInfoPercentiles) {
       std::vector<double> percentiles;

@@ -79,6 +79,8 @@ enum class ConfigId : int {
   kMetricsPort,
   kMetricsBind,
   kMetricsToken,
+  // Beyond Redis: per-prefix statistics (store/prefix_stats.h).
+  kStatsPrefixes,
   kCount,
 };
 
@@ -130,6 +132,8 @@ class Config {
   std::vector<SavePoint> SavePoints() const;
   // The percentiles of latency-tracking-info-percentiles, in the order given.
   std::vector<double> LatencyPercentiles() const;
+  // The prefixes of stats-prefixes, in the order given (empty: no per-prefix statistics).
+  std::vector<std::string> StatsPrefixes() const;
 
   // Sets directive `name` from its arguments. Immutable directives may be set only when
   // `at_startup`. On failure returns false and sets *error to the reason ("argument couldn't be

@@ -21,7 +21,7 @@ namespace {
 constexpr uint32_t kDefaultSections = kInfoServer | kInfoClients | kInfoMemory | kInfoPersistence | kInfoStats |
                                       kInfoReplication | kInfoCpu | kInfoModules | kInfoErrorStats | kInfoCluster |
                                       kInfoKeyspace;
-constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats | kInfoLatencyStats;
+constexpr uint32_t kAllSections = kDefaultSections | kInfoCommandStats | kInfoLatencyStats | kInfoPrefixStats;
 
 struct SectionName {
   std::string_view name;
@@ -32,7 +32,7 @@ constexpr SectionName kSectionNames[] = {
     {"persistence", kInfoPersistence}, {"stats", kInfoStats},               {"replication", kInfoReplication},
     {"cpu", kInfoCpu},                 {"modules", kInfoModules},           {"commandstats", kInfoCommandStats},
     {"errorstats", kInfoErrorStats},   {"latencystats", kInfoLatencyStats}, {"cluster", kInfoCluster},
-    {"keyspace", kInfoKeyspace},
+    {"keyspace", kInfoKeyspace},       {"prefixstats", kInfoPrefixStats},
 };
 
 // How many TTL-bearing keys the avg_ttl estimate looks at, and how many stripes it may visit
@@ -406,6 +406,17 @@ void AddKeyspace(Server& server, std::string* out) {
   }
 }
 
+void AddPrefixStats(Server& server, std::string* out) {
+  Section s(out, "Prefixstats");
+  const std::vector<store::PrefixFigures> figures = server.keyspace().PrefixStatistics();
+  for (size_t i = 0; i < figures.size(); ++i) {
+    const store::PrefixFigures& f = figures[i];
+    int64_t keys = 0;
+    for (int64_t n : f.keys) keys += n;
+    s.Line(PrefixStatLine(i, f.prefix, f.hits, f.misses, f.expired, keys));
+  }
+}
+
 }  // namespace
 
 uint32_t SelectInfoSections(std::span<const std::string_view> args) {
@@ -447,6 +458,7 @@ std::string BuildInfo(Server& server, uint32_t sections) {
       case kInfoCluster: Section(&out, "Cluster").Field("cluster_enabled", 0); break;
       case kInfoKeyspace: AddKeyspace(server, &out); break;
       case kInfoLatencyStats: AddLatencyStats(server, &out); break;
+      case kInfoPrefixStats: AddPrefixStats(server, &out); break;
     }
   }
   return out;
@@ -469,6 +481,12 @@ std::string BytesToHuman(uint64_t bytes) {
 std::string FormatRatio(double numerator, double denominator) {
   if (denominator == 0) return "0.00";
   return fmt::format("{:.2f}", numerator / denominator);
+}
+
+std::string PrefixStatLine(size_t index, std::string_view prefix, uint64_t hits, uint64_t misses,
+                           uint64_t expired, int64_t keys) {
+  return fmt::format("prefix{}:prefix={},hits={},misses={},expired={},keys={}", index, prefix, hits, misses, expired,
+                     keys);
 }
 
 std::string CommandStatLine(std::string_view name, uint64_t calls, uint64_t usec, uint64_t rejected,

@@ -34,6 +34,9 @@ enum InfoSection : uint32_t {
   kInfoCluster = 1u << 10,
   kInfoKeyspace = 1u << 11,
   kInfoLatencyStats = 1u << 12,  // printed between errorstats and cluster
+  // Beyond Redis: per-prefix statistics (stats-prefixes), printed last. Like commandstats, only
+  // when named or with "all" / "everything", never by a plain INFO.
+  kInfoPrefixStats = 1u << 13,
 };
 
 // The sections INFO's arguments select (the words after INFO, any case): none or "default" for
@@ -53,6 +56,12 @@ std::string BytesToHuman(uint64_t bytes);
 
 // Redis's "%.2f" of a ratio, or "0.00" when the divisor is zero.
 std::string FormatRatio(double numerator, double denominator);
+
+// One line of INFO prefixstats, without the CRLF, for the prefix configured at `index`:
+// "prefix0:prefix=user:,hits=3,misses=1,expired=0,keys=2", keys summed over the databases.
+// The prefix is a value, not part of the name, as it usually holds a colon.
+std::string PrefixStatLine(size_t index, std::string_view prefix, uint64_t hits, uint64_t misses,
+                           uint64_t expired, int64_t keys);
 
 // One line of INFO commandstats, without the CRLF:
 // "cmdstat_get:calls=3,usec=12,usec_per_call=4.00,rejected_calls=0,failed_calls=0".

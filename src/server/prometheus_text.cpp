@@ -20,21 +20,25 @@ void PrometheusWriter::Sample(std::string_view name, double value) {
   Value(value);
 }
 
-void PrometheusWriter::Sample(std::string_view name, std::string_view label, std::string_view label_value,
-                              double value) {
+void PrometheusWriter::Sample(std::string_view name, std::initializer_list<Label> labels, double value) {
   out_->append(name);
-  out_->push_back('{');
-  out_->append(label);
-  out_->append("=\"");
-  for (const char c : label_value) {
-    switch (c) {
-      case '\\': out_->append("\\\\"); break;
-      case '"': out_->append("\\\""); break;
-      case '\n': out_->append("\\n"); break;
-      default: out_->push_back(c);
+  char separator = '{';
+  for (const Label& label : labels) {
+    out_->push_back(separator);
+    separator = ',';
+    out_->append(label.name);
+    out_->append("=\"");
+    for (const char c : label.value) {
+      switch (c) {
+        case '\\': out_->append("\\\\"); break;
+        case '"': out_->append("\\\""); break;
+        case '\n': out_->append("\\n"); break;
+        default: out_->push_back(c);
+      }
     }
+    out_->push_back('"');
   }
-  out_->append("\"}");
+  out_->push_back('}');
   Value(value);
 }
 
@@ -151,6 +155,32 @@ void AddKeyspaceMetrics(Server& server, PrometheusWriter& w) {
            total == 0 ? 1.0 : static_cast<double>(most) / mean);
 }
 
+// Per configured prefix (stats-prefixes; no samples while it is empty): lookups, expiries, and
+// keys per database (databases holding none of the prefix's keys left out, as redis_db_keys).
+void AddPrefixMetrics(Server& server, PrometheusWriter& w) {
+  const std::vector<store::PrefixFigures> figures = server.keyspace().PrefixStatistics();
+  w.Family("strata_prefix_hits_total", "counter", "Lookups that found a key of the prefix.");
+  for (const store::PrefixFigures& f : figures) {
+    w.Sample("strata_prefix_hits_total", "prefix", f.prefix, static_cast<double>(f.hits));
+  }
+  w.Family("strata_prefix_misses_total", "counter", "Lookups of a key of the prefix that found none.");
+  for (const store::PrefixFigures& f : figures) {
+    w.Sample("strata_prefix_misses_total", "prefix", f.prefix, static_cast<double>(f.misses));
+  }
+  w.Family("strata_prefix_expired_keys_total", "counter", "Keys of the prefix removed because they expired.");
+  for (const store::PrefixFigures& f : figures) {
+    w.Sample("strata_prefix_expired_keys_total", "prefix", f.prefix, static_cast<double>(f.expired));
+  }
+  w.Family("strata_prefix_keys", "gauge", "Keys of the prefix per database.");
+  for (const store::PrefixFigures& f : figures) {
+    for (size_t db = 0; db < f.keys.size(); ++db) {
+      if (f.keys[db] == 0) continue;
+      w.Sample("strata_prefix_keys", {{"db", fmt::format("db{}", db)}, {"prefix", f.prefix}},
+               static_cast<double>(f.keys[db]));
+    }
+  }
+}
+
 }  // namespace
 
 std::string RenderPrometheusMetrics(Server& server) {
@@ -162,6 +192,7 @@ std::string RenderPrometheusMetrics(Server& server) {
   AddCommandMetrics(server, stats, w);
   AddPersistenceMetrics(server, w);
   AddKeyspaceMetrics(server, w);
+  AddPrefixMetrics(server, w);
   return out;
 }
 

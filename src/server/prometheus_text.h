@@ -8,6 +8,7 @@
 #define STRATA_SERVER_PROMETHEUS_TEXT_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -28,8 +29,17 @@ class PrometheusWriter {
   void Family(std::string_view name, std::string_view type, std::string_view help);
   // A sample of the current family without labels.
   void Sample(std::string_view name, double value);
-  // A sample with one label; `label_value` is escaped as the format asks.
-  void Sample(std::string_view name, std::string_view label, std::string_view label_value, double value);
+  // A label of a sample: its name and its value, which is escaped as the format asks.
+  struct Label {
+    std::string_view name;
+    std::string_view value;
+  };
+  // A sample with labels.
+  void Sample(std::string_view name, std::initializer_list<Label> labels, double value);
+  // A sample with one label.
+  void Sample(std::string_view name, std::string_view label, std::string_view label_value, double value) {
+    Sample(name, {Label{label, label_value}}, value);
+  }
   // A family with a single unlabelled sample.
   void Single(std::string_view name, std::string_view type, std::string_view help, double value) {
     Family(name, type, help);

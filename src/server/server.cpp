@@ -60,6 +60,7 @@ Server::Server(Config* config, const CommandTable* commands, LaunchInfo launch, 
   ApplyOutputLimits();
   ApplyEvictionSettings();
   ApplySlowLog();
+  keyspace_->SetStatsPrefixes(config_->StatsPrefixes());
   const int threads = static_cast<int>(config_->Int(ConfigId::kIoThreads));
   for (int i = 0; i < threads; ++i) threads_.push_back(std::make_unique<IoThread>(this, i));
 
@@ -346,6 +347,9 @@ void Server::OnConfigChange(ConfigId id) {
     case ConfigId::kLfuLogFactor:
     case ConfigId::kLfuDecayTime:
       ApplyEvictionSettings();
+      break;
+    case ConfigId::kStatsPrefixes:
+      keyspace_->SetStatsPrefixes(config_->StatsPrefixes());
       break;
     default:
       break;

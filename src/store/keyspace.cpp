@@ -59,6 +59,7 @@ bool Keyspace::AdoptLoaded(int db, uint64_t hash, Entry* entry) {
   assert(st.mu->HeldByCurrentThread());
   if (st.table.Find(hash, entry->key()) != KeyTable::kNotFound) return false;
   st.table.Insert(hash, entry);
+  if (PrefixStats* p = prefix_stats()) p->CountKey(db, StripeOf(hash), entry->key(), 1);
   return true;
 }
 
@@ -80,6 +81,48 @@ StoreCounterTotals Keyspace::CounterTotals() const {
   });
   t.lazyfreed_objects = lazy_free_.freed();
   return t;
+}
+
+void Keyspace::SetStatsPrefixes(std::span<const std::string> prefixes) {
+  std::lock_guard<std::mutex> setter(prefix_set_mu_);
+  std::shared_ptr<PrefixStats> old = CurrentPrefixStats();
+  std::shared_ptr<PrefixStats> next;
+  if (!prefixes.empty()) {
+    const std::vector<PrefixFigures> base = old != nullptr ? old->Figures() : std::vector<PrefixFigures>();
+    next = std::make_shared<PrefixStats>(prefixes, databases_, &base);
+  }
+  {
+    std::lock_guard<std::mutex> lock(prefix_ptr_mu_);
+    prefix_current_ = next;
+  }
+  prefix_stats_.store(next.get(), std::memory_order_release);
+  // Visit every stripe under its lock. Each stripe's counts are set there: changes made since the
+  // store above were counted into `next` already and are overwritten by the exact count; later
+  // ones add to it. And every hook uses the pointer only under a stripe lock it holds, so once
+  // each stripe has been locked after the store, no thread can still be using `old`.
+  std::vector<std::string_view> keys;
+  for (int db = 0; db < databases_; ++db) {
+    for (size_t s = 0; s < kStripes; ++s) {
+      StripeReadLock stripe_lock(*this, db, s);
+      if (next == nullptr) continue;
+      const KeyTable& t = stripe(db, s).table;
+      keys.clear();
+      for (size_t i = 0; i < t.capacity() && keys.size() < t.size(); ++i) {
+        if (const Entry* e = t.At(i)) keys.push_back(e->key());
+      }
+      next->SetStripeKeys(db, s, keys);
+    }
+  }
+}
+
+std::shared_ptr<PrefixStats> Keyspace::CurrentPrefixStats() {
+  std::lock_guard<std::mutex> lock(prefix_ptr_mu_);
+  return prefix_current_;
+}
+
+std::vector<PrefixFigures> Keyspace::PrefixStatistics() {
+  const std::shared_ptr<PrefixStats> current = CurrentPrefixStats();
+  return current != nullptr ? current->Figures() : std::vector<PrefixFigures>();
 }
 
 void Keyspace::Announce(KeyEvent event, int db, int other_db, std::string_view key) {
@@ -111,6 +154,10 @@ void Keyspace::DeliverEvents() {
 
 void Keyspace::RemoveExpired(int db, KeyTable* table, size_t i) {
   Entry* e = table->Remove(i);
+  if (PrefixStats* p = prefix_stats()) {
+    p->CountKey(db, StripeOf(HashKey(e->key())), e->key(), -1);
+    p->CountExpired(e->key());
+  }
   Announce(KeyEvent::kExpired, db, db, e->key());
   Entry::Destroy(e);
   counters().expired_keys.Add();
@@ -166,6 +213,7 @@ void Keyspace::Evict(int db, size_t stripe_index, size_t i) {
   Stripe& st = stripe(db, stripe_index);
   assert(st.mu->HeldByCurrentThread());
   Entry* e = st.table.Remove(i);
+  if (PrefixStats* p = prefix_stats()) p->CountKey(db, stripe_index, e->key(), -1);
   Announce(KeyEvent::kEvicted, db, db, e->key());
   Entry::Destroy(e);
   counters().evicted_keys.Add();
@@ -202,6 +250,7 @@ void Keyspace::Flush(int db, bool async) {
       Stripe& st = stripe(d, s);
       assert(st.mu->HeldByCurrentThread());
       if (st.table.size() == 0) continue;
+      if (PrefixStats* p = prefix_stats()) p->SetStripeKeys(d, s, {});
       removed += st.table.size();
       detached->push_back(std::make_unique<KeyTable>(kStripeBits));
       st.table.Swap(detached->back().get());
@@ -227,6 +276,7 @@ void Keyspace::SwapDb(int a, int b) {
     x.table.Swap(&y.table);
     std::swap(x.expire_cursor, y.expire_cursor);
   }
+  if (PrefixStats* p = prefix_stats()) p->SwapDatabases(a, b);
   Announce(KeyEvent::kSwapDb, a, b, {});
 }
 
@@ -345,22 +395,25 @@ EntryRef Db::Find(std::string_view key) {
   return {e, &t, i};
 }
 
-Db::Presence Db::Probe(std::string_view key) const {
+const Entry* Db::Peek(std::string_view key) const {
   const uint64_t h = HashKey(key);
   const KeyTable& t = StripeFor(h).table;
   const size_t i = t.Find(h, key);
-  if (i == KeyTable::kNotFound) return Presence::kAbsent;
-  return Expired(*t.At(i)) ? Presence::kExpired : Presence::kLive;
+  return i == KeyTable::kNotFound ? nullptr : t.At(i);
+}
+
+Db::Presence Db::Probe(std::string_view key) const {
+  const Entry* e = Peek(key);
+  if (e == nullptr) return Presence::kAbsent;
+  return Expired(*e) ? Presence::kExpired : Presence::kLive;
 }
 
 EntryRef Db::FindForRead(std::string_view key) {
   EntryRef ref = Find(key);
-  StoreCounters& c = counters();
+  CountLookup(key, static_cast<bool>(ref));
   if (ref) {
-    c.keyspace_hits.Add();
     StampAccess(ref);
   } else {
-    c.keyspace_misses.Add();
     Notify(KeyEvent::kKeyMiss, key);
   }
   return ref;
@@ -395,6 +448,7 @@ EntryRef Db::Insert(Entry* entry, Access access) {
   assert(t.Find(h, entry->key()) == KeyTable::kNotFound);
   if (access == Access::kFresh) keyspace_->StampNew(entry, h);
   const size_t i = t.Insert(h, entry);
+  if (PrefixStats* p = keyspace_->prefix_stats()) p->CountKey(index_, StripeOf(h), entry->key(), 1);
   Notify(KeyEvent::kNew, entry->key());
   return {entry, &t, i};
 }
@@ -435,6 +489,7 @@ void Db::Erase(EntryRef* ref) { Entry::Destroy(Detach(ref)); }
 Entry* Db::Detach(EntryRef* ref) {
   Entry* e = ref->table->Remove(ref->index);
   *ref = EntryRef();
+  if (PrefixStats* p = keyspace_->prefix_stats()) p->CountKey(index_, StripeOf(HashKey(e->key())), e->key(), -1);
   return e;
 }
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@
 #include "store/key_table.h"
 #include "store/lazy_free.h"
 #include "store/op_status.h"
+#include "store/prefix_stats.h"
 #include "store/store_counters.h"
 #include "store/stripe_bytes.h"
 
@@ -106,6 +108,22 @@ class Keyspace {
   // The calling thread's statistics counters, and their sums over all threads.
   StoreCounters& counters() { return counters_.Local(); }
   StoreCounterTotals CounterTotals() const;
+
+  // --- Per-prefix statistics (store/prefix_stats.h) ---
+
+  // Keeps statistics for `prefixes` from now on (none: off), replacing the current ones: hits,
+  // misses and expired of a prefix kept carry over, the key counts are recounted by walking
+  // every stripe under its lock, and the replaced statistics are freed after that walk.
+  // Serialized with itself. REQUIRES: the calling thread holds no stripe
+  // lock other than through a LockSet (CONFIG SET inside EXEC).
+  void SetStatsPrefixes(std::span<const std::string> prefixes);
+  // The current statistics, or null while no prefix is configured: the one load the hot paths
+  // pay when off (acquire, so the object is seen whole: a plain load on x86). The object is
+  // valid while the caller holds a stripe lock it took after the load (a replaced one is freed
+  // only once every stripe has been locked since): use it under that lock, never keep it.
+  PrefixStats* prefix_stats() const { return prefix_stats_.load(std::memory_order_acquire); }
+  // Every configured prefix's figures (empty when off). Any thread.
+  std::vector<PrefixFigures> PrefixStatistics();
 
   // The LRU clock: seconds, refreshed by Tick(). Stamped on keys when they are accessed.
   uint32_t lru_clock() const { return lru_clock_.load(std::memory_order_relaxed); }
@@ -237,6 +255,14 @@ class Keyspace {
   EncodingLimits limits_;
   std::vector<KeyspaceObserver*> observers_;
   PerThreadSet<StoreCounters> counters_;
+  // The current PrefixStats. Readers (PrefixStatistics) share it, so a replaced one lives on
+  // until the last of them is done; prefix_ptr_mu_ is held only to copy or swap the pointer, never
+  // while taking a stripe lock, so INFO inside EXEC cannot wait on a rescan that waits on EXEC.
+  std::shared_ptr<PrefixStats> CurrentPrefixStats();
+  std::atomic<PrefixStats*> prefix_stats_{nullptr};  // prefix_current_.get(), for the hot paths
+  std::shared_ptr<PrefixStats> prefix_current_;      // guarded by prefix_ptr_mu_
+  std::mutex prefix_ptr_mu_;
+  std::mutex prefix_set_mu_;  // serializes SetStatsPrefixes
   // Where each expiry worker resumes: its next (db * kStripes + stripe) position. Worker w only
   // touches element w.
   std::vector<size_t> expire_resume_;
@@ -276,10 +302,21 @@ class Db {
   int64_t NowMs() const { return now_ms_; }
   // The calling thread's statistics counters.
   StoreCounters& counters() const { return keyspace_->counters(); }
+  // Counts a lookup of `key` that found it (hit) or not: keyspace_hits / keyspace_misses and
+  // the key's prefix statistics.
+  void CountLookup(std::string_view key, bool hit) const {
+    StoreCounters& c = counters();
+    (hit ? c.keyspace_hits : c.keyspace_misses).Add();
+    if (PrefixStats* p = keyspace_->prefix_stats()) p->CountLookup(key, hit);
+  }
 
   // The live entry of `key`, deleting it first if its deadline has passed (unless the view keeps
   // expired keys). No statistics.
   EntryRef Find(std::string_view key);
+
+  // The stored entry of `key`, even past its deadline: no lazy expiry, statistics or access stamp
+  // (DEBUG's view of a key). nullptr when absent.
+  const Entry* Peek(std::string_view key) const;
 
   // Whether `key` is present, and if so whether past its deadline, without lazy expiry or
   // statistics: Redis's view of a key for WATCH (an expired key not yet removed is "present").

@@ -17,13 +17,8 @@ constexpr int64_t kSharedIntegers = 10000;
 // A miss is announced as "keymiss" unless `announce_miss` is false (LOOKUP_NONOTIFY: OBJECT).
 EntryRef FindNoTouch(Db& db, std::string_view key, bool announce_miss = true) {
   EntryRef ref = db.Find(key);
-  StoreCounters& counters = db.counters();
-  if (ref) {
-    counters.keyspace_hits.Add();
-  } else {
-    counters.keyspace_misses.Add();
-    if (announce_miss) db.Notify(KeyEvent::kKeyMiss, key);
-  }
+  db.CountLookup(key, static_cast<bool>(ref));
+  if (!ref && announce_miss) db.Notify(KeyEvent::kKeyMiss, key);
   return ref;
 }
 
@@ -143,13 +138,19 @@ OpStatus GetExpiry(Db& db, std::string_view key, int64_t* deadline_ms) {
   return OpStatus::kOk;
 }
 
+ObjectInfo DescribeEntry(const Entry& entry, uint32_t lru_clock) {
+  ObjectInfo info;
+  info.encoding = entry.encoding();
+  info.refcount = IsSharedInteger(entry) ? INT_MAX : 1;
+  info.access = entry.access();
+  info.idle_seconds = LruIdleSeconds(entry.access(), lru_clock);
+  return info;
+}
+
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info) {
   EntryRef ref = FindNoTouch(db, key, /*announce_miss=*/false);
   if (!ref) return OpStatus::kNoKey;
-  info->encoding = ref->encoding();
-  info->refcount = IsSharedInteger(*ref.entry) ? INT_MAX : 1;
-  info->access = ref->access();
-  info->idle_seconds = LruIdleSeconds(ref->access(), db.keyspace()->lru_clock());
+  *info = DescribeEntry(*ref.entry, db.keyspace()->lru_clock());
   return OpStatus::kOk;
 }
 
@@ -165,10 +166,12 @@ uint64_t ScanKeys(Db& db, uint64_t cursor, size_t count, const ScanFilter& filte
   // Redis looks each candidate up to learn its type, which counts a hit; counting in bulk
   // afterwards keeps the visitor free of thread-local lookups.
   size_t type_checks = 0;
+  PrefixStats* prefixes = filter.has_type ? db.keyspace()->prefix_stats() : nullptr;
   const uint64_t next = db.Scan(cursor, count, [&](const Entry& e) {
     if (filter.has_pattern && !GlobMatch(filter.pattern, e.key())) return;
     if (filter.has_type) {
       ++type_checks;
+      if (prefixes != nullptr) prefixes->CountLookup(e.key(), /*hit=*/true);
       if (!EqualsIgnoreCase(filter.type_name, TypeName(e.type()))) return;
     }
     emit(e.key());

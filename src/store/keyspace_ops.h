@@ -88,6 +88,9 @@ struct ObjectInfo {
   uint32_t access = 0;
 };
 
+// What OBJECT reports about `entry`, its idle time measured on `lru_clock`. No statistics.
+ObjectInfo DescribeEntry(const Entry& entry, uint32_t lru_clock);
+
 // Fills *info for `key`: kOk or kNoKey. Counts a hit or miss, does not refresh the access time,
 // announces no miss (OBJECT).
 OpStatus InspectKey(Db& db, std::string_view key, ObjectInfo* info);

@@ -26,12 +26,18 @@ script. Lines may start with a marker:
                      use; the script starts on "main"): a subscriber and a publisher side by side
   @read              read one more reply on the current connection and compare it (the second
                      confirmation of SUBSCRIBE a b, a published message); waits up to 10 s
+  @fields CMD ...    compare a status reply with every number (decimal or 0x hex) replaced by "N":
+                     the field names and their order (DEBUG OBJECT, whose address and sizes differ)
+
+A script whose first line is "#! ARG ..." runs on a pair of servers of its own started with those
+extra arguments (debug.redis: "#! --enable-debug-command yes"); the others share one plain pair.
 
 The servers take free ports from $STRATA_TEST_PORTS ("7400-7499") when it is set. Prints one line per
 mismatch and ends with "differential: N passed, N failed"; a script without commands counts as failed.
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -108,6 +114,18 @@ def read_more(conn):
         return b"<closed>", ("<closed>", None)
 
 
+def masked_numbers(raw):
+    """`raw` with every number (decimal, with a fraction or sign, or 0x hex) replaced by N."""
+    return re.sub(rb"0x[0-9a-fA-F]+|-?[0-9]+(\.[0-9]+)?", b"N", raw)
+
+
+def server_args(path):
+    """The extra server arguments a script's "#! ARG ..." first line asks for (a tuple)."""
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().strip()
+    return tuple(split_args(first[2:]) if first.startswith("#!") else ())
+
+
 def run_script(path, redis_port, strata_port, report):
     passed = failed = 0
     conns = {"main": (Conn(redis_port), Conn(strata_port))}
@@ -138,6 +156,8 @@ def run_script(path, redis_port, strata_port, report):
             mode, text = "sort", text[6:]
         elif text.startswith("@scanall "):
             mode, text = "scanall", text[9:]
+        elif text.startswith("@fields "):
+            mode, text = "fields", text[8:]
         if mode == "scanall":
             args = split_args(text)
             exp_raw, exp_keys = scan_all(lambda a: exchange(ref, encode(*a)), args)
@@ -165,6 +185,8 @@ def run_script(path, redis_port, strata_port, report):
             ok = shape(exp_tree) == shape(got_tree)
         elif mode == "names":
             ok = with_newer_client_fields(shape(exp_tree, names=True)) == shape(got_tree, names=True)
+        elif mode == "fields":
+            ok = masked_numbers(exp_raw) == masked_numbers(got_raw)
         elif mode == "sort":
             ok = (exp_tree[0] == got_tree[0] and isinstance(exp_tree[1], list) and isinstance(got_tree[1], list)
                   and sorted(r for r, _ in exp_tree[1]) == sorted(r for r, _ in got_tree[1]))
@@ -190,17 +212,22 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("scripts", nargs="+")
     args = ap.parse_args()
-    redis, strata = start_differential_pair(args.redis, args.strata, "strata-diff-")
+    groups = {}  # extra server arguments -> the scripts that run with them, in the order given
+    for path in args.scripts:
+        groups.setdefault(server_args(path), []).append(path)
     total_passed = total_failed = 0
-    try:
-        for path in args.scripts:
-            p, f = run_script(path, redis.port, strata.port, print)
-            print("%s: %d passed, %d failed" % (os.path.basename(path), p, f))
-            total_passed += p
-            total_failed += f
-    finally:
-        redis.stop()
-        strata.stop()
+    for extra, paths in groups.items():
+        redis, strata = start_differential_pair(args.redis, args.strata, "strata-diff-",
+                                                [a.decode() for a in extra])
+        try:
+            for path in paths:
+                p, f = run_script(path, redis.port, strata.port, print)
+                print("%s: %d passed, %d failed" % (os.path.basename(path), p, f))
+                total_passed += p
+                total_failed += f
+        finally:
+            redis.stop()
+            strata.stop()
     print("differential: %d passed, %d failed" % (total_passed, total_failed))
     return 1 if total_failed else 0
 

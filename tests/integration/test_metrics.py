@@ -272,6 +272,63 @@ class Checks:
             assert "can't set immutable config" in str(e), e
 
 
+    def prefix_statistics(self):
+        r = self.r
+        r1 = redis.Redis(port=self.port, socket_timeout=10, db=1)
+        r.flushall()
+        r.set("user:0", "present before the prefixes are configured")
+        r.config_set("stats-prefixes", "user: session: user:admin:")
+        assert r.config_get("stats-prefixes") == {"stats-prefixes": "user: session: user:admin:"}
+        assert "prefix0" not in r.info(), "a plain INFO prints prefixstats"
+        assert "prefix0" in r.info("all") and "prefix0" in r.info("everything")
+        r.set("user:1", "a")
+        r.set("user:1", "b")  # a new value, not a new key
+        r.set("user:admin:1", "a")
+        r.set("session:a", "a", px=100)
+        r.set("other", "a")
+        r1.set("user:x", "a")
+        assert r.get("user:1") == b"b" and r.get("user:2") is None
+        assert r.get("user:admin:1") == b"a" and r.get("session:zz") is None and r.get("other") == b"a"
+        assert r.mget("user:1", "user:3") == [b"b", None]
+        time.sleep(0.2)
+        assert r.get("session:a") is None  # expired by now, by this lookup or the active cycle
+
+        def figures():
+            info = r.info("prefixstats")
+            return {v["prefix"]: (v["hits"], v["misses"], v["expired"], v["keys"]) for v in info.values()}
+        want = {"user:": (2, 2, 0, 3), "session:": (0, 2, 1, 0), "user:admin:": (1, 0, 0, 1)}
+        assert figures() == want, figures()
+        samples = scrape(self.mport)
+        for prefix, (hits, misses, expired, _) in want.items():
+            assert value(samples, "strata_prefix_hits_total", prefix=prefix) == hits
+            assert value(samples, "strata_prefix_misses_total", prefix=prefix) == misses
+            assert value(samples, "strata_prefix_expired_keys_total", prefix=prefix) == expired
+        assert value(samples, "strata_prefix_keys", prefix="user:", db="db0") == 2
+        assert value(samples, "strata_prefix_keys", prefix="user:", db="db1") == 1
+        assert value(samples, "strata_prefix_keys", prefix="user:admin:", db="db0") == 1
+        assert ("strata_prefix_keys", frozenset({("prefix", "session:"), ("db", "db0")})) not in samples
+
+        # A new set of prefixes: "user:" keeps its counts, "other" is counted from the keys present.
+        r.config_set("stats-prefixes", "other user:")
+        assert figures() == {"other": (0, 0, 0, 1), "user:": (2, 2, 0, 4)}, figures()
+        r.delete("user:1")
+        r1.flushdb()
+        assert figures()["user:"][3] == 2, figures()
+        r.swapdb(0, 1)
+        assert value(scrape(self.mport), "strata_prefix_keys", prefix="user:", db="db1") == 2
+        r.swapdb(0, 1)
+        try:
+            r.config_set("stats-prefixes", " ".join("p%d:" % i for i in range(65)))
+            raise AssertionError("65 prefixes were accepted")
+        except redis.ResponseError as e:
+            assert "at most 64 prefixes" in str(e), e
+        r.config_set("stats-prefixes", " ".join("p%d:" % i for i in range(64)))
+        assert len(r.info("prefixstats")) == 64
+        r.config_set("stats-prefixes", "")
+        assert r.info("prefixstats") == {}
+        assert not [k for k in scrape(self.mport) if k[0].startswith("strata_prefix_")]
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser()
@@ -289,7 +346,7 @@ def main():
     try:
         for name in ["every_metric_parses", "values_move_with_load", "agrees_with_info", "probes",
                      "readyz_after_failed_bgsave", "errors_and_closes", "keep_alive_and_pipelining",
-                     "stalled_scraper_blocks_nothing", "bearer_token", "config_directives"]:
+                     "stalled_scraper_blocks_nothing", "bearer_token", "config_directives", "prefix_statistics"]:
             tally.run(name, getattr(checks, name))
     finally:
         tally.server_stopped("the server ran clean", server)

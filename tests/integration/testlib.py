@@ -367,8 +367,8 @@ class Conn:
     def read_reply(self):
         """Reads one reply. Returns (raw_bytes, tree): tree is (type_char, payload), the payload
         being the line after the type byte (+ - : , # ( _), the data of a bulk reply ($ = !) or the
-        list of (raw, tree) children of an aggregate (* ~ > %: a map's keys and values in turn);
-        None for a null bulk or array."""
+        list of (raw, tree) children of an aggregate (* ~ > %: a map's keys and values in turn; |:
+        an attribute's keys and values, then the reply it precedes); None for a null bulk or array."""
         line = self._line()
         t, rest = chr(line[0]), line[1:]
         raw = line + b"\r\n"
@@ -387,6 +387,15 @@ class Conn:
             count = n * 2 if t == "%" else n
             children = []
             for _ in range(count):
+                r, tree = self.read_reply()
+                raw += r
+                children.append((r, tree))
+            return raw, (t, children)
+        if t == "|":
+            # A RESP3 attribute map comes before the reply it describes: read both as one, the
+            # described reply last among the children.
+            children = []
+            for _ in range(int(rest) * 2 + 1):
                 r, tree = self.read_reply()
                 raw += r
                 children.append((r, tree))

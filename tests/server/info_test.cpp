@@ -41,6 +41,11 @@ TEST(CommandStatLine, RedisFormat) {
             "cmdstat_config|get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=2,failed_calls=0");
 }
 
+TEST(PrefixStatLine, PrefixAsAValue) {
+  EXPECT_EQ(PrefixStatLine(0, "user:", 3, 1, 0, 2), "prefix0:prefix=user:,hits=3,misses=1,expired=0,keys=2");
+  EXPECT_EQ(PrefixStatLine(12, "s", 0, 0, 7, 0), "prefix12:prefix=s,hits=0,misses=0,expired=7,keys=0");
+}
+
 TEST(SelectInfoSections, DefaultAllAndNames) {
   const auto select = [](std::vector<std::string_view> args) { return SelectInfoSections(args); };
   const uint32_t defaults = select({});
@@ -49,8 +54,11 @@ TEST(SelectInfoSections, DefaultAllAndNames) {
   EXPECT_EQ(defaults & kInfoLatencyStats, 0u);  // as Redis 7.0: only with "all" or by name
   EXPECT_NE(defaults & kInfoKeyspace, 0u);
   EXPECT_NE(defaults & kInfoModules, 0u);
-  EXPECT_EQ(select({"all"}), defaults | kInfoCommandStats | kInfoLatencyStats);
-  EXPECT_EQ(select({"EVERYTHING"}), defaults | kInfoCommandStats | kInfoLatencyStats);
+  EXPECT_EQ(defaults & kInfoPrefixStats, 0u);  // like commandstats: only by name or with "all"
+  const uint32_t all = defaults | kInfoCommandStats | kInfoLatencyStats | kInfoPrefixStats;
+  EXPECT_EQ(select({"all"}), all);
+  EXPECT_EQ(select({"EVERYTHING"}), all);
+  EXPECT_EQ(select({"prefixstats"}), kInfoPrefixStats);
   EXPECT_EQ(select({"Server", "cpu"}), kInfoServer | kInfoCpu);
   EXPECT_EQ(select({"commandstats", "default"}), defaults | kInfoCommandStats);
   EXPECT_EQ(select({"nosuch"}), 0u);
