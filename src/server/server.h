@@ -36,6 +36,7 @@
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
+#include "server/script_cache.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
@@ -148,6 +149,8 @@ class Server {
   const PubSub& pubsub() const { return pubsub_; }
   // Keys clients WATCH.
   WatchRegistry& watches() { return watches_; }
+  // EVAL's scripts by SHA1 (SCRIPT LOAD, EVALSHA).
+  ScriptCache& scripts() { return scripts_; }
 
   // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
   SlowLog& slowlog() { return slowlog_; }
@@ -221,6 +224,7 @@ class Server {
   mutable std::mutex latency_base_mu_;
   std::vector<HistogramTotals> latency_base_;  // the histograms at the last CONFIG RESETSTAT
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
+  ScriptCache scripts_;
   std::unique_ptr<Persistence> persistence_;
   MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;
