@@ -272,6 +272,8 @@ inline constexpr char kScriptOom[] = "-OOM command not allowed when used memory 
 // another client held below its own (DEVELOPING.md "Scripts and locks").
 inline constexpr char kScriptLockConflict[] =
     "Script touched an undeclared key held by another client after writing; it will lock its whole database from now on";
+// Raised inside a run being abandoned to restart it; never reaches a client.
+inline constexpr char kScriptAbandoned[] = "script abandoned to run again with more locks";
 inline constexpr char kScriptReadonlyTable[] = "Attempt to modify a readonly table";
 inline constexpr char kFmtScriptNoGlobal[] = "Script attempted to access nonexistent global variable '{}'";
 inline constexpr char kScriptSha1Args[] = "wrong number of arguments";

@@ -181,6 +181,7 @@ int MathRandomseed(lua_State* L) {
 
 // redis.call (raise = true) and redis.pcall.
 int GenericCall(lua_State* L, bool raise) {
+  // Lua code runs only inside LuaEngine::Run, which sets the calls.
   ScriptCalls* calls = Engine()->calls();
   const int argc = lua_gettop(L);
   if (argc == 0) {
@@ -331,7 +332,7 @@ int ErrorHandler(lua_State* L) {
 // Every kHookInstructions instructions: a run being abandoned stops here even inside a loop
 // that catches errors. (SCRIPT KILL and BUSY replies belong here too.)
 void CountHook(lua_State* L, lua_Debug*) {
-  if (Aborting()) RaisePlain(L, "script abandoned");
+  if (Aborting()) RaisePlain(L, errors::kScriptAbandoned);
 }
 
 void SetField(lua_State* L, const char* name, lua_CFunction fn) {

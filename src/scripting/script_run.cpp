@@ -1,7 +1,10 @@
 #include "scripting/script_run.h"
 
+#include <thread>
+
 #include <fmt/format.h>
 
+#include "common/clock.h"
 #include "common/error_texts.h"
 #include "scripting/lua_engine.h"
 #include "scripting/lua_values.h"
@@ -12,6 +15,8 @@ namespace strata::scripting {
 namespace {
 
 constexpr std::string_view kEngine = "#!lua";
+// How long a run that wrote keeps trying for a stripe below the ones it holds.
+constexpr int64_t kWidenPatienceUs = 2000;
 
 // The state of one run, and what redis.call does in it.
 class ScriptRun final : public ScriptCalls {
@@ -46,7 +51,7 @@ class ScriptRun final : public ScriptCalls {
     // must be let finish), as in Redis.
     if (oom_ && !wrote_ && cmd->has(server::kCmdDenyOom)) return Refuse(L, errors::kScriptOom);
     if (!TakeLocks(*cmd, args)) {
-      if (aborting_) return Refuse(L, "script abandoned");
+      if (aborting_) return Refuse(L, errors::kScriptAbandoned);
       return Refuse(L, errors::kScriptLockConflict);
     }
     if (cmd->has(server::kCmdWrite)) wrote_ = true;
@@ -110,11 +115,24 @@ class ScriptRun final : public ScriptCalls {
   // Returns false when one could not be taken without risking a deadlock; sets aborting_ when
   // the run can be restarted with its whole database.
   bool TakeLocks(const server::Command& cmd, std::span<const std::string_view> args) {
-    server::IoThread::Current()->dispatcher().CollectLocks(cmd, ctx_.client.db(), args, &wanted_);
+    server::Dispatcher& dispatcher = server::IoThread::Current()->dispatcher();
+    dispatcher.CollectLocks(cmd, ctx_.client.db(), args, &wanted_);
     if (!declared_.Covers(&wanted_)) undeclared_ = true;
     if (locks_->Widen(&wanted_)) return true;
     undeclared_ = true;
-    if (!wrote_ && can_restart_) aborting_ = true;
+    if (!wrote_ && can_restart_) {
+      aborting_ = true;
+      return false;
+    }
+    // Past a write the run cannot start over. The holder is most likely a short command that
+    // waits for nothing of ours: try again for a while, never waiting, so a holder that does
+    // wait for one of our stripes cannot deadlock with us.
+    const int64_t deadline = MonotonicUs() + kWidenPatienceUs;
+    while (MonotonicUs() < deadline) {
+      std::this_thread::yield();
+      dispatcher.CollectLocks(cmd, ctx_.client.db(), args, &wanted_);
+      if (locks_->Widen(&wanted_)) return true;
+    }
     return false;
   }
 
@@ -234,6 +252,7 @@ void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
     ctx.reply.Error(error);
     return;
   }
+  ctx.client.set_in_script(true);
   ScriptRun run(ctx, request, request.read_only || (flags & kScriptNoWrites) != 0,
                 over_memory && (flags & kScriptAllowOom) == 0, &thread->locks());
   bool ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
@@ -248,6 +267,7 @@ void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
     ctx.reply.Error(error);
   }
   run.Finish(script.profile);
+  ctx.client.set_in_script(false);
 }
 
 }  // namespace strata::scripting

@@ -179,7 +179,9 @@ class Client {
   }
   void ClearBlocked() { blocked_.store(false, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
-  bool can_block() const { return !transaction_.running(); }
+  bool can_block() const { return !transaction_.running() && !in_script_; }
+  // While a script of this client runs (its blocking calls, BLMPOP and BZMPOP, do not block).
+  void set_in_script(bool v) { in_script_ = v; }
 
   // MULTI/EXEC and WATCH state. The owning thread's; other threads read its atomics.
   Transaction& transaction() { return transaction_; }
@@ -224,6 +226,7 @@ class Client {
   std::optional<BlockRequest> block_request_;
   std::atomic<bool> blocked_{false};
   int64_t block_deadline_ms_ = 0;
+  bool in_script_ = false;
   Subscriptions subscriptions_;
   Transaction transaction_;
 };
