@@ -18,7 +18,7 @@ import threading
 
 import redis
 
-from testlib import Server, Tally
+from testlib import Background, Server, Tally
 
 SCALE = 1.0
 
@@ -84,21 +84,8 @@ def scaled(n):
 
 def run_threads(targets):
     """Runs each callable on its own thread; re-raises the first exception any of them raised."""
-    errors = []
-
-    def wrap(fn):
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=wrap, args=(fn,)) for fn in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    for job in [Background(fn) for fn in targets]:
+        job.result(timeout=600)
 
 
 def check_script_objects(port):
