@@ -4,6 +4,8 @@
     bench/compare.py [--strata build/src/strata-server] [--redis redis-server] [--repeats 3] [--requests 1000000]
                      [--case TEXT ...] [--no-memory] [--at-limit [--maxmemory 64mb]]
 
+The EVALSHA cases run a one-INCR script over redis-benchmark's random keys (declared as KEYS[1]).
+
 Prints, per case, requests per second, server CPU seconds per million requests and the 99th
 percentile latency (ms, as redis-benchmark measures it) for both servers, with the ratio
 Strata/Redis of the medians and, for throughput and p99, the range of the ratios of each
@@ -17,12 +19,17 @@ allkeys-lru, are first filled until they evict, and the SET cases draw keys from
 (redis-benchmark -r), so that nearly every SET adds a key and evicts one; no memory measurement.
 """
 import argparse
+import hashlib
 import resource
 import subprocess
 import sys
 import time
 
 from common import Client, encode, fill_to_limit, limit_options, median, pipeline, start_server
+
+# EVALSHA of a short script (one INCR of its declared key), loaded into both servers first.
+BENCH_SCRIPT = "return redis.call('incr', KEYS[1])"
+BENCH_SHA = hashlib.sha1(BENCH_SCRIPT.encode()).hexdigest()
 
 CASES = [
     # (label, redis-benchmark arguments)
@@ -37,6 +44,8 @@ CASES = [
     ("GET -c 200 -P 1", ["-c", "200", "-t", "get", "-P", "1", "-d", "32"]),
     ("SET -c 1000 -P 1", ["-c", "1000", "-t", "set", "-P", "1", "-d", "32"]),
     ("GET -c 1000 -P 1", ["-c", "1000", "-t", "get", "-P", "1", "-d", "32"]),
+    ("EVALSHA -P 1", ["-c", "50", "-P", "1", "EVALSHA", BENCH_SHA, "1", "key:__rand_int__"]),
+    ("EVALSHA -P 16", ["-c", "50", "-P", "16", "EVALSHA", BENCH_SHA, "1", "key:__rand_int__"]),
 ]
 
 # Descriptors the servers and redis-benchmark need: the largest -c above, plus listeners, logs,
@@ -125,6 +134,10 @@ def main():
     servers = {name: start_server(name, binary, options=options)
                for name, binary in (("redis", args.redis), ("strata", args.strata))}
     try:
+        for server in servers.values():
+            client = Client(server.port)
+            client.call("SCRIPT", "LOAD", BENCH_SCRIPT)
+            client.close()
         if args.at_limit:
             for server in servers.values():
                 client = Client(server.port)

@@ -22,6 +22,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterAclFamily(table);
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
+  RegisterScriptingFamily(table);
 }
 
 }  // namespace strata::commands

@@ -25,6 +25,7 @@ void RegisterTransactionFamily(server::CommandTable& table);
 void RegisterAclFamily(server::CommandTable& table);
 void RegisterSlowlogFamily(server::CommandTable& table);
 void RegisterLatencyFamily(server::CommandTable& table);
+void RegisterScriptingFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -257,6 +257,46 @@ inline constexpr char kSortScoreNotDouble[] = "ERR One or more scores can't be c
 inline constexpr char kDumpPayloadBad[] = "ERR DUMP payload version or checksum are wrong";
 inline constexpr char kBadDataFormat[] = "ERR Bad data format";
 
+// Scripting (EVAL, redis.call). Texts inside a script have no code: the error table adds "ERR".
+inline constexpr char kNoScript[] = "NOSCRIPT No matching script. Please use EVAL.";
+inline constexpr char kNumKeysNegative[] = "ERR Number of keys can't be negative";
+inline constexpr char kNumKeysTooMany[] = "ERR Number of keys can't be greater than number of args";
+inline constexpr char kFmtScriptCompile[] = "ERR Error compiling script (new function): {}";
+inline constexpr char kShebangInvalid[] = "ERR Invalid script shebang";
+inline constexpr char kFmtShebangEngine[] = "ERR Unexpected engine in script shebang: {}";
+inline constexpr char kFmtShebangFlag[] = "ERR Unexpected flag in script shebang: {}";
+inline constexpr char kFmtShebangOption[] = "ERR Unknown lua shebang option: {}";
+inline constexpr char kWriteFlagWithRo[] = "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr char kFmtScriptRunError[] = "ERR Error running script {}, {:.100}";
+inline constexpr char kScriptStackLimit[] = "ERR reached lua stack limit";
+inline constexpr char kScriptNoArgs[] = "Please specify at least one argument for this redis lib call";
+inline constexpr char kScriptBadArgType[] = "Lua redis lib command arguments must be strings or integers";
+inline constexpr char kScriptUnknownCommand[] = "Unknown Redis command called from script";
+inline constexpr char kScriptWrongArgs[] = "Wrong number of args calling Redis command from script";
+inline constexpr char kScriptNoScriptCommand[] = "This Redis command is not allowed from script";
+inline constexpr char kScriptAclDenied[] = "The user executing the script can't run this command or subcommand";
+inline constexpr char kScriptReadOnly[] = "Write commands are not allowed from read-only scripts.";
+inline constexpr char kScriptOom[] = "-OOM command not allowed when used memory > 'maxmemory'.";
+// A script that learned to lock only its declared keys reached, after writing, a key whose stripe
+// another client held below its own (DEVELOPING.md "Scripts and locks").
+inline constexpr char kScriptLockConflict[] =
+    "Script touched an undeclared key held by another client after writing; it will lock its whole database from now on";
+// Raised inside a run being abandoned to restart it; never reaches a client.
+inline constexpr char kScriptAbandoned[] = "script abandoned to run again with more locks";
+inline constexpr char kScriptReadonlyTable[] = "Attempt to modify a readonly table";
+inline constexpr char kFmtScriptNoGlobal[] = "Script attempted to access nonexistent global variable '{}'";
+inline constexpr char kScriptSha1Args[] = "wrong number of arguments";
+inline constexpr char kScriptReplyArgs[] = "wrong number or type of arguments";
+inline constexpr char kScriptLogArgs[] = "redis.log() requires two arguments or more.";
+inline constexpr char kScriptLogLevelNotNumber[] = "First argument must be a number (log level).";
+inline constexpr char kScriptLogLevel[] = "Invalid debug level.";
+inline constexpr char kScriptSetReplArgs[] = "redis.set_repl() requires two arguments.";
+inline constexpr char kScriptSetReplFlags[] =
+    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.";
+inline constexpr char kScriptSetRespArgs[] = "redis.setresp() requires one argument.";
+inline constexpr char kScriptSetRespVersion[] = "RESP version must be 2 or 3.";
+inline constexpr char kScriptFlushArgs[] = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+
 }  // namespace strata::errors
 
 #endif  // STRATA_COMMON_ERROR_TEXTS_H_

@@ -70,6 +70,13 @@ class SpinLock {
     if (locked_.exchange(true, std::memory_order_acquire)) LockContended();
     SetOwner();
   }
+  // try_lock() for such a holder: a lock it adds to the many it holds, out of their order
+  // (scripts that reach an undeclared key: store::LockSet::Widen).
+  bool TryLockUntracked() {
+    if (locked_.load(std::memory_order_relaxed) || locked_.exchange(true, std::memory_order_acquire)) return false;
+    SetOwner();
+    return true;
+  }
   void UnlockUntracked() {
 #ifdef STRATA_LOCK_CHECKS
     owner_.store(nullptr, std::memory_order_relaxed);

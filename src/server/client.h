@@ -192,7 +192,9 @@ class Client {
   bool paused() const { return paused_.load(std::memory_order_relaxed); }
   void set_paused(bool v) { paused_.store(v, std::memory_order_relaxed); }
   // Whether a blocking command may block now (not inside a transaction or script).
-  bool can_block() const { return !transaction_.running(); }
+  bool can_block() const { return !transaction_.running() && !in_script_; }
+  // While a script of this client runs (its blocking calls, BLMPOP and BZMPOP, do not block).
+  void set_in_script(bool v) { in_script_ = v; }
 
   // MULTI/EXEC and WATCH state. The owning thread's; other threads read its atomics.
   Transaction& transaction() { return transaction_; }
@@ -238,6 +240,7 @@ class Client {
   std::atomic<bool> blocked_{false};
   std::atomic<bool> paused_{false};
   int64_t block_deadline_ms_ = 0;
+  bool in_script_ = false;
   Subscriptions subscriptions_;
   Transaction transaction_;
 };

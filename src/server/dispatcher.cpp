@@ -188,7 +188,8 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   // while loading: the loader owns the tables). A command that may grow memory is refused when
   // nothing more can go, and so is queuing inside MULTI (the queue itself grows) and an EXEC
   // whose queue holds such a command, as in Redis.
-  if (!persistence.loading() && !memory_guard_.BeforeCommand() && RefusedOnOom(client, *cmd)) {
+  over_maxmemory_ = !persistence.loading() && !memory_guard_.BeforeCommand();
+  if (over_maxmemory_ && RefusedOnOom(client, *cmd)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kOom);
   }

@@ -98,6 +98,10 @@ class Dispatcher {
   void AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
                    size_t new_errors);
 
+  // Whether memory stayed over maxmemory, nothing more to evict, when the last command was
+  // resolved (scripts judge their denyoom calls by it, as Redis by its state at EVAL).
+  bool over_maxmemory() const { return over_maxmemory_; }
+
   // This io-thread's eviction (server/memory_guard.h).
   MemoryGuard& memory_guard() { return memory_guard_; }
 
@@ -128,6 +132,7 @@ class Dispatcher {
   const TransactionCommands transaction_commands_;
   std::vector<int> key_indexes_scratch_;
   MemoryGuard memory_guard_;
+  bool over_maxmemory_ = false;
 };
 
 }  // namespace strata::server

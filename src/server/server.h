@@ -37,6 +37,7 @@
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
+#include "server/script_cache.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
 #include "store/keyspace.h"
@@ -162,6 +163,8 @@ class Server {
   const PubSub& pubsub() const { return pubsub_; }
   // Keys clients WATCH.
   WatchRegistry& watches() { return watches_; }
+  // EVAL's scripts by SHA1 (SCRIPT LOAD, EVALSHA).
+  ScriptCache& scripts() { return scripts_; }
 
   // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
   SlowLog& slowlog() { return slowlog_; }
@@ -235,6 +238,7 @@ class Server {
   LatencyMonitor latency_monitor_;
   std::atomic<uint64_t> latency_epoch_{0};  // CONFIG RESETSTATs so far (LazyLatencyHistogram)
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
+  ScriptCache scripts_;
   std::unique_ptr<Persistence> persistence_;
   MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;

@@ -39,15 +39,20 @@ SpinLock& LockSet::StripeLock(uint32_t id) {
   return *keyspace_->stripe(static_cast<int>(id >> kStripeBits), id & (kStripes - 1)).mu;
 }
 
+void LockSet::SortUnique() {
+  if (ordered_) return;
+  std::sort(stripes_.begin(), stripes_.end());
+  stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
+  ordered_ = true;
+}
+
 void LockSet::Lock() {
   assert(!locked_);
-  if (!ordered_) {
-    std::sort(stripes_.begin(), stripes_.end());
-    stripes_.erase(std::unique(stripes_.begin(), stripes_.end()), stripes_.end());
-  }
+  SortUnique();
   // ThreadSanitizer is told of the first lock only (see SpinLock::LockUntracked): a set may hold
   // a whole database, and the order among stripes is this sort's.
   if (!stripes_.empty()) {
+    tracked_ = stripes_[0];
     StripeLock(stripes_[0]).lock();
     for (size_t i = 1; i < stripes_.size(); ++i) StripeLock(stripes_[i]).LockUntracked();
   }
@@ -55,10 +60,46 @@ void LockSet::Lock() {
   t_locked = this;
 }
 
+bool LockSet::Holds(int db, size_t stripe) const {
+  const auto id = static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | stripe);
+  return std::binary_search(stripes_.begin(), stripes_.end(), id);
+}
+
+bool LockSet::Covers(LockSet* other) {
+  SortUnique();
+  other->SortUnique();
+  return std::includes(stripes_.begin(), stripes_.end(), other->stripes_.begin(), other->stripes_.end());
+}
+
+bool LockSet::Widen(LockSet* wanted) {
+  assert(locked_ && !wanted->locked_);
+  wanted->SortUnique();
+  bool all = true;
+  for (uint32_t id : wanted->stripes_) {
+    auto at = std::lower_bound(stripes_.begin(), stripes_.end(), id);
+    if (at != stripes_.end() && *at == id) continue;
+    if (at == stripes_.end()) {
+      // Above every held stripe: waiting keeps the order every other holder follows.
+      StripeLock(id).LockUntracked();
+      stripes_.push_back(id);
+    } else if (StripeLock(id).TryLockUntracked()) {
+      stripes_.insert(at, id);
+    } else {
+      all = false;
+      break;
+    }
+  }
+  wanted->stripes_.clear();
+  return all;
+}
+
 void LockSet::Unlock() {
   if (locked_) {
-    for (size_t i = stripes_.size(); i-- > 1;) StripeLock(stripes_[i]).UnlockUntracked();
-    if (!stripes_.empty()) StripeLock(stripes_[0]).unlock();
+    for (size_t i = stripes_.size(); i-- > 0;) {
+      if (stripes_[i] != tracked_) StripeLock(stripes_[i]).UnlockUntracked();
+    }
+    if (tracked_ != kNoneTracked) StripeLock(tracked_).unlock();
+    tracked_ = kNoneTracked;
     locked_ = false;
     if (t_locked == this) t_locked = nullptr;
   }
@@ -67,9 +108,7 @@ void LockSet::Unlock() {
 }
 
 bool LockSet::HeldByCallingThread(int db, size_t stripe) {
-  if (t_locked == nullptr) return false;
-  const auto id = static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | stripe);
-  return std::binary_search(t_locked->stripes_.begin(), t_locked->stripes_.end(), id);
+  return t_locked != nullptr && t_locked->Holds(db, stripe);
 }
 
 StripeReadLock::StripeReadLock(Keyspace& keyspace, int db, size_t stripe) {

@@ -40,6 +40,21 @@ class LockSet {
   // Takes every added stripe lock, in order. REQUIRES: not locked.
   void Lock();
 
+  // For a script that reaches keys beyond the stripes it locked: takes, while this set is
+  // locked, every stripe of `wanted` (added to, never locked) it does not hold yet, without
+  // risking a deadlock. A stripe above every held one is waited for (the global order holds);
+  // one below is only tried. Returns false when such a try fails: the set then holds what it got
+  // (released with the rest by Unlock), and the caller must release everything before waiting.
+  // Empties `wanted`. REQUIRES: locked.
+  bool Widen(LockSet* wanted);
+
+  // Whether every stripe added to `other` is added to this set. Sorts both. REQUIRES: neither
+  // is being locked by another thread.
+  bool Covers(LockSet* other);
+
+  // Whether this locked set holds stripe `stripe` of database `db`.
+  bool Holds(int db, size_t stripe) const;
+
   // Releases what Lock took and forgets the added stripes; the set can be reused.
   void Unlock();
 
@@ -55,6 +70,8 @@ class LockSet {
   Keyspace* keyspace_;
   // Appends `id`, noting whether the ids are still strictly ascending.
   void Push(uint32_t id);
+  // Sorts stripes_ and drops repeats, unless known ordered.
+  void SortUnique();
 
   // (db << kStripeBits) | stripe, for each added key; sorted and de-duplicated by Lock.
   std::vector<uint32_t> stripes_;
@@ -62,6 +79,10 @@ class LockSet {
   // so Lock can skip sorting a thousand ids per database.
   bool ordered_ = true;
   bool locked_ = false;
+  // The one stripe Lock took with TSan tracking (SpinLock::LockUntracked), released the same
+  // way; Widen takes none so.
+  static constexpr uint32_t kNoneTracked = UINT32_MAX;
+  uint32_t tracked_ = kNoneTracked;
 };
 
 // The keyspace's own readers' lock of one stripe (INFO's TTL sample and memory figures): takes

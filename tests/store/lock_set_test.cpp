@@ -141,6 +141,60 @@ TEST_F(LockSetTest, WholeDatabaseLocksMixWithKeyLocks) {
 
 // Threads naming overlapping keys in opposite orders, across databases, would deadlock without
 // the global lock order; the counters they bump under the locks must add up.
+TEST_F(LockSetTest, WidenTakesStripesAboveAndFreeStripesBelow) {
+  LockSet locks(&keyspace_);
+  locks.Add(1, "held");
+  locks.Lock();
+  LockSet wanted(&keyspace_);
+  wanted.Add(3, "above");  // a higher database: above every held stripe
+  wanted.Add(0, "below");  // a lower one: only tried
+  wanted.Add(1, "held");   // held already
+  EXPECT_TRUE(locks.Widen(&wanted));
+  EXPECT_TRUE(wanted.empty());
+  EXPECT_FALSE(LockableElsewhere(3, "above"));
+  EXPECT_FALSE(LockableElsewhere(0, "below"));
+  EXPECT_TRUE(locks.Holds(0, StripeOf(HashKey("below"))));
+  EXPECT_TRUE(LockSet::HeldByCallingThread(3, StripeOf(HashKey("above"))));
+  locks.Unlock();
+  EXPECT_TRUE(LockableElsewhere(3, "above"));
+  EXPECT_TRUE(LockableElsewhere(0, "below"));
+  EXPECT_TRUE(LockableElsewhere(1, "held"));
+}
+
+TEST_F(LockSetTest, WidenFailsOnAStripeBelowThatAnotherThreadHolds) {
+  SpinLock& other = *keyspace_.stripe(0, StripeOf(HashKey("taken"))).mu;
+  std::atomic<bool> taken{false}, done{false};
+  std::thread holder([&] {
+    other.lock();
+    taken = true;
+    while (!done) std::this_thread::yield();
+    other.unlock();
+  });
+  while (!taken) std::this_thread::yield();
+  LockSet locks(&keyspace_);
+  locks.Add(2, "mine");
+  locks.Lock();
+  LockSet wanted(&keyspace_);
+  wanted.Add(0, "taken");
+  EXPECT_FALSE(locks.Widen(&wanted)) << "waiting below a held stripe could deadlock";
+  EXPECT_TRUE(wanted.empty());
+  locks.Unlock();
+  EXPECT_TRUE(LockableElsewhere(2, "mine"));
+  done = true;
+  holder.join();
+}
+
+TEST_F(LockSetTest, CoversComparesAddedStripes) {
+  LockSet declared(&keyspace_);
+  declared.Add(0, "a");
+  declared.Add(0, "b");
+  LockSet call(&keyspace_);
+  call.Add(0, "b");
+  EXPECT_TRUE(declared.Covers(&call));
+  call.Add(1, "a");
+  EXPECT_FALSE(declared.Covers(&call)) << "the same key in another database";
+}
+
 TEST_F(LockSetTest, OppositeOrdersDoNotDeadlock) {
   constexpr int kThreads = 4;
   constexpr int kRounds = 5000;

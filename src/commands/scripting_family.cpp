@@ -1,0 +1,170 @@
+// Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/HELP.
+//
+// The scripts themselves run in scripting/ (script_run.h): this file parses the calls, finds or
+// compiles the script and hands it over. EVAL's stripes are its declared keys or its whole
+// database, as the script's past runs decide (ScriptLocks).
+#include <memory>
+
+#include "commands/command_util.h"
+#include "commands/families.h"
+#include "common/error_texts.h"
+#include "common/numbers.h"
+#include "scripting/script_run.h"
+#include "server/io_thread.h"
+#include "server/server.h"
+
+namespace strata::commands {
+namespace {
+
+// The declared keys of an EVAL-like call `args` (script numkeys key ... arg ...), or false when
+// numkeys is not an integer in range.
+bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
+  int64_t n = 0;
+  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
+  *numkeys = static_cast<size_t>(n);
+  return true;
+}
+
+// ExtraLocks of EVAL (`by_sha`: EVALSHA): what the script's past runs say it needs.
+void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet* locks, bool by_sha) {
+  server::IoThread* thread = server::IoThread::Current();
+  std::shared_ptr<server::CachedScript> script;
+  if (thread != nullptr) {
+    server::ScriptCache& cache = thread->server().scripts();
+    script = by_sha ? cache.Find(args[1]) : cache.Find(server::Sha1Hex(args[1]));
+  }
+  size_t numkeys = 0;
+  if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
+  scripting::AddScriptLocks(script.get(), db, args.subspan(3, numkeys), locks);
+}
+
+void EvalLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
+  ScriptLocks(db, args, locks, false);
+}
+
+void EvalShaLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
+  ScriptLocks(db, args, locks, true);
+}
+
+// EVAL and friends: `by_sha` names the script by its SHA1, `read_only` refuses its writes.
+void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
+  // Redis answers a malformed SHA1 before looking at numkeys.
+  if (by_sha && ctx.arg(1).size() != 40) {
+    ctx.reply.Error(errors::kNoScript);
+    return;
+  }
+  int64_t numkeys = 0;
+  if (!ParseIntArg(ctx, 2, &numkeys)) return;
+  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return;
+  }
+  std::shared_ptr<server::CachedScript> script;
+  if (by_sha) {
+    script = ctx.server.scripts().Find(ctx.arg(1));
+    if (script == nullptr) {
+      ctx.reply.Error(errors::kNoScript);
+      return;
+    }
+  } else {
+    std::string error;
+    script = scripting::LoadScript(ctx.server, server::Sha1Hex(ctx.arg(1)), ctx.arg(1), &error);
+    if (script == nullptr) {
+      ctx.reply.Error(error);
+      return;
+    }
+  }
+  const auto n = static_cast<size_t>(numkeys);
+  scripting::RunEval(ctx, {script.get(), ctx.args.subspan(3, n), ctx.args.subspan(3 + n), read_only});
+}
+
+// EVAL script numkeys [key [key ...]] [arg [arg ...]]
+void CmdEval(CommandContext& ctx) { Eval(ctx, false, false); }
+
+// EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]
+void CmdEvalSha(CommandContext& ctx) { Eval(ctx, true, false); }
+
+// EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]
+void CmdEvalRo(CommandContext& ctx) { Eval(ctx, false, true); }
+
+// EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]
+void CmdEvalShaRo(CommandContext& ctx) { Eval(ctx, true, true); }
+
+// SCRIPT LOAD script
+void CmdScriptLoad(CommandContext& ctx) {
+  std::string error;
+  const std::string sha = server::Sha1Hex(ctx.arg(2));
+  if (scripting::LoadScript(ctx.server, sha, ctx.arg(2), &error) == nullptr) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.reply.Bulk(sha);
+}
+
+// SCRIPT EXISTS sha1 [sha1 ...]
+void CmdScriptExists(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) ctx.reply.Integer(ctx.server.scripts().Find(ctx.arg(i)) != nullptr ? 1 : 0);
+}
+
+// SCRIPT FLUSH [ASYNC | SYNC]
+void CmdScriptFlush(CommandContext& ctx) {
+  // Both modes flush at once: the cache holds only the scripts' text; each thread's Lua state is
+  // rebuilt on its next use.
+  if (ctx.argc() > 3 || (ctx.argc() == 3 && !ArgIs(ctx, 2, "sync") && !ArgIs(ctx, 2, "async"))) {
+    ctx.reply.Error(errors::kScriptFlushArgs);
+    return;
+  }
+  ctx.server.scripts().Flush();
+  ctx.reply.Ok();
+}
+
+// SCRIPT HELP
+void CmdScriptHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "DEBUG (YES|SYNC|NO)",
+      "    Set the debug mode for subsequent scripts executed.",
+      "EXISTS <sha1> [<sha1> ...]",
+      "    Return information about the existence of the scripts in the script cache.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Flush the Lua scripts cache. Very dangerous on replicas.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the scripts cache.",
+      "    * SYNC: Synchronously flush the scripts cache.",
+      "KILL",
+      "    Kill the currently executing Lua script.",
+      "LOAD <script>",
+      "    Load a script into the scripts cache without executing it.",
+  };
+  ReplyHelp(ctx, "SCRIPT", kLines);
+}
+
+}  // namespace
+
+void RegisterScriptingFamily(server::CommandTable& table) {
+  table.SetGroup("scripting");
+  table.Add({"eval", -3, "noscript stale skip_monitor may_replicate", 0, 0, 0, "@scripting", CmdEval,
+             "Execute a Lua script server side", "2.6.0", 2, nullptr, EvalLocks});
+  table.Add({"evalsha", -3, "noscript stale skip_monitor may_replicate", 0, 0, 0, "@scripting", CmdEvalSha,
+             "Execute a Lua script server side", "2.6.0", 2, nullptr, EvalShaLocks});
+  table.Add({"eval_ro", -3, "readonly noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdEvalRo,
+             "Execute a read-only Lua script server side", "7.0.0", 2, nullptr, EvalLocks});
+  table.Add({"evalsha_ro", -3, "readonly noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdEvalShaRo,
+             "Execute a read-only Lua script server side", "7.0.0", 2, nullptr, EvalShaLocks});
+  table.Add({"script", -2, "", 0, 0, 0, "", nullptr, "A container for Lua scripts management commands", "2.6.0"});
+  table.Add({"script|load", 3, "noscript stale", 0, 0, 0, "@scripting", CmdScriptLoad,
+             "Load a Lua script into the script cache", "2.6.0"});
+  table.Add({"script|exists", -3, "noscript", 0, 0, 0, "@scripting", CmdScriptExists,
+             "Check existence of scripts in the script cache", "2.6.0"});
+  table.Add({"script|flush", -2, "noscript", 0, 0, 0, "@scripting", CmdScriptFlush,
+             "Remove all the scripts from the script cache", "2.6.0"});
+  table.Add({"script|help", 2, "loading stale", 0, 0, 0, "@scripting", CmdScriptHelp,
+             "Show helpful text about the different subcommands", "5.0.0"});
+}
+
+}  // namespace strata::commands

@@ -1,0 +1,64 @@
+// Runs EVAL's scripts: the shebang flags, the lock scope a run starts with, redis.call through
+// the dispatcher, and the retry with more locks (DEVELOPING.md "Scripts and locks").
+//
+// A script runs inside its EVAL call, under the stripe locks the dispatcher took for it
+// (AddScriptLocks, as EVAL's ExtraLocks). The commands it calls run through
+// Dispatcher::Resolve's checks that apply to scripts and Dispatcher::Run, under those same locks,
+// at the EVAL's instant; their events are delivered after EVAL unlocks, so no other client sees
+// a script half done.
+#ifndef STRATA_SCRIPTING_SCRIPT_RUN_H_
+#define STRATA_SCRIPTING_SCRIPT_RUN_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "server/dispatcher.h"
+#include "server/script_cache.h"
+#include "store/lock_set.h"
+
+namespace strata::scripting {
+
+// Shebang flags (`#!lua flags=no-writes,allow-oom`).
+enum ScriptFlag : uint32_t {
+  kScriptShebang = 1u << 0,  // the script has a shebang: it is judged by its flags
+  kScriptNoWrites = 1u << 1,
+  kScriptAllowOom = 1u << 2,
+  kScriptAllowStale = 1u << 3,
+  kScriptNoCluster = 1u << 4,
+  kScriptAllowCrossSlot = 1u << 5,
+};
+
+// Reads the shebang line of `body`, if any: sets *flags and *code_offset (where the Lua code
+// starts; the shebang's newline is kept so line numbers stay the file's). Returns Redis's error
+// text for a bad shebang, or an empty string.
+std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* code_offset);
+
+// EVAL's ExtraLocks: the stripes a run of `script` (nullptr: not cached yet) with the declared
+// `keys` starts with in database `db`. Its declared keys only, once past runs showed it touches
+// nothing else; else its whole database; every database once it selected another.
+void AddScriptLocks(const server::CachedScript* script, int db, std::span<const std::string_view> keys,
+                    store::LockSet* locks);
+
+// EVAL of a new body and SCRIPT LOAD: checks the shebang, compiles `body` in this thread's Lua
+// state and caches it under `sha` (its Sha1Hex). Returns nullptr with Redis's error in *error.
+std::shared_ptr<server::CachedScript> LoadScript(server::Server& server, std::string_view sha, std::string_view body,
+                                                 std::string* error);
+
+// One EVAL/EVALSHA call.
+struct EvalRequest {
+  const server::CachedScript* script;
+  std::span<const std::string_view> keys;
+  std::span<const std::string_view> argv;
+  bool read_only;  // EVAL_RO, EVALSHA_RO
+};
+
+// Runs `request` for the call `ctx`, writing its reply. REQUIRES: the dispatcher runs it holding
+// the stripes AddScriptLocks added (in the calling thread's lock set).
+void RunEval(server::CommandContext& ctx, const EvalRequest& request);
+
+}  // namespace strata::scripting
+
+#endif  // STRATA_SCRIPTING_SCRIPT_RUN_H_
