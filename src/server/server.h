@@ -38,6 +38,7 @@
 #include "server/pubsub.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
+#include "server/supervision.h"
 #include "store/keyspace.h"
 
 namespace strata::server {
@@ -48,6 +49,8 @@ class IoThread;
 struct LaunchInfo {
   std::string executable;
   std::string config_file;
+  // The service manager to tell when the server is ready and stopping (ResolveSupervisor's answer).
+  SupervisedMode supervisor = SupervisedMode::kNo;
 };
 
 class Server {

@@ -53,15 +53,21 @@ def run_entrypoint(args, data_dir, bin_dir, env=None, **kwargs):
     return subprocess.Popen([ENTRYPOINT, *args], cwd=data_dir, env=full_env, **kwargs)
 
 
+def fake_server_dir():
+    """A directory for PATH holding FAKE_SERVER as strata-server."""
+    bin_dir = world_readable_tempdir("strata-bin-")
+    with open(os.path.join(bin_dir, "strata-server"), "w") as f:
+        f.write(FAKE_SERVER)
+    os.chmod(os.path.join(bin_dir, "strata-server"), 0o755)
+    return bin_dir
+
+
 def recorded_command(args, files=None):
     """What strata-server received when the entry point ran with `args`, as (argv, umask, uid),
     in a fresh data directory holding `files` (name -> content)."""
     data = world_readable_tempdir("strata-entry-")
-    bin_dir = world_readable_tempdir("strata-bin-")
+    bin_dir = fake_server_dir()
     try:
-        with open(os.path.join(bin_dir, "strata-server"), "w") as f:
-            f.write(FAKE_SERVER)
-        os.chmod(os.path.join(bin_dir, "strata-server"), 0o755)
         for name, content in (files or {}).items():
             with open(os.path.join(data, name), "w") as f:
                 f.write(content)
@@ -116,11 +122,8 @@ def check_chown():
     if os.geteuid() != 0:
         raise AssertionError("needs root")
     data = world_readable_tempdir("strata-entry-")
-    bin_dir = world_readable_tempdir("strata-bin-")
+    bin_dir = fake_server_dir()
     try:
-        with open(os.path.join(bin_dir, "strata-server"), "w") as f:
-            f.write(FAKE_SERVER)
-        os.chmod(os.path.join(bin_dir, "strata-server"), 0o755)
         os.makedirs(os.path.join(data, "sub"))
         open(os.path.join(data, "sub", "dump.rdb"), "w").close()
         expect_eq(run_entrypoint([], data, bin_dir).wait(timeout=10), 0, "exit status")
@@ -337,6 +340,34 @@ def check_runtime_packages():
     return " ".join(sorted(packages))
 
 
+def check_systemd_notify():
+    """`supervised systemd` (deploy/strata.service's Type=notify): READY=1 once the server answers,
+    STOPPING=1 at SIGTERM, and daemonize yes does not detach a supervised server."""
+    work = world_readable_tempdir("strata-notify-")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(os.path.join(work, "notify"))
+    sock.settimeout(30)
+    port = free_port()
+    env = dict(os.environ, NOTIFY_SOCKET=os.path.join(work, "notify"))
+    proc = subprocess.Popen([STRATA, "--port", str(port), "--save", "", "--dir", work, "--supervised", "auto",
+                             "--daemonize", "yes"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ready = sock.recv(4096).decode()
+        expect("READY=1" in ready.split("\n"), "the first notification: %r" % ready)
+        expect(_answers(port), "the server answers once it said READY")
+        expect(proc.poll() is None, "a supervised server stays in the foreground despite daemonize yes")
+        proc.send_signal(signal.SIGTERM)
+        stopping = sock.recv(4096).decode()
+        expect("STOPPING=1" in stopping.split("\n"), "the notification at SIGTERM: %r" % stopping)
+        expect_eq(proc.wait(timeout=10), 0, "exit status")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sock.close()
+        shutil.rmtree(work)
+
+
 def check_compat_table():
     out = subprocess.run([os.path.join(ROOT, "scripts", "compat_table.py"), "--strata", STRATA, "--check"],
                          capture_output=True, text=True, timeout=120)
@@ -358,6 +389,7 @@ def main():
         tally.run("conf/%s: CONFIG GET reflects it" % sample, lambda s=sample: check_sample(s))
     tally.run("conf/strata.conf: every directive with its default", check_strata_conf_complete)
     tally.run("scripts/runtime-packages lists the server's libraries", check_runtime_packages)
+    tally.run("supervised systemd: READY=1 and STOPPING=1 over NOTIFY_SOCKET", check_systemd_notify)
     tally.run("README's compatibility table matches the command table", check_compat_table)
     return tally.summary("packaging")
 
