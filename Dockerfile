@@ -13,7 +13,8 @@ RUN STRATA_JOBS="$(nproc)" scripts/setup \
  && scripts/runtime-packages build/src/strata-server build/src/strata-check-rdb > /out/runtime-packages
 
 # Run stage: only the libraries the binaries load (listed by scripts/runtime-packages), python3 for
-# strata-backup and strata-restore, and redis-cli from Debian's redis-tools.
+# strata-backup and strata-restore, and redis-cli from Debian's redis-tools. The server's user is
+# strata, also known as redis (same uid and gid) for runbooks that `chown redis:redis` a dump.
 FROM debian:bookworm-slim
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
@@ -21,6 +22,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
  && groupadd --system strata \
  && useradd --system --gid strata --home-dir /data --no-create-home strata \
+ && groupadd --non-unique --gid "$(id -g strata)" redis \
+ && useradd --non-unique --uid "$(id -u strata)" --gid redis --home-dir /data --no-create-home redis \
  && mkdir /data && chown strata:strata /data
 COPY --from=build /out/usr/local/bin/ /usr/local/bin/
 COPY deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh

@@ -5,6 +5,7 @@
 #   docker run IMAGE                                   strata-server on every interface, /data
 #   docker run IMAGE --maxmemory 1gb --maxmemory-policy allkeys-lru
 #   docker run IMAGE /etc/strata/strata.conf [--port 7000]
+#   docker run IMAGE redis-server --save ""            as with the Redis image: the server
 #   docker run IMAGE redis-cli -h some-host            any other command runs as given
 #
 # - Arguments that start with '-', or a first argument ending in ".conf", are strata-server's.
@@ -14,7 +15,7 @@
 #   the file leaves unsaid gets those values: a file without `bind` listens everywhere, a file
 #   without `protected-mode` turns it off.
 # - Started as root, it gives the working directory (/data) to the unprivileged user and runs the
-#   server as that user; started as another user (docker run --user), it runs the server as is.
+#   server as that user (named strata, and redis as well, so that `chown redis:redis` works); started as another user (docker run --user), it runs the server as is.
 # - The server replaces this script (exec), so `docker stop`'s SIGTERM reaches it: it saves when
 #   save points are set and exits 0.
 #
@@ -25,6 +26,8 @@ set -eu
 case "${1:-}" in
   -* | *.conf) set -- strata-server "$@" ;;
   '') set -- strata-server ;;
+  # Runbooks written for the Redis image name the server redis-server.
+  redis-server) shift; set -- strata-server "$@" ;;
 esac
 
 if [ "$1" = strata-server ]; then

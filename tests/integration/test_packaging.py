@@ -86,6 +86,8 @@ EVERYWHERE = ["--bind", "* -::*", "--protected-mode", "no"]
 def check_arguments():
     expect_eq(recorded_command([])[0], EVERYWHERE, "no arguments")
     expect_eq(recorded_command(["strata-server"])[0], EVERYWHERE, "the image's CMD")
+    expect_eq(recorded_command(["redis-server", "--save", ""])[0], ["--save", ""] + EVERYWHERE,
+              "the Redis image's habit: IMAGE redis-server --save ''")
     expect_eq(recorded_command(["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"])[0],
               ["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"] + EVERYWHERE, "options only")
     expect_eq(recorded_command(["--protected-mode", "yes"])[0],
