@@ -9,21 +9,22 @@ FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
 RUN STRATA_JOBS="$(nproc)" scripts/setup \
- && DESTDIR=/out meson install -C build --no-rebuild --skip-subprojects \
+ && DESTDIR=/out meson install -C build --no-rebuild --skip-subprojects --strip \
  && scripts/runtime-packages build/src/strata-server build/src/strata-check-rdb > /out/runtime-packages
 
 # Run stage: only the libraries the binaries load (listed by scripts/runtime-packages), python3 for
 # strata-backup and strata-restore, and redis-cli from Debian's redis-tools. The server's user is
-# strata, also known as redis (same uid and gid) for runbooks that `chown redis:redis` a dump.
+# strata, the same uid and gid as redis (which redis-tools creates), for runbooks that
+# `chown redis:redis` a dump.
 FROM debian:bookworm-slim
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
  && xargs -a /tmp/runtime-packages apt-get install -y --no-install-recommends python3 redis-tools \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
- && groupadd --system strata \
- && useradd --system --gid strata --home-dir /data --no-create-home strata \
- && groupadd --non-unique --gid "$(id -g strata)" redis \
- && useradd --non-unique --uid "$(id -u strata)" --gid redis --home-dir /data --no-create-home redis \
+ && { getent group redis >/dev/null || groupadd --system redis; } \
+ && { getent passwd redis >/dev/null || useradd --system --gid redis --home-dir /data --no-create-home redis; } \
+ && groupadd --non-unique --gid "$(id -g redis)" strata \
+ && useradd --non-unique --uid "$(id -u redis)" --gid strata --home-dir /data --no-create-home strata \
  && mkdir /data && chown strata:strata /data
 COPY --from=build /out/usr/local/bin/ /usr/local/bin/
 COPY deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
