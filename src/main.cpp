@@ -97,7 +97,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  if (config.Int(ConfigId::kDaemonize)) Daemonize();
+  // As redis-server: a supervised server stays in the foreground, whatever daemonize says. The
+  // supervisor is resolved first for that, with logging to stderr until the log file is set.
+  const auto supervisor = strata::server::ResolveSupervisor(
+      static_cast<strata::server::SupervisedMode>(config.Int(ConfigId::kSupervised)));
+  if (config.Int(ConfigId::kDaemonize) && supervisor == strata::server::SupervisedMode::kNo) Daemonize();
   if (!strata::server::SetUpLogging(config.Text(ConfigId::kLogFile), &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
@@ -125,7 +129,7 @@ int main(int argc, char** argv) {
   char exe[4096] = {0};
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   strata::server::LaunchInfo launch{n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]),
-                                    config_file};
+                                    config_file, supervisor};
   int code;
   {
     strata::server::Server server(&config, &commands, launch);

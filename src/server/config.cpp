@@ -30,6 +30,8 @@ enum class Kind { kBool, kInt, kMemory, kMemoryOrPercent, kEnum, kOctal, kText, 
 
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
 // In ProtectedAction order.
+// In SupervisedMode's order.
+constexpr std::array<std::string_view, 4> kSupervisedModes = {"no", "upstart", "systemd", "auto"};
 constexpr std::array<std::string_view, 3> kProtectedAction = {"no", "yes", "local"};
 // In store::EvictionPolicy order.
 constexpr std::array<std::string_view, 8> kMaxMemoryPolicies = {"volatile-lru",   "volatile-lfu", "volatile-random",
@@ -66,6 +68,7 @@ const Directive kDirectives[] = {
     {ConfigId::kLogLevel, "loglevel", "", Kind::kEnum, false, "notice", 0, 0, kLogLevels},
     {ConfigId::kLogFile, "logfile", "", Kind::kText, true, ""},
     {ConfigId::kDaemonize, "daemonize", "", Kind::kBool, true, "no"},
+    {ConfigId::kSupervised, "supervised", "", Kind::kEnum, true, "no", 0, 0, kSupervisedModes},
     {ConfigId::kPidFile, "pidfile", "", Kind::kText, true, ""},
     {ConfigId::kRequirePass, "requirepass", "", Kind::kText, false, ""},
     {ConfigId::kAclFile, "aclfile", "", Kind::kText, true, ""},

@@ -36,6 +36,7 @@ enum class ConfigId : int {
   kLogLevel,
   kLogFile,
   kDaemonize,
+  kSupervised,
   kPidFile,
   kRequirePass,
   kAclFile,

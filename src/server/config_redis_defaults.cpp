@@ -122,7 +122,6 @@ constexpr RedisOnlyDirective kRedisOnly[] = {
     {"socket-mark-id", "", kInt, "0", kImmutable},
     {"stream-node-max-bytes", "", kMemory, "4096"},
     {"stream-node-max-entries", "", kInt, "100"},
-    {"supervised", "", kEnum, "no", kImmutable},
     {"syslog-enabled", "", kBool, "no", kImmutable},
     {"syslog-facility", "", kEnum, "local0", kImmutable},
     {"syslog-ident", "", kText, "redis", kImmutable},

@@ -127,6 +127,7 @@ int Server::Run() {
   acceptor_.Start(threads_[0]->loop());
   for (auto& t : threads_) t->Start();
   spdlog::info("Ready to accept connections");
+  NotifyReady(launch_.supervisor);
 
   uv_run(&main_loop_, UV_RUN_DEFAULT);
 
@@ -155,6 +156,7 @@ void Server::ShutdownOnSignal() {
 }
 
 void Server::RequestShutdown() {
+  NotifyStopping(launch_.supervisor);
   shutdown_requested_.store(true, std::memory_order_relaxed);
   uv_async_send(&shutdown_async_);
 }

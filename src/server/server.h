@@ -40,6 +40,7 @@
 #include "server/script_cache.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
+#include "server/supervision.h"
 #include "store/keyspace.h"
 
 namespace strata::server {
@@ -50,6 +51,8 @@ class IoThread;
 struct LaunchInfo {
   std::string executable;
   std::string config_file;
+  // The service manager to tell when the server is ready and stopping (ResolveSupervisor's answer).
+  SupervisedMode supervisor = SupervisedMode::kNo;
 };
 
 class Server {
