@@ -179,15 +179,10 @@ int MathRandomseed(lua_State* L) {
   return 0;
 }
 
-// redis.call (raise = true) and redis.pcall.
-int GenericCall(lua_State* L, bool raise) {
-  // Lua code runs only inside LuaEngine::Run, which sets the calls.
-  ScriptCalls* calls = Engine()->calls();
-  const int argc = lua_gettop(L);
-  if (argc == 0) {
-    PushErrorTable(L, errors::kScriptNoArgs);
-    return raise ? lua_error(L) : 1;
-  }
+// Runs one redis.call/pcall with the arguments on the Lua stack, leaving its reply or error table
+// there; returns whether that error must be raised. Apart from GenericCall so that its vectors are
+// destroyed before lua_error longjmps past this frame (a longjmp runs no destructors).
+bool RunCall(lua_State* L, ScriptCalls* calls, int argc, bool raise) {
   std::vector<std::string> numbers;
   numbers.reserve(static_cast<size_t>(argc));
   std::vector<std::string_view> args(static_cast<size_t>(argc));
@@ -204,12 +199,23 @@ int GenericCall(lua_State* L, bool raise) {
       args[static_cast<size_t>(i - 1)] = std::string_view(s, len);
     } else {
       PushErrorTable(L, errors::kScriptBadArgType);
-      return raise ? lua_error(L) : 1;
+      return raise;
     }
   }
   const bool failed = calls->Call(L, args);
-  if (failed && (raise || calls->aborting())) return lua_error(L);
-  return 1;
+  return failed && (raise || calls->aborting());
+}
+
+// redis.call (raise = true) and redis.pcall.
+int GenericCall(lua_State* L, bool raise) {
+  // Lua code runs only inside LuaEngine::Run, which sets the calls.
+  ScriptCalls* calls = Engine()->calls();
+  const int argc = lua_gettop(L);
+  if (argc == 0) {
+    PushErrorTable(L, errors::kScriptNoArgs);
+    return raise ? lua_error(L) : 1;
+  }
+  return RunCall(L, calls, argc, raise) ? lua_error(L) : 1;
 }
 
 int RedisCall(lua_State* L) { return GenericCall(L, true); }

@@ -486,6 +486,10 @@ EXCLUDED = {
     "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
     "monitor",  # the connection becomes a feed (clients.redis, test_client_limits.py)
+    # Scripts are programs: random arguments would only be compile errors (scripting.redis and
+    # test_scripting.py cover them; generators of script bodies are still to write).
+    "eval", "eval_ro", "evalsha", "evalsha_ro", "script", "script|exists", "script|flush", "script|help",
+    "script|load",
 }
 # Whole groups left out: connection, server administration and introspection (slowlog.redis and
 # latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not

@@ -233,7 +233,7 @@ def check_output_buffer_fields():
     gives the memory back."""
     c = Conn(PORT)
     c.call("SET", "big", "x" * (1 << 20))
-    before = info_stats(c)
+    before = info_fields(c, "stats")
     slow = socket.create_connection(("127.0.0.1", PORT))
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.sendall(b"*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n")
@@ -249,9 +249,9 @@ def check_output_buffer_fields():
         got += len(slow.recv(1 << 16))
     wait_until(lambda: client_fields(c, slow_id)["oll"] == "0" and client_fields(c, slow_id)["omem"] == "0",
                "nothing pending once read")
-    wait_until(lambda: int(info_stats(c)["reply_buffer_expands"]) > int(before["reply_buffer_expands"]),
+    wait_until(lambda: int(info_fields(c, "stats")["reply_buffer_expands"]) > int(before["reply_buffer_expands"]),
                "reply_buffer_expands grows", timeout=15)
-    wait_until(lambda: int(info_stats(c)["reply_buffer_shrinks"]) > int(before["reply_buffer_shrinks"]),
+    wait_until(lambda: int(info_fields(c, "stats")["reply_buffer_shrinks"]) > int(before["reply_buffer_shrinks"]),
                "reply_buffer_shrinks grows", timeout=15)
     slow.close()
     c.call("DEL", "big")
