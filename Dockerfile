@@ -34,7 +34,8 @@ WORKDIR /data
 VOLUME /data
 # 6379: clients. 9121: the metrics endpoint, when started with --metrics-port 9121.
 EXPOSE 6379 9121
-# The process answers: PONG, or NOAUTH when a password is set.
+# The process answers: PONG, or NOAUTH when a password is set. STRATA_PORT (default 6379) is the
+# port it pings: set it with -e when the server listens elsewhere.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD redis-cli -p "${STRATA_PORT:-6379}" ping | grep -Eq '^(PONG|NOAUTH)'
 ENTRYPOINT ["docker-entrypoint.sh"]
