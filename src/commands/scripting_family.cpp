@@ -25,13 +25,24 @@ bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
   return true;
 }
 
+// The script EVAL's lock collection found by its body on this thread, handed to the handler that
+// follows so a call hashes its body once. The handler takes it only if the bodies match (an EXEC
+// collects the locks of all its calls first). A SCRIPT FLUSH in between leaves that run's script
+// out of the cache, as if the flush had come just after the call.
+thread_local std::shared_ptr<server::CachedScript> t_found_by_body;
+
 // ExtraLocks of EVAL (`by_sha`: EVALSHA): what the script's past runs say it needs.
 void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet* locks, bool by_sha) {
   server::IoThread* thread = server::IoThread::Current();
   std::shared_ptr<server::CachedScript> script;
   if (thread != nullptr) {
     server::ScriptCache& cache = thread->server().scripts();
-    script = by_sha ? cache.Find(args[1]) : cache.Find(server::Sha1Hex(args[1]));
+    if (by_sha) {
+      script = cache.Find(args[1]);
+    } else {
+      script = cache.Find(server::Sha1Hex(args[1]));
+      t_found_by_body = script;
+    }
   }
   size_t numkeys = 0;
   if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
@@ -70,6 +81,8 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
       ctx.reply.Error(errors::kNoScript);
       return;
     }
+  } else if (t_found_by_body != nullptr && t_found_by_body->body == ctx.arg(1)) {
+    script = std::move(t_found_by_body);
   } else {
     std::string error;
     script = scripting::LoadScript(ctx.server, server::Sha1Hex(ctx.arg(1)), ctx.arg(1), &error);
