@@ -58,7 +58,11 @@ void ReplyFlagSet(CommandContext& ctx, std::span<const std::string_view> words) 
 void ReplyKeySpec(CommandContext& ctx, const KeySpec& spec) {
   resp::ReplyBuilder& r = ctx.reply;
   const bool known = spec.find != KeySpec::Find::kUnknown;
-  r.MapHeader(3);
+  r.MapHeader(spec.notes.empty() ? 3 : 4);
+  if (!spec.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(spec.notes);
+  }
   r.Bulk("flags");
   ReplyFlagSet(ctx, spec.flags);
   r.Bulk("begin_search");
@@ -346,7 +350,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   const std::span<const std::string_view> full = ctx.args.subspan(2);
   std::vector<int> keys;
   cmd->FindKeys(full, &keys);
-  if (keys.empty()) {
+  if (keys.empty() && !cmd->has(server::kCmdNoMandatoryKeys)) {
     ctx.reply.Error(errors::kInvalidCommandArgs);
     return;
   }

@@ -6,10 +6,20 @@ namespace {
 constexpr std::string_view kReadWrite[] = {"RW", "access", "update"};
 constexpr std::string_view kReadOnly[] = {"RO", "access"};
 
+// The commands that run a script given by its text or name, whose key specs Redis annotates.
+struct SpecNote {
+  std::string_view command;
+  std::string_view notes;
+};
+constexpr std::string_view kWorstRw = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE";
+constexpr std::string_view kWorstRo = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS";
+constexpr SpecNote kSpecNotes[] = {
+    {"eval", kWorstRw}, {"eval_ro", kWorstRo}, {"fcall", kWorstRw}, {"fcall_ro", kWorstRo}};
+
 }  // namespace
 
 std::span<const std::string_view> KeyFlags(const Command& cmd) {
-  if (cmd.has(kCmdWrite)) return kReadWrite;
+  if (cmd.has(kCmdWrite) || cmd.has(kCmdMayReplicate)) return kReadWrite;
   return kReadOnly;
 }
 
@@ -29,7 +39,14 @@ std::vector<KeySpec> KeySpecs(const Command& cmd) {
       found.begin_index = cmd.numkeys_index;
     }
   }
-  for (KeySpec& spec : specs) spec.flags = KeyFlags(cmd);
+  std::string_view notes;
+  for (const SpecNote& note : kSpecNotes) {
+    if (note.command == cmd.name) notes = note.notes;
+  }
+  for (KeySpec& spec : specs) {
+    spec.flags = KeyFlags(cmd);
+    spec.notes = notes;
+  }
   return specs;
 }
 

@@ -23,6 +23,7 @@ struct KeySpec {
   };
   Find find = Find::kUnknown;
   std::span<const std::string_view> flags;  // "RW", "access", "update" ...
+  std::string_view notes;                   // Redis's note on the spec, or empty
   int begin_index = 0;
   int last_key = 0;  // kRange: relative to begin_index; negative counts from the last argument
   int key_step = 0;  // kRange
@@ -30,8 +31,8 @@ struct KeySpec {
 
 // The key specs of `cmd`, in argument order: a range over first_key/last_key/key_step when the
 // table has them, then a keynum spec at numkeys_index when there is one, or an unknown one for a
-// key_finder. Their flags are the command's: a write command reads and updates its keys ("RW access
-// update"), any other reads them ("RO access").
+// key_finder. Their flags are the command's: a write command, or a script that may write, reads and
+// updates its keys ("RW access update"), any other reads them ("RO access").
 std::vector<KeySpec> KeySpecs(const Command& cmd);
 
 // The flags of every key spec of `cmd` (see KeySpecs).

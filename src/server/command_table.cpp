@@ -13,9 +13,10 @@
 namespace strata::server {
 namespace {
 
-constexpr std::array<std::string_view, 16> kFlagNames = {
-    "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
-    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_multi", "allow_busy"};
+constexpr std::array<std::string_view, 17> kFlagNames = {
+    "write", "readonly",     "denyoom",      "admin", "pubsub",  "noscript",      "blocking",          "loading",
+    "stale", "skip_monitor", "skip_slowlog", "fast",  "no_auth", "may_replicate", "no_mandatory_keys", "no_multi",
+    "allow_busy"};
 
 constexpr std::array<std::string_view, 21> kAclNames = {
     "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
@@ -70,10 +71,11 @@ uint64_t AclBit(std::string_view name) {
 }
 
 // Categories Redis derives from flags, so rows name only the data-type categories.
-uint64_t ImplicitCategories(uint32_t flags) {
+// A read-only script command (EVAL_RO) is not @read: what it reads is up to the script.
+uint64_t ImplicitCategories(uint32_t flags, uint64_t explicit_acl) {
   uint64_t acl = 0;
   if (flags & kCmdWrite) acl |= AclBit("write");
-  if (flags & kCmdReadOnly) acl |= AclBit("read");
+  if ((flags & kCmdReadOnly) && (explicit_acl & AclBit("scripting")) == 0) acl |= AclBit("read");
   if (flags & kCmdAdmin) acl |= AclBit("admin") | AclBit("dangerous");
   if (flags & kCmdPubSub) acl |= AclBit("pubsub");
   if (flags & kCmdBlocking) acl |= AclBit("blocking");
@@ -152,7 +154,8 @@ void CommandTable::Add(const CommandSpec& spec) {
   cmd->id = static_cast<int>(all_.size());
   cmd->arity = spec.arity;
   cmd->flags = static_cast<uint32_t>(ParseWords(name, spec.flags, kFlagNames, false));
-  cmd->acl = ParseWords(name, spec.acl, kAclNames, true) | ImplicitCategories(cmd->flags);
+  const uint64_t explicit_acl = ParseWords(name, spec.acl, kAclNames, true);
+  cmd->acl = explicit_acl | ImplicitCategories(cmd->flags, explicit_acl);
   cmd->first_key = spec.first_key;
   cmd->last_key = spec.last_key;
   cmd->key_step = spec.key_step;

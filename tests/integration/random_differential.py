@@ -39,6 +39,7 @@ cascade. Prints each mismatch with the seed, the command's number and the comman
 "random_differential: N passed, N failed" (N counting comparisons).
 """
 import argparse
+import hashlib
 import random
 import sys
 import time
@@ -474,6 +475,65 @@ GENERATORS = {
     "unwatch": lambda g: ([b"UNWATCH"], "bytes"),
 }
 
+# ---- Scripts: one body runs a list of generated commands and returns their replies. ARGV holds
+# the count of commands, then each command as its length and its words; KEYS declares the keys
+# among them (or none), so Strata's runs go both ways: declared stripes only, and the whole
+# database.
+SCRIPT_BODY = (b"local out, i = {}, 2\n"
+               b"for _ = 1, tonumber(ARGV[1]) do\n"
+               b"  local n = tonumber(ARGV[i])\n"
+               b"  out[#out + 1] = redis.%s(unpack(ARGV, i + 1, i + n))\n"
+               b"  i = i + n + 1\n"
+               b"end\n"
+               b"return out\n")
+# pcall: every reply comes back, errors as elements; call: the first error ends the script.
+SCRIPT_BODIES = [SCRIPT_BODY % b"pcall", SCRIPT_BODY % b"call"]
+SCRIPT_SHAS = [hashlib.sha1(body).hexdigest().encode() for body in SCRIPT_BODIES]
+BAD_SCRIPTS = [b"return +", b"x = 1", b"return redis.call('nosuchcommand')", b"#!lua flags=bogus\nreturn 1"]
+
+
+def _script_commands(g):
+    """(numkeys, keys, argv) of a script running 1-3 generated commands whose replies compare byte
+    for byte (commands that wipe the keyspace and scripts themselves left out)."""
+    argv, keys = [], []
+    count = g.r.randint(1, 3)
+    while len(argv) < count:
+        name = g.pick(SCRIPT_INNER)
+        args, mode = GENERATORS[name](g)
+        if mode == "bytes":
+            argv.append(args)
+    words = [str(count).encode()]
+    for args in argv:
+        words += [str(len(args)).encode()] + args
+        keys += [a for a in args if a in ALL_KEYS and a not in keys]
+    if g.r.random() < 0.3:
+        keys = []
+    return [str(len(keys)).encode()] + keys + words
+
+
+def _eval(g, name):
+    body = g.r.randrange(len(SCRIPT_BODIES))
+    if name in (b"EVAL", b"EVAL_RO"):
+        script = SCRIPT_BODIES[body] if g.r.random() < 0.95 else g.pick(BAD_SCRIPTS)
+    else:
+        script = SCRIPT_SHAS[body] if g.r.random() < 0.95 else g.pick([b"0" * 40, b"abc"])
+    return [name, script] + _script_commands(g)
+
+
+SCRIPT_GENERATORS = {
+    "eval": lambda g: (_eval(g, b"EVAL"), "bytes"),
+    "evalsha": lambda g: (_eval(g, b"EVALSHA"), "bytes"),
+    "eval_ro": lambda g: (_eval(g, b"EVAL_RO"), "bytes"),
+    "evalsha_ro": lambda g: (_eval(g, b"EVALSHA_RO"), "bytes"),
+    "script|load": lambda g: ([b"SCRIPT", b"LOAD", g.pick(SCRIPT_BODIES + BAD_SCRIPTS)], "bytes"),
+    "script|exists": lambda g: ([b"SCRIPT", b"EXISTS"] + [g.pick(SCRIPT_SHAS + [b"0" * 40, b"x"])
+                                                           for _ in range(g.r.randint(1, 3))], "bytes"),
+    "script|flush": lambda g: ([b"SCRIPT", b"FLUSH"] + g.maybe(0.5, g.pick([b"SYNC", b"ASYNC", b"x"])), "bytes"),
+    "script|help": lambda g: ([b"SCRIPT", b"HELP"], "bytes"),
+}
+SCRIPT_INNER = sorted(n for n in GENERATORS if n not in ("flushdb", "flushall", "swapdb"))
+GENERATORS.update(SCRIPT_GENERATORS)
+
 # DUMP of the string "restored", as redis-server 7.0 makes it (RDB version 10 and CRC-64 trailer).
 RESTORE_PAYLOAD = b"\x00\x08restored\x0a\x00\xb5e\xb8\xd8\xd2o\x0a\xf4"
 
@@ -486,10 +546,7 @@ EXCLUDED = {
     "multi", "exec", "discard",  # a transaction spans commands
     "save", "bgsave", "debug",  # snapshots: the file, not the keyspace
     "monitor",  # the connection becomes a feed (clients.redis, test_client_limits.py)
-    # Scripts are programs: random arguments would only be compile errors (scripting.redis and
-    # test_scripting.py cover them; generators of script bodies are still to write).
-    "eval", "eval_ro", "evalsha", "evalsha_ro", "script", "script|exists", "script|flush", "script|help",
-    "script|load",
+    "script",  # a container (its subcommands are drawn)
 }
 # Whole groups left out: connection, server administration and introspection (slowlog.redis and
 # latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not
@@ -498,7 +555,7 @@ EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency
 EXCLUDED_TOP = {"ping", "echo", "quit", "select", "auth", "hello", "reset", "info", "time", "lastsave", "shutdown"}
 
 # Commands drawn more rarely (they wipe or swap the keyspace).
-RARE = {"flushdb": 0.02, "flushall": 0.01, "swapdb": 0.1}
+RARE = {"flushdb": 0.02, "flushall": 0.01, "swapdb": 0.1, "script|flush": 0.05}
 
 
 # ---- Comparison.
