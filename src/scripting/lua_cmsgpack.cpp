@@ -390,18 +390,24 @@ int Unpack(lua_State* L, lua_Integer limit, lua_Integer offset) {
   return count + 1;
 }
 
+// Leaves the string argument alone on the stack (none when there was none: the error then says
+// "no value").
+void DropOptions(lua_State* L) {
+  if (lua_gettop(L) > 1) lua_settop(L, 1);
+}
+
 int UnpackAll(lua_State* L) { return Unpack(L, 0, 0); }
 
 int UnpackOne(lua_State* L) {
   const lua_Integer offset = luaL_optinteger(L, 2, 0);
-  lua_settop(L, 1);
+  DropOptions(L);
   return Unpack(L, 1, offset);
 }
 
 int UnpackLimit(lua_State* L) {
   const lua_Integer limit = luaL_checkinteger(L, 2);
   const lua_Integer offset = luaL_optinteger(L, 3, 0);
-  lua_settop(L, 1);
+  DropOptions(L);
   return Unpack(L, limit, offset);
 }
 
