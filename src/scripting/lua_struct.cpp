@@ -22,6 +22,8 @@ struct Header {
   int align = 1;
 };
 
+bool IsInteger(int opt) { return opt != '\0' && std::strchr("bBhHlLTiI", opt) != nullptr; }
+
 bool IsPowerOf2(int x) { return x > 0 && (x & (x - 1)) == 0; }
 
 // The decimal number at *fmt (advanced past it), or `fallback` when there is none.
@@ -140,16 +142,8 @@ int Pack(lua_State* L) {
     const size_t padding = Padding(total, h, opt, size);
     total += padding;
     for (size_t i = 0; i < padding; ++i) luaL_addchar(&b, '\0');
-    switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
+    switch (IsInteger(opt) ? 'i' : opt) {
+      case 'i':  // every integer option
         PackInteger(L, &b, arg++, h, size);
         break;
       case 'x':
@@ -224,16 +218,8 @@ int Unpack(lua_State* L) {
     pos += Padding(pos, h, opt, size);
     luaL_argcheck(L, Fits(pos, size, len), 2, "data string too short");
     luaL_checkstack(L, 2, "too many results");
-    switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
+    switch (IsInteger(opt) ? 'i' : opt) {
+      case 'i':  // every integer option
         lua_pushnumber(L, UnpackInteger(data + pos, h, std::islower(opt) != 0, size));
         ++results;
         break;
