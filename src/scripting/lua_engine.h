@@ -1,7 +1,8 @@
 // One io-thread's Lua interpreter, sandboxed as Redis's: the libraries Redis loads (base without
 // dofile/loadfile/print/setfenv/getfenv/newproxy, string, table, math with Redis's PRNG,
-// coroutine, cjson, bit, struct, cmsgpack), read-only globals and library tables ("Attempt to modify a readonly
-// table", "Script attempted to access nonexistent global variable"), and the `redis` table.
+// coroutine, cjson, bit, struct, cmsgpack), read-only globals and library tables ("Attempt to
+// modify a readonly table", "Script attempted to access nonexistent global variable"), and the
+// `redis` table.
 //
 // Lua states are not thread-safe: each io-thread builds its own on first use (ForThisThread)
 // and compiles the cached scripts into it as they are called. SCRIPT FLUSH moves the cache's
