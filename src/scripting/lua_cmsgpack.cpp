@@ -11,7 +11,7 @@
 namespace strata::scripting {
 namespace {
 
-// Tables nested deeper than this encode as nil.
+// A table inside this many enclosing tables encodes as nil.
 constexpr int kMaxNesting = 16;
 
 // MessagePack type bytes.

@@ -9,8 +9,8 @@
 //
 // Encoding: integral numbers in the smallest integer form, other numbers as float32 when that is
 // exact else float64; strings as str (fixstr, str8, str16, str32); a table whose keys are exactly
-// 1..n as an array, any other as a map; booleans; anything else as nil. Tables nested 16 deep
-// are encoded as nil (so a table holding itself ends). Decoding takes every type but bin, ext and
+// 1..n as an array, any other as a map; booleans; anything else as nil. A table inside 16
+// enclosing tables is encoded as nil (so a table holding itself ends). Decoding takes every type but bin, ext and
 // 0xc1; uint64 values past 2^63 come back negative, as Redis's.
 #ifndef STRATA_SCRIPTING_LUA_CMSGPACK_H_
 #define STRATA_SCRIPTING_LUA_CMSGPACK_H_
