@@ -4,11 +4,12 @@
 #   docker run -d -v "$PWD/strata.conf:/etc/strata/strata.conf:ro" strata /etc/strata/strata.conf
 # The entry point (deploy/docker-entrypoint.sh) takes arguments as the official Redis image does.
 
-# Build stage: the same set-up script a developer runs on Debian 12, then an install into /out.
+# Build stage: the same set-up script a developer runs on Debian 12 (without the Node.js client
+# tests' packages), then an install into /out.
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
-RUN STRATA_JOBS="$(nproc)" scripts/setup \
+RUN STRATA_JOBS="$(nproc)" STRATA_NODE_CLIENTS=no scripts/setup \
  && DESTDIR=/out meson install -C build --no-rebuild --skip-subprojects --strip \
  && scripts/runtime-packages build/src/strata-server build/src/strata-check-rdb > /out/runtime-packages
 

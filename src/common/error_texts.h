@@ -271,6 +271,7 @@ inline constexpr char kFmtScriptRunError[] = "ERR Error running script {}, {:.10
 inline constexpr char kScriptStackLimit[] = "ERR reached lua stack limit";
 inline constexpr char kScriptNoArgs[] = "Please specify at least one argument for this redis lib call";
 inline constexpr char kScriptBadArgType[] = "Lua redis lib command arguments must be strings or integers";
+inline constexpr char kScriptAclCheckUnknown[] = "Invalid command passed to redis.acl_check_cmd()";
 inline constexpr char kScriptUnknownCommand[] = "Unknown Redis command called from script";
 inline constexpr char kScriptWrongArgs[] = "Wrong number of args calling Redis command from script";
 inline constexpr char kScriptNoScriptCommand[] = "This Redis command is not allowed from script";

@@ -12,11 +12,14 @@ extern "C" {
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "common/error_texts.h"
+#include "scripting/lua_cmsgpack.h"
+#include "scripting/lua_struct.h"
 #include "scripting/lua_values.h"
 
 namespace strata::scripting {
@@ -179,31 +182,55 @@ int MathRandomseed(lua_State* L) {
   return 0;
 }
 
-// Runs one redis.call/pcall with the arguments on the Lua stack, leaving its reply or error table
-// there; returns whether that error must be raised. Apart from GenericCall so that its vectors are
-// destroyed before lua_error longjmps past this frame (a longjmp runs no destructors).
-bool RunCall(lua_State* L, ScriptCalls* calls, int argc, bool raise) {
-  std::vector<std::string> numbers;
-  numbers.reserve(static_cast<size_t>(argc));
-  std::vector<std::string_view> args(static_cast<size_t>(argc));
+// The arguments on the Lua stack as command arguments (numbers formatted into `numbers`), as
+// redis.call takes them. On one that is neither string nor number pushes the error table and
+// returns false.
+bool StackArgs(lua_State* L, int argc, std::vector<std::string>* numbers, std::vector<std::string_view>* args) {
+  numbers->reserve(static_cast<size_t>(argc));
+  args->resize(static_cast<size_t>(argc));
   for (int i = 1; i <= argc; ++i) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       // Not lua_tolstring: Lua's "%.14g" loses precision.
       char buf[64];
       const int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, i)));
-      numbers.emplace_back(buf, static_cast<size_t>(n));
-      args[static_cast<size_t>(i - 1)] = numbers.back();
+      numbers->emplace_back(buf, static_cast<size_t>(n));
+      (*args)[static_cast<size_t>(i - 1)] = numbers->back();
     } else if (lua_type(L, i) == LUA_TSTRING) {
       size_t len = 0;
       const char* s = lua_tolstring(L, i, &len);
-      args[static_cast<size_t>(i - 1)] = std::string_view(s, len);
+      (*args)[static_cast<size_t>(i - 1)] = std::string_view(s, len);
     } else {
       PushErrorTable(L, errors::kScriptBadArgType);
-      return raise;
+      return false;
     }
   }
+  return true;
+}
+
+// Runs one redis.call/pcall with the arguments on the Lua stack, leaving its reply or error table
+// there; returns whether that error must be raised. Apart from GenericCall so that its vectors are
+// destroyed before lua_error longjmps past this frame (a longjmp runs no destructors).
+bool RunCall(lua_State* L, ScriptCalls* calls, int argc, bool raise) {
+  std::vector<std::string> numbers;
+  std::vector<std::string_view> args;
+  if (!StackArgs(L, argc, &numbers, &args)) return raise;
   const bool failed = calls->Call(L, args);
   return failed && (raise || calls->aborting());
+}
+
+// redis.acl_check_cmd with the arguments on the stack: pushes whether the script's user may run
+// that call, or the error table to raise (returns true then). Apart for the same reason as RunCall.
+bool RunAclCheck(lua_State* L, ScriptCalls* calls, int argc) {
+  std::vector<std::string> numbers;
+  std::vector<std::string_view> args;
+  if (!StackArgs(L, argc, &numbers, &args)) return true;
+  const std::optional<bool> permitted = calls->MayRun(args);
+  if (!permitted.has_value()) {
+    PushErrorTable(L, errors::kScriptAclCheckUnknown);
+    return true;
+  }
+  lua_pushboolean(L, *permitted);
+  return false;
 }
 
 // redis.call (raise = true) and redis.pcall.
@@ -220,6 +247,12 @@ int GenericCall(lua_State* L, bool raise) {
 
 int RedisCall(lua_State* L) { return GenericCall(L, true); }
 int RedisPcall(lua_State* L) { return GenericCall(L, false); }
+
+int RedisAclCheckCmd(lua_State* L) {
+  const int argc = lua_gettop(L);
+  if (argc == 0) return RaiseTable(L, errors::kScriptNoArgs);
+  return RunAclCheck(L, Engine()->calls(), argc) ? lua_error(L) : 1;
+}
 
 int RedisSha1hex(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseTable(L, errors::kScriptSha1Args);
@@ -411,7 +444,8 @@ void LuaEngine::OpenLibraries() {
     const char* name;
     lua_CFunction open;
   } libs[] = {{"", luaopen_base},         {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},     {"bit", luaopen_bit}};
+              {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},     {"bit", luaopen_bit},
+              {"struct", OpenStruct},         {"cmsgpack", OpenCmsgpack}};
   for (const auto& lib : libs) {
     lua_pushcfunction(L_, lib.open);
     lua_pushstring(L_, lib.name);
@@ -446,6 +480,7 @@ void LuaEngine::RegisterRedisTable() {
   lua_newtable(L_);
   SetField(L_, "call", RedisCall);
   SetField(L_, "pcall", RedisPcall);
+  SetField(L_, "acl_check_cmd", RedisAclCheckCmd);
   SetField(L_, "sha1hex", RedisSha1hex);
   SetField(L_, "error_reply", RedisErrorReply);
   SetField(L_, "status_reply", RedisStatusReply);
@@ -474,7 +509,7 @@ void LuaEngine::RegisterRedisTable() {
 // own __index refuses missing names), writing always reaches __newindex. The library tables are
 // proxied the same way. The real table stays reachable only from the registry (KEYS, ARGV).
 void LuaEngine::Protect() {
-  for (const char* name : {"string", "table", "math", "coroutine", "cjson", "bit", "redis"}) {
+  for (const char* name : {"string", "table", "math", "coroutine", "cjson", "bit", "struct", "cmsgpack", "redis"}) {
     lua_getglobal(L_, name);
     PushProxyOf(L_);
     lua_setglobal(L_, name);

@@ -1,7 +1,8 @@
 // One io-thread's Lua interpreter, sandboxed as Redis's: the libraries Redis loads (base without
 // dofile/loadfile/print/setfenv/getfenv/newproxy, string, table, math with Redis's PRNG,
-// coroutine, cjson, bit), read-only globals and library tables ("Attempt to modify a readonly
-// table", "Script attempted to access nonexistent global variable"), and the `redis` table.
+// coroutine, cjson, bit, struct, cmsgpack), read-only globals and library tables ("Attempt to
+// modify a readonly table", "Script attempted to access nonexistent global variable"), and the
+// `redis` table.
 //
 // Lua states are not thread-safe: each io-thread builds its own on first use (ForThisThread)
 // and compiles the cached scripts into it as they are called. SCRIPT FLUSH moves the cache's
@@ -12,6 +13,7 @@
 #include <lua.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +31,9 @@ class ScriptCalls {
   // Returns whether it pushed an error table. May raise a Lua error that no pcall catches
   // (the run is being restarted with more locks: aborting()).
   virtual bool Call(lua_State* L, std::span<const std::string_view> args) = 0;
+  // redis.acl_check_cmd of `args`: whether the script's user may make that call (its command and
+  // keys), or nullopt when `args` names no command. Records nothing in ACL LOG.
+  virtual std::optional<bool> MayRun(std::span<const std::string_view> args) = 0;
   // The RESP version redis.call replies are converted from (redis.setresp).
   virtual int resp() const = 0;
   virtual void set_resp(int resp) = 0;

@@ -1,6 +1,8 @@
 #include "scripting/script_run.h"
 
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -8,6 +10,7 @@
 #include "common/error_texts.h"
 #include "scripting/lua_engine.h"
 #include "scripting/lua_values.h"
+#include "server/acl_user.h"
 #include "server/io_thread.h"
 #include "server/server.h"
 
@@ -63,6 +66,17 @@ class ScriptRun final : public ScriptCalls {
     const std::string_view bytes(out_.data(), out_.size());
     PushReply(L, bytes);
     return bytes.starts_with('-');
+  }
+
+  std::optional<bool> MayRun(std::span<const std::string_view> args) override {
+    const server::Command* cmd = Lookup(args);
+    if (cmd == nullptr) return std::nullopt;
+    const server::AclUser& user = *ctx_.client.user();
+    if (user.permits_everything()) return true;
+    // A call of the wrong arity is judged by its command alone: its keys cannot be found (Redis
+    // 7.0 reads past such arguments).
+    if (!cmd->ArityOk(args.size())) args = args.first(1);
+    return user.Check(*cmd, args, &acl_keys_).denial == server::AclDenial::kNone;
   }
 
   int resp() const override { return resp_; }
@@ -145,6 +159,7 @@ class ScriptRun final : public ScriptCalls {
   const int start_db_;
   const bool can_restart_;
   ByteBuffer out_;
+  std::vector<int> acl_keys_;  // MayRun's scratch
   int resp_ = 2;
   bool wrote_ = false;
   bool aborting_ = false;

@@ -223,7 +223,8 @@ AclVerdict AclSelector::Check(const Command& cmd, std::span<const std::string_vi
   }
   const ChannelArgs channel_args = ChannelArgsOf(cmd);
   if (!all_channels_ && channel_args != ChannelArgs::kNone) {
-    const size_t last = channel_args == ChannelArgs::kFirst ? 2 : args.size();
+    // A call may lack its channel (redis.acl_check_cmd asks about calls that do not run).
+    const size_t last = channel_args == ChannelArgs::kFirst ? std::min<size_t>(2, args.size()) : args.size();
     for (size_t i = 1; i < last; ++i) {
       if (!ChannelPermitted(args[i], channel_args == ChannelArgs::kAllPatterns)) {
         return {AclDenial::kChannel, static_cast<int>(i)};
