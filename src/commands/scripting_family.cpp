@@ -35,7 +35,7 @@ void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet*
   }
   size_t numkeys = 0;
   if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
-  scripting::AddScriptLocks(script.get(), db, args.subspan(3, numkeys), locks);
+  scripting::AddScriptLocks(script == nullptr ? nullptr : &script->profile, db, args.subspan(3, numkeys), locks);
 }
 
 void EvalLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
@@ -79,7 +79,12 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     }
   }
   const auto n = static_cast<size_t>(numkeys);
-  scripting::RunEval(ctx, {script.get(), ctx.args.subspan(3, n), ctx.args.subspan(3 + n), read_only});
+  scripting::ScriptRequest request;
+  request.script = script.get();
+  request.keys = ctx.args.subspan(3, n);
+  request.argv = ctx.args.subspan(3 + n);
+  request.read_only = read_only;
+  scripting::RunScript(ctx, request);
 }
 
 // EVAL script numkeys [key [key ...]] [arg [arg ...]]

@@ -17,13 +17,12 @@ extern "C" {
 #include <fmt/format.h>
 
 #include "common/error_texts.h"
+#include "scripting/lua_internal.h"
 #include "scripting/lua_values.h"
 
 namespace strata::scripting {
 namespace {
 
-// Registry keys.
-constexpr char kGlobalsKey[] = "strata.globals";   // the real globals table behind the proxy
 constexpr char kProxiesKey[] = "strata.proxies";   // weak set of the read-only proxies
 constexpr char kScriptsKey[] = "strata.scripts";   // sha -> compiled function
 
@@ -39,8 +38,6 @@ constexpr int kHookInstructions = 100000;
 constexpr int kGcPeriod = 50;
 
 thread_local std::unique_ptr<LuaEngine> t_engine;
-
-LuaEngine* Engine() { return t_engine.get(); }
 
 // math.random's generator: POSIX rand48 with its initial state, one sequence for the whole
 // server (every script and thread draws from it, and math.randomseed reseeds it), as Redis 7.0's,
@@ -70,12 +67,6 @@ int RaisePlain(lua_State* L, std::string_view text) {
   return lua_error(L);
 }
 
-// Raises Redis's error table for `text` (a message without code gets "ERR").
-int RaiseTable(lua_State* L, std::string_view text) {
-  PushErrorTable(L, text);
-  return lua_error(L);
-}
-
 bool IsProxy(lua_State* L, int index) {
   if (!lua_istable(L, index)) return false;
   lua_pushvalue(L, index);
@@ -90,11 +81,6 @@ bool IsProxy(lua_State* L, int index) {
 // __newindex of every read-only proxy: the error names the script's line, as Redis's does.
 int ReadonlyNewIndex(lua_State* L) { return luaL_error(L, "%s", errors::kScriptReadonlyTable); }
 
-// __index of the globals: a missing global is an error, not nil.
-int MissingGlobal(lua_State* L) {
-  const char* name = lua_tostring(L, 2);
-  return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
-}
 
 // rawset and setmetatable refuse the proxies (Redis's patched VM raises this without a line).
 int GuardedRawset(lua_State* L) {
@@ -114,6 +100,111 @@ int GuardedSetmetatable(lua_State* L) {
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
   return lua_gettop(L);
 }
+
+}  // namespace
+
+LuaEngine* Engine() { return t_engine.get(); }
+
+void SetVersionFields(lua_State* L) {
+  lua_pushstring(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+}
+
+int RaiseTable(lua_State* L, std::string_view text) {
+  PushErrorTable(L, text);
+  return lua_error(L);
+}
+
+int MissingGlobal(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
+}
+
+int RedisLog(lua_State* L) {
+  const int argc = lua_gettop(L);
+  if (argc < 2) return RaiseTable(L, errors::kScriptLogArgs);
+  if (!lua_isnumber(L, 1)) return RaiseTable(L, errors::kScriptLogLevelNotNumber);
+  const int level = static_cast<int>(lua_tonumber(L, 1));
+  if (level < 0 || level > 3) return RaiseTable(L, errors::kScriptLogLevel);
+  std::string line;
+  for (int i = 2; i <= argc; ++i) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, i, &len);
+    if (s == nullptr) continue;
+    if (i != 2) line += ' ';
+    line.append(s, len);
+  }
+  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                          spdlog::level::info, spdlog::level::warn};
+  spdlog::log(kLevels[level], "{}", line);
+  return 0;
+}
+
+// Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
+// gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
+// redis.call).
+int ErrorHandler(lua_State* L) {
+  lua_Debug ar;
+  bool placed = lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
+  if (placed && std::strcmp(ar.what, "C") == 0) placed = lua_getstack(L, 2, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
+  if (!lua_istable(L, 1)) {
+    std::string msg = "ERR ";
+    if (lua_isstring(L, 1)) {
+      msg += lua_tostring(L, 1);
+    } else if (lua_isnil(L, 1)) {
+      msg += "nil";
+    } else if (lua_isboolean(L, 1)) {
+      msg += lua_toboolean(L, 1) ? "true" : "false";
+    } else {
+      msg += fmt::format("{}: {}", luaL_typename(L, 1), lua_topointer(L, 1));
+    }
+    lua_newtable(L);
+    lua_pushstring(L, "err");
+    lua_pushlstring(L, msg.data(), msg.size());
+    lua_settable(L, -3);
+    lua_replace(L, 1);
+  }
+  lua_settop(L, 1);
+  if (placed) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushnumber(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  return 1;
+}
+
+void SetField(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
+}
+
+void SetNumber(lua_State* L, const char* name, lua_Number value) {
+  lua_pushnumber(L, value);
+  lua_setfield(L, -2, name);
+}
+
+// Replaces the table at the top of the stack by a read-only proxy of it.
+void PushProxyOf(lua_State* L) {
+  lua_newtable(L);                // proxy
+  lua_newtable(L);                // its metatable
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  lua_replace(L, -2);  // the proxy replaces the table
+}
+
+namespace {
 
 bool Aborting() { return Engine() != nullptr && Engine()->calls() != nullptr && Engine()->calls()->aborting(); }
 
@@ -252,26 +343,6 @@ int RedisStatusReply(lua_State* L) {
   return 1;
 }
 
-int RedisLog(lua_State* L) {
-  const int argc = lua_gettop(L);
-  if (argc < 2) return RaiseTable(L, errors::kScriptLogArgs);
-  if (!lua_isnumber(L, 1)) return RaiseTable(L, errors::kScriptLogLevelNotNumber);
-  const int level = static_cast<int>(lua_tonumber(L, 1));
-  if (level < 0 || level > 3) return RaiseTable(L, errors::kScriptLogLevel);
-  std::string line;
-  for (int i = 2; i <= argc; ++i) {
-    size_t len = 0;
-    const char* s = lua_tolstring(L, i, &len);
-    if (s == nullptr) continue;
-    if (i != 2) line += ' ';
-    line.append(s, len);
-  }
-  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
-                                                          spdlog::level::info, spdlog::level::warn};
-  spdlog::log(kLevels[level], "{}", line);
-  return 0;
-}
-
 int RedisSetResp(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseTable(L, errors::kScriptSetRespArgs);
   const int resp = static_cast<int>(lua_tonumber(L, 1));
@@ -301,82 +372,20 @@ int RedisBreakpoint(lua_State* L) {
 
 int RedisDebug(lua_State*) { return 0; }
 
-// Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
-// gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
-// redis.call).
-int ErrorHandler(lua_State* L) {
-  lua_Debug ar;
-  bool placed = lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
-  if (placed && std::strcmp(ar.what, "C") == 0) placed = lua_getstack(L, 2, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
-  if (!lua_istable(L, 1)) {
-    std::string msg = "ERR ";
-    if (lua_isstring(L, 1)) {
-      msg += lua_tostring(L, 1);
-    } else if (lua_isnil(L, 1)) {
-      msg += "nil";
-    } else if (lua_isboolean(L, 1)) {
-      msg += lua_toboolean(L, 1) ? "true" : "false";
-    } else {
-      msg += fmt::format("{}: {}", luaL_typename(L, 1), lua_topointer(L, 1));
-    }
-    lua_newtable(L);
-    lua_pushstring(L, "err");
-    lua_pushlstring(L, msg.data(), msg.size());
-    lua_settable(L, -3);
-    lua_replace(L, 1);
-  }
-  lua_settop(L, 1);
-  if (placed) {
-    lua_pushstring(L, ar.source);
-    lua_setfield(L, 1, "source");
-    lua_pushnumber(L, ar.currentline);
-    lua_setfield(L, 1, "line");
-  }
-  return 1;
-}
-
 // Every kHookInstructions instructions: a run being abandoned stops here even inside a loop
 // that catches errors. (SCRIPT KILL and BUSY replies belong here too.)
+// A library's load that runs too long (it can only loop: it calls nothing) is stopped too.
 void CountHook(lua_State* L, lua_Debug*) {
   if (Aborting()) RaisePlain(L, errors::kScriptAbandoned);
+  if (Engine() != nullptr && Engine()->LoadTimedOut()) RaiseTable(L, errors::kFunctionLoadTimeout);
 }
 
-void SetField(lua_State* L, const char* name, lua_CFunction fn) {
-  lua_pushcfunction(L, fn);
-  lua_setfield(L, -2, name);
-}
-
-void SetNumber(lua_State* L, const char* name, lua_Number value) {
-  lua_pushnumber(L, value);
-  lua_setfield(L, -2, name);
-}
-
-// Replaces the table at the top of the stack by a read-only proxy of it.
-void PushProxyOf(lua_State* L) {
-  lua_newtable(L);                // proxy
-  lua_newtable(L);                // its metatable
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
-  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
-  lua_replace(L, -2);  // the proxy replaces the table
-}
-
-void SetArray(lua_State* L, const char* name, std::span<const std::string_view> items) {
+void PushArray(lua_State* L, std::span<const std::string_view> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
     lua_rawseti(L, -2, static_cast<int>(i + 1));
   }
-  lua_setfield(L, -2, name);
 }
 
 }  // namespace
@@ -398,8 +407,11 @@ LuaEngine::LuaEngine(uint64_t generation) : L_(luaL_newstate()), generation_(gen
   lua_setfield(L_, LUA_REGISTRYINDEX, kProxiesKey);
   lua_newtable(L_);
   lua_setfield(L_, LUA_REGISTRYINDEX, kScriptsKey);
+  lua_newtable(L_);
+  lua_setfield(L_, LUA_REGISTRYINDEX, kFunctionsKey);
   OpenLibraries();
   RegisterRedisTable();
+  RegisterLibraryApi();
   Protect();
   lua_sethook(L_, CountHook, LUA_MASKCOUNT, kHookInstructions);
 }
@@ -464,9 +476,7 @@ void LuaEngine::RegisterRedisTable() {
   SetNumber(L_, "REPL_ALL", kReplAof | kReplReplica);
   SetField(L_, "breakpoint", RedisBreakpoint);
   SetField(L_, "debug", RedisDebug);
-  lua_pushstring(L_, kRedisVersion);
-  lua_setfield(L_, -2, "REDIS_VERSION");
-  SetNumber(L_, "REDIS_VERSION_NUM", kRedisVersionNum);
+  SetVersionFields(L_);
   lua_setglobal(L_, "redis");
 }
 
@@ -510,19 +520,32 @@ bool LuaEngine::Load(const server::CachedScript& script, size_t code_offset, std
   return true;
 }
 
-bool LuaEngine::Run(std::string_view sha, std::span<const std::string_view> keys,
+bool LuaEngine::Run(Chunk chunk, std::string_view name, std::span<const std::string_view> keys,
                     std::span<const std::string_view> argv, ScriptCalls* calls, std::string* error) {
   static thread_local int runs = 0;
   calls_ = calls;
+  const bool script = chunk == Chunk::kScript;
+  // A function gets its keys and arguments as parameters; KEYS and ARGV do not exist for it, as
+  // in Redis, whose functions have a Lua state of their own.
   lua_getfield(L_, LUA_REGISTRYINDEX, kGlobalsKey);
-  SetArray(L_, "KEYS", keys);
-  SetArray(L_, "ARGV", argv);
+  for (const auto& [field, items] : {std::pair{"KEYS", keys}, std::pair{"ARGV", argv}}) {
+    if (script) {
+      PushArray(L_, items);
+    } else {
+      lua_pushnil(L_);
+    }
+    lua_setfield(L_, -2, field);
+  }
   lua_pop(L_, 1);
   lua_pushcfunction(L_, ErrorHandler);
-  lua_getfield(L_, LUA_REGISTRYINDEX, kScriptsKey);
-  lua_getfield(L_, -1, std::string(sha).c_str());
+  lua_getfield(L_, LUA_REGISTRYINDEX, script ? kScriptsKey : kFunctionsKey);
+  lua_getfield(L_, -1, std::string(name).c_str());
   lua_remove(L_, -2);
-  const int status = lua_pcall(L_, 0, 1, -2);
+  if (!script) {
+    PushArray(L_, keys);
+    PushArray(L_, argv);
+  }
+  const int status = lua_pcall(L_, script ? 0 : 2, 1, -(script ? 2 : 4));
   if (++runs == kGcPeriod) {
     lua_gc(L_, LUA_GCSTEP, kGcPeriod);
     runs = 0;
@@ -534,14 +557,14 @@ bool LuaEngine::Run(std::string_view sha, std::span<const std::string_view> keys
   }
   if (!lua_istable(L_, -1)) {
     const char* msg = lua_isstring(L_, -1) ? lua_tostring(L_, -1) : "execution failure";
-    *error = fmt::format(errors::kFmtScriptRunError, sha, msg);
+    *error = fmt::format(errors::kFmtScriptRunError, name, msg);
   } else {
     lua_getfield(L_, -1, "err");
     *error = lua_isstring(L_, -1) ? lua_tostring(L_, -1) : "";
     lua_getfield(L_, -2, "source");
     lua_getfield(L_, -3, "line");
     if (lua_isstring(L_, -1) && lua_isstring(L_, -2)) {
-      *error += fmt::format(" script: {}, on {}:{}.", sha, lua_tostring(L_, -2), lua_tostring(L_, -1));
+      *error += fmt::format(" script: {}, on {}:{}.", name, lua_tostring(L_, -2), lua_tostring(L_, -1));
     }
     lua_pop(L_, 3);
   }
