@@ -346,7 +346,7 @@ void GetKeys(CommandContext& ctx, bool with_flags) {
   const std::span<const std::string_view> full = ctx.args.subspan(2);
   std::vector<int> keys;
   cmd->FindKeys(full, &keys);
-  if (keys.empty()) {
+  if (keys.empty() && !cmd->has(server::kCmdNoMandatoryKeys)) {
     ctx.reply.Error(errors::kInvalidCommandArgs);
     return;
   }

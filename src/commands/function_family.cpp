@@ -102,7 +102,7 @@ void CmdFunctionDelete(CommandContext& ctx) {
 // FUNCTION FLUSH [ASYNC | SYNC]
 void CmdFunctionFlush(CommandContext& ctx) {
   if (ctx.argc() > 3) {
-    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, "flush", "FUNCTION"));
+    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, ctx.arg(1), "FUNCTION"));
     return;
   }
   if (ctx.argc() == 3 && !ArgIs(ctx, 2, "sync") && !ArgIs(ctx, 2, "async")) {
@@ -187,7 +187,7 @@ void CmdFunctionDump(CommandContext& ctx) {
 // FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]
 void CmdFunctionRestore(CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, "restore", "FUNCTION"));
+    ctx.reply.Error(fmt::format(errors::kFmtSubcommandSyntax, ctx.arg(1), "FUNCTION"));
     return;
   }
   auto policy = server::FunctionRegistry::RestorePolicy::kAppend;
@@ -277,9 +277,9 @@ void CmdFunctionHelp(CommandContext& ctx) {
 
 void RegisterFunctionFamily(server::CommandTable& table) {
   table.SetGroup("scripting");
-  table.Add({"fcall", -3, "noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdFcall,
+  table.Add({"fcall", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys", 0, 0, 0, "@scripting", CmdFcall,
              "Invoke a function", "7.0.0", 2, nullptr, FcallLocks});
-  table.Add({"fcall_ro", -3, "readonly noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdFcallRo,
+  table.Add({"fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys", 0, 0, 0, "@scripting", CmdFcallRo,
              "Invoke a read-only function", "7.0.0", 2, nullptr, FcallLocks});
   table.Add({"function", -2, "", 0, 0, 0, "", nullptr, "A container for function commands", "7.0.0"});
   table.Add({"function|load", -3, "write denyoom noscript", 0, 0, 0, "@write @scripting", CmdFunctionLoad,

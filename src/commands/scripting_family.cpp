@@ -153,13 +153,13 @@ void CmdScriptHelp(CommandContext& ctx) {
 
 void RegisterScriptingFamily(server::CommandTable& table) {
   table.SetGroup("scripting");
-  table.Add({"eval", -3, "noscript stale skip_monitor may_replicate", 0, 0, 0, "@scripting", CmdEval,
+  table.Add({"eval", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys", 0, 0, 0, "@scripting", CmdEval,
              "Execute a Lua script server side", "2.6.0", 2, nullptr, EvalLocks});
-  table.Add({"evalsha", -3, "noscript stale skip_monitor may_replicate", 0, 0, 0, "@scripting", CmdEvalSha,
+  table.Add({"evalsha", -3, "noscript stale skip_monitor may_replicate no_mandatory_keys", 0, 0, 0, "@scripting", CmdEvalSha,
              "Execute a Lua script server side", "2.6.0", 2, nullptr, EvalShaLocks});
-  table.Add({"eval_ro", -3, "readonly noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdEvalRo,
+  table.Add({"eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys", 0, 0, 0, "@scripting", CmdEvalRo,
              "Execute a read-only Lua script server side", "7.0.0", 2, nullptr, EvalLocks});
-  table.Add({"evalsha_ro", -3, "readonly noscript stale skip_monitor", 0, 0, 0, "@scripting", CmdEvalShaRo,
+  table.Add({"evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys", 0, 0, 0, "@scripting", CmdEvalShaRo,
              "Execute a read-only Lua script server side", "7.0.0", 2, nullptr, EvalShaLocks});
   table.Add({"script", -2, "", 0, 0, 0, "", nullptr, "A container for Lua scripts management commands", "2.6.0"});
   table.Add({"script|load", 3, "noscript stale", 0, 0, 0, "@scripting", CmdScriptLoad,

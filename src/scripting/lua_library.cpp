@@ -141,6 +141,10 @@ void LuaEngine::RegisterLibraryApi() {
   SetNumber(L_, "LOG_NOTICE", 2);
   SetNumber(L_, "LOG_WARNING", 3);
   SetVersionFields(L_);
+  lua_newtable(L_);  // what the load may not call is a missing name, as in Redis
+  lua_pushcfunction(L_, MissingGlobal);
+  lua_setfield(L_, -2, "__index");
+  lua_setmetatable(L_, -2);
   PushProxyOf(L_);
   lua_setfield(L_, -2, "redis");
   lua_newtable(L_);

@@ -13,9 +13,9 @@
 namespace strata::server {
 namespace {
 
-constexpr std::array<std::string_view, 16> kFlagNames = {
+constexpr std::array<std::string_view, 17> kFlagNames = {
     "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking", "loading",
-    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_multi", "allow_busy"};
+    "stale", "skip_monitor", "skip_slowlog", "fast", "no_auth", "may_replicate", "no_mandatory_keys", "no_multi", "allow_busy"};
 
 constexpr std::array<std::string_view, 21> kAclNames = {
     "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
