@@ -174,4 +174,11 @@ void ReplyHelp(CommandContext& ctx, std::string_view container, std::span<const 
   ctx.reply.Simple("    Prints this help.");
 }
 
+bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
+  int64_t n = 0;
+  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
+  *numkeys = static_cast<size_t>(n);
+  return true;
+}
+
 }  // namespace strata::commands

@@ -29,10 +29,10 @@ void FcallLocks(int db, std::span<const std::string_view> args, store::LockSet* 
   server::IoThread* thread = server::IoThread::Current();
   server::FunctionRegistry::Found found;
   if (thread != nullptr) found = thread->server().functions().Find(args[1]);
-  int64_t n = 0;
-  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) n = 0;
+  size_t numkeys = 0;
+  if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
   scripting::AddScriptLocks(found.function == nullptr ? nullptr : &found.function->profile, db,
-                            args.subspan(3, static_cast<size_t>(n)), locks);
+                            args.subspan(3, numkeys), locks);
 }
 
 void Fcall(CommandContext& ctx, bool read_only) {

@@ -16,15 +16,6 @@
 namespace strata::commands {
 namespace {
 
-// The declared keys of an EVAL-like call `args` (script numkeys key ... arg ...), or false when
-// numkeys is not an integer in range.
-bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
-  int64_t n = 0;
-  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
-  *numkeys = static_cast<size_t>(n);
-  return true;
-}
-
 // ExtraLocks of EVAL (`by_sha`: EVALSHA): what the script's past runs say it needs.
 void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet* locks, bool by_sha) {
   server::IoThread* thread = server::IoThread::Current();

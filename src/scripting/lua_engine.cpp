@@ -105,12 +105,6 @@ int GuardedSetmetatable(lua_State* L) {
 
 LuaEngine* Engine() { return t_engine.get(); }
 
-void SetVersionFields(lua_State* L) {
-  lua_pushstring(L, kRedisVersion);
-  lua_setfield(L, -2, "REDIS_VERSION");
-  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-}
-
 int RaiseTable(lua_State* L, std::string_view text) {
   PushErrorTable(L, text);
   return lua_error(L);
@@ -121,6 +115,9 @@ int MissingGlobal(lua_State* L) {
   return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
 }
 
+namespace {
+
+// redis.log(level, message ...).
 int RedisLog(lua_State* L) {
   const int argc = lua_gettop(L);
   if (argc < 2) return RaiseTable(L, errors::kScriptLogArgs);
@@ -140,6 +137,8 @@ int RedisLog(lua_State* L) {
   spdlog::log(kLevels[level], "{}", line);
   return 0;
 }
+
+}  // namespace
 
 // Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
 // gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
@@ -202,6 +201,17 @@ void PushProxyOf(lua_State* L) {
   lua_rawset(L, -3);
   lua_pop(L, 1);
   lua_replace(L, -2);  // the proxy replaces the table
+}
+
+void SetCommonRedisFields(lua_State* L) {
+  SetField(L, "log", RedisLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  lua_pushstring(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
 }
 
 namespace {
@@ -461,11 +471,7 @@ void LuaEngine::RegisterRedisTable() {
   SetField(L_, "sha1hex", RedisSha1hex);
   SetField(L_, "error_reply", RedisErrorReply);
   SetField(L_, "status_reply", RedisStatusReply);
-  SetField(L_, "log", RedisLog);
-  SetNumber(L_, "LOG_DEBUG", 0);
-  SetNumber(L_, "LOG_VERBOSE", 1);
-  SetNumber(L_, "LOG_NOTICE", 2);
-  SetNumber(L_, "LOG_WARNING", 3);
+  SetCommonRedisFields(L_);
   SetField(L_, "setresp", RedisSetResp);
   SetField(L_, "set_repl", RedisSetRepl);
   SetField(L_, "replicate_commands", RedisReplicateCommands);
@@ -476,7 +482,6 @@ void LuaEngine::RegisterRedisTable() {
   SetNumber(L_, "REPL_ALL", kReplAof | kReplReplica);
   SetField(L_, "breakpoint", RedisBreakpoint);
   SetField(L_, "debug", RedisDebug);
-  SetVersionFields(L_);
   lua_setglobal(L_, "redis");
 }
 

@@ -24,8 +24,6 @@ LuaEngine* Engine();
 int RaiseTable(lua_State* L, std::string_view text);
 // __index of the globals: a missing global is an error, not nil.
 int MissingGlobal(lua_State* L);
-// redis.log(level, message ...).
-int RedisLog(lua_State* L);
 // Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
 // gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
 // redis.call).
@@ -35,8 +33,9 @@ void SetField(lua_State* L, const char* name, lua_CFunction fn);
 void SetNumber(lua_State* L, const char* name, lua_Number value);
 // Replaces the table at the top of the stack by a read-only proxy of it.
 void PushProxyOf(lua_State* L);
-// Sets redis.REDIS_VERSION and REDIS_VERSION_NUM in the table on the top of the stack.
-void SetVersionFields(lua_State* L);
+// Sets what both `redis` tables (a script's and a library load's) hold in the table on the top
+// of the stack: log, LOG_DEBUG .. LOG_WARNING, REDIS_VERSION and REDIS_VERSION_NUM.
+void SetCommonRedisFields(lua_State* L);
 
 }  // namespace strata::scripting
 

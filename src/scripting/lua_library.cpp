@@ -135,12 +135,7 @@ void LuaEngine::RegisterLibraryApi() {
   lua_newtable(L_);  // the globals a load sees
   lua_newtable(L_);  // its `redis`
   SetField(L_, "register_function", RegisterFunction);
-  SetField(L_, "log", RedisLog);
-  SetNumber(L_, "LOG_DEBUG", 0);
-  SetNumber(L_, "LOG_VERBOSE", 1);
-  SetNumber(L_, "LOG_NOTICE", 2);
-  SetNumber(L_, "LOG_WARNING", 3);
-  SetVersionFields(L_);
+  SetCommonRedisFields(L_);
   lua_newtable(L_);  // what the load may not call is a missing name, as in Redis
   lua_pushcfunction(L_, MissingGlobal);
   lua_setfield(L_, -2, "__index");
