@@ -181,4 +181,16 @@ bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
   return true;
 }
 
+bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
+  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace strata::commands

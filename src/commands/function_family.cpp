@@ -46,22 +46,12 @@ void Fcall(CommandContext& ctx, bool read_only) {
     ctx.reply.Error(errors::kNumKeysBad);
     return;
   }
-  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
-    ctx.reply.Error(errors::kNumKeysTooMany);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error(errors::kNumKeysNegative);
-    return;
-  }
-  const auto n = static_cast<size_t>(numkeys);
-  scripting::ScriptRequest request;
+  if (!NumKeysInRange(ctx, numkeys)) return;
+  scripting::ScriptRequest request =
+      scripting::ScriptRequest::ForCall(ctx.args, static_cast<size_t>(numkeys), read_only);
   request.library = found.library.get();
   request.function = found.function;
   request.functions_generation = found.generation;
-  request.keys = ctx.args.subspan(3, n);
-  request.argv = ctx.args.subspan(3 + n);
-  request.read_only = read_only;
   scripting::RunScript(ctx, request);
 }
 

@@ -46,14 +46,7 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   int64_t numkeys = 0;
   if (!ParseIntArg(ctx, 2, &numkeys)) return;
-  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
-    ctx.reply.Error(errors::kNumKeysTooMany);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error(errors::kNumKeysNegative);
-    return;
-  }
+  if (!NumKeysInRange(ctx, numkeys)) return;
   std::shared_ptr<server::CachedScript> script;
   if (by_sha) {
     script = ctx.server.scripts().Find(ctx.arg(1));
@@ -69,12 +62,9 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
       return;
     }
   }
-  const auto n = static_cast<size_t>(numkeys);
-  scripting::ScriptRequest request;
+  scripting::ScriptRequest request =
+      scripting::ScriptRequest::ForCall(ctx.args, static_cast<size_t>(numkeys), read_only);
   request.script = script.get();
-  request.keys = ctx.args.subspan(3, n);
-  request.argv = ctx.args.subspan(3 + n);
-  request.read_only = read_only;
   scripting::RunScript(ctx, request);
 }
 

@@ -70,6 +70,16 @@ struct ScriptRequest {
   std::span<const std::string_view> keys;
   std::span<const std::string_view> argv;
   bool read_only = false;  // EVAL_RO, EVALSHA_RO, FCALL_RO
+
+  // The keys and arguments of the call `args` (name script-or-function numkeys key ... arg ...).
+  // REQUIRES: numkeys <= args.size() - 3.
+  static ScriptRequest ForCall(std::span<const std::string_view> args, size_t numkeys, bool read_only) {
+    ScriptRequest request;
+    request.keys = args.subspan(3, numkeys);
+    request.argv = args.subspan(3 + numkeys);
+    request.read_only = read_only;
+    return request;
+  }
 };
 
 // Runs `request` for the call `ctx`, writing its reply. A function is judged by its flags as a
