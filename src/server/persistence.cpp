@@ -94,7 +94,10 @@ Persistence::~Persistence() {
   KillChildLocked();
 }
 
-int64_t Persistence::DirtyTotal() const { return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty); }
+int64_t Persistence::DirtyTotal() const {
+  // Every change of the function libraries counts as one write, as in Redis.
+  return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty + server_->functions().generation());
+}
 
 bool Persistence::LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats,
                            std::string* error) {

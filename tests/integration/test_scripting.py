@@ -161,7 +161,12 @@ def check_functions_redis_py(port):
             raise
     else:
         raise AssertionError("RESTORE APPEND over an existing library did not fail")
+    changes = r.info("persistence")["rdb_changes_since_last_save"]
     r.function_restore(payload, "REPLACE")
+    r.function_load(COUNTER_LIBRARY % 2, replace=True)
+    changes = r.info("persistence")["rdb_changes_since_last_save"] - changes
+    if changes != 2:
+        raise AssertionError("a RESTORE and a LOAD counted %d changes since the last save, not 2" % changes)
     stats = r.function_stats()
     if stats != [b"running_script", None, b"engines", [b"LUA", [b"libraries_count", 1, b"functions_count", 2]]]:
         raise AssertionError("function_stats %r" % stats)
