@@ -162,6 +162,7 @@ bool LuaEngine::LoadTimedOut() const {
 
 bool LuaEngine::LoadLibrary(server::Library* library, bool install, std::string* error) {
   const std::string_view code = std::string_view(library->code).substr(library->code_offset);
+  const int top = lua_gettop(L_);
   if (luaL_loadbuffer(L_, code.data(), code.size(), "@user_function") != 0) {
     *error = fmt::format(errors::kFmtFunctionCompile, lua_tostring(L_, -1));
     lua_pop(L_, 1);
@@ -180,7 +181,7 @@ bool LuaEngine::LoadLibrary(server::Library* library, bool install, std::string*
   if (status != 0) {
     if (lua_istable(L_, -1)) lua_getfield(L_, -1, "err");
     *error = fmt::format(errors::kFmtFunctionRegister, lua_isstring(L_, -1) ? lua_tostring(L_, -1) : "");
-    lua_settop(L_, 0);
+    lua_settop(L_, top);
     return false;
   }
   lua_pop(L_, 1);  // the handler
