@@ -16,11 +16,11 @@ namespace {
 
 // Checks the trailer of a DUMP payload: the RDB version the payload was written with (Redis
 // accepts versions up to its own; ours is kMaxReadVersion), then a CRC-64 of all before it.
-// Returns the size of the body before it, or 0 with *error set.
-size_t CheckTrailer(std::string_view payload, std::string* error) {
-  if (payload.size() < kDumpTrailerSize + 1) {
+// Sets *body to the size of what precedes it, or returns false with *error set.
+bool CheckTrailer(std::string_view payload, size_t* body_size, std::string* error) {
+  if (payload.size() < kDumpTrailerSize) {
     *error = errors::kDumpPayloadBad;
-    return 0;
+    return false;
   }
   const size_t body = payload.size() - kDumpTrailerSize;
   RdbInput trailer(payload.substr(body));
@@ -32,17 +32,18 @@ size_t CheckTrailer(std::string_view payload, std::string* error) {
   const int version = lo | (hi << 8);
   if (version > kMaxReadVersion || crc != Crc64(0, payload.data(), body + 2)) {
     *error = errors::kDumpPayloadBad;
-    return 0;
+    return false;
   }
-  return body;
+  *body_size = body;
+  return true;
 }
 
 }  // namespace
 
 store::Entry* DecodeDump(std::string_view payload, std::string_view key, int64_t expire_ms,
                          const store::EncodingLimits& limits, std::string* error) {
-  const size_t body = CheckTrailer(payload, error);
-  if (body == 0) return nullptr;
+  size_t body = 0;
+  if (!CheckTrailer(payload, &body, error)) return nullptr;
   RdbInput in(payload.substr(0, body));
   uint8_t type;
   std::string scratch;
@@ -55,8 +56,8 @@ store::Entry* DecodeDump(std::string_view payload, std::string_view key, int64_t
 }
 
 bool DecodeFunctionsDump(std::string_view payload, std::vector<std::string>* codes, std::string* error) {
-  const size_t body = CheckTrailer(payload, error);
-  if (body == 0) return false;
+  size_t body = 0;
+  if (!CheckTrailer(payload, &body, error)) return false;
   RdbInput in(payload.substr(0, body));
   std::string scratch;
   while (in.offset() < body) {
