@@ -490,11 +490,13 @@ EXCLUDED = {
     # test_scripting.py cover them; generators of script bodies are still to write).
     "eval", "eval_ro", "evalsha", "evalsha_ro", "script", "script|exists", "script|flush", "script|help",
     "script|load",
+    # Functions likewise (functions.redis and test_scripting.py cover them).
+    "fcall", "fcall_ro",
 }
 # Whole groups left out: connection, server administration and introspection (slowlog.redis and
 # latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not
 # keyspace; differential/acl.redis and test_acl.py cover ACL).
-EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency"}
+EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency", "function"}
 EXCLUDED_TOP = {"ping", "echo", "quit", "select", "auth", "hello", "reset", "info", "time", "lastsave", "shutdown"}
 
 # Commands drawn more rarely (they wipe or swap the keyspace).
