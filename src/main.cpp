@@ -18,6 +18,7 @@
 #include "commands/families.h"
 #include "commands/syntax_table.h"
 #include "common/hash.h"
+#include "scripting/lua_engine.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/config_loader.h"
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   int code;
   {
     strata::server::Server server(&config, &commands, launch);
+    server.functions().set_compiler(strata::scripting::LuaEngine::CompileLibrary);
     code = server.Run();
   }
   if (!pidfile.empty()) unlink(pidfile.c_str());

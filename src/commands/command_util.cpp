@@ -174,4 +174,23 @@ void ReplyHelp(CommandContext& ctx, std::string_view container, std::span<const 
   ctx.reply.Simple("    Prints this help.");
 }
 
+bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
+  int64_t n = 0;
+  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
+  *numkeys = static_cast<size_t>(n);
+  return true;
+}
+
+bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
+  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
+    ctx.reply.Error(errors::kNumKeysTooMany);
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.reply.Error(errors::kNumKeysNegative);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace strata::commands

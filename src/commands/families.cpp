@@ -23,6 +23,7 @@ void RegisterAllFamilies(server::CommandTable& table) {
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
   RegisterScriptingFamily(table);
+  RegisterFunctionFamily(table);
 }
 
 }  // namespace strata::commands

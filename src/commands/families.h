@@ -26,6 +26,7 @@ void RegisterAclFamily(server::CommandTable& table);
 void RegisterSlowlogFamily(server::CommandTable& table);
 void RegisterLatencyFamily(server::CommandTable& table);
 void RegisterScriptingFamily(server::CommandTable& table);
+void RegisterFunctionFamily(server::CommandTable& table);
 
 // Registers all of the above.
 void RegisterAllFamilies(server::CommandTable& table);

@@ -16,15 +16,6 @@
 namespace strata::commands {
 namespace {
 
-// The declared keys of an EVAL-like call `args` (script numkeys key ... arg ...), or false when
-// numkeys is not an integer in range.
-bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
-  int64_t n = 0;
-  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
-  *numkeys = static_cast<size_t>(n);
-  return true;
-}
-
 // The script EVAL's lock collection found by its body on this thread, handed to the handler that
 // follows so a call hashes its body once. The handler takes it only if the bodies match (an EXEC
 // collects the locks of all its calls first). A SCRIPT FLUSH in between leaves that run's script
@@ -46,7 +37,7 @@ void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet*
   }
   size_t numkeys = 0;
   if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
-  scripting::AddScriptLocks(script.get(), db, args.subspan(3, numkeys), locks);
+  scripting::AddScriptLocks(script == nullptr ? nullptr : &script->profile, db, args.subspan(3, numkeys), locks);
 }
 
 void EvalLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
@@ -66,14 +57,7 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   int64_t numkeys = 0;
   if (!ParseIntArg(ctx, 2, &numkeys)) return;
-  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) {
-    ctx.reply.Error(errors::kNumKeysTooMany);
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.reply.Error(errors::kNumKeysNegative);
-    return;
-  }
+  if (!NumKeysInRange(ctx, numkeys)) return;
   std::shared_ptr<server::CachedScript> script;
   if (by_sha) {
     script = ctx.server.scripts().Find(ctx.arg(1));
@@ -91,8 +75,10 @@ void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
       return;
     }
   }
-  const auto n = static_cast<size_t>(numkeys);
-  scripting::RunEval(ctx, {script.get(), ctx.args.subspan(3, n), ctx.args.subspan(3 + n), read_only});
+  scripting::ScriptRequest request =
+      scripting::ScriptRequest::ForCall(ctx.args, static_cast<size_t>(numkeys), read_only);
+  request.script = script.get();
+  scripting::RunScript(ctx, request);
 }
 
 // EVAL script numkeys [key [key ...]] [arg [arg ...]]

@@ -298,6 +298,56 @@ inline constexpr char kScriptSetRespArgs[] = "redis.setresp() requires one argum
 inline constexpr char kScriptSetRespVersion[] = "RESP version must be 2 or 3.";
 inline constexpr char kScriptFlushArgs[] = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 
+// Functions (FUNCTION, FCALL, redis.register_function). Texts raised inside a library's load have
+// no code: the error table adds "ERR".
+inline constexpr char kLibraryNoMetadata[] = "ERR Missing library metadata";
+inline constexpr char kLibraryBadMetadata[] = "ERR Invalid library metadata";
+inline constexpr char kFmtLibraryEngine[] = "ERR Engine '{}' not found";
+inline constexpr char kLibraryNameTwice[] = "ERR Invalid metadata value, name argument was given multiple times";
+inline constexpr char kFmtLibraryMetadataValue[] = "ERR Invalid metadata value given: {}";
+inline constexpr char kLibraryNoName[] = "ERR Library name was not given";
+// Redis 7.0 gives this text for a bad function name too (without the code: raised at load).
+inline constexpr char kLibraryNameChars[] =
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+inline constexpr char kFmtLibraryExists[] = "ERR Library '{}' already exists";
+inline constexpr char kFmtRestoreLibraryExists[] = "ERR Library {} already exists";
+inline constexpr char kFmtFunctionExists[] = "ERR Function {} already exists";
+inline constexpr char kLibraryNoFunctions[] = "ERR No functions registered";
+inline constexpr char kFmtFunctionCompile[] = "ERR Error compiling function: {}";
+inline constexpr char kFmtFunctionRegister[] = "ERR Error registering functions: {}";
+inline constexpr char kFunctionLoadTimeout[] = "FUNCTION LOAD timeout";
+inline constexpr char kFunctionInLibrary[] = "Function already exists in the library";
+inline constexpr char kRegisterOutsideLoad[] = "redis.register_function can only be called on FUNCTION LOAD command";
+inline constexpr char kRegisterArgCount[] = "wrong number of arguments to redis.register_function";
+inline constexpr char kRegisterNamedNotTable[] =
+    "calling redis.register_function with a single argument is only applicable to Lua table (representing named "
+    "arguments).";
+inline constexpr char kRegisterKeyNotString[] = "named argument key given to redis.register_function is not a string";
+inline constexpr char kRegisterNameNotString[] =
+    "function_name argument given to redis.register_function must be a string";
+inline constexpr char kRegisterDescNotString[] = "description argument given to redis.register_function must be a string";
+inline constexpr char kRegisterCallbackNotFunction[] =
+    "callback argument given to redis.register_function must be a function";
+inline constexpr char kRegisterFlagsNotTable[] =
+    "flags argument to redis.register_function must be a table representing function flags";
+inline constexpr char kRegisterUnknownFlag[] = "unknown flag given";
+inline constexpr char kRegisterUnknownArg[] = "unknown argument given to redis.register_function";
+inline constexpr char kRegisterNoName[] = "redis.register_function must get a function name argument";
+inline constexpr char kRegisterNoCallback[] = "redis.register_function must get a callback argument";
+inline constexpr char kRegisterFirstNotString[] = "first argument to redis.register_function must be a string";
+inline constexpr char kRegisterSecondNotFunction[] = "second argument to redis.register_function must be a function";
+inline constexpr char kFunctionNotFound[] = "ERR Function not found";
+inline constexpr char kLibraryNotFound[] = "ERR Library not found";
+inline constexpr char kNumKeysBad[] = "ERR Bad number of keys provided";
+inline constexpr char kFunctionFlushArgs[] = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr char kLibraryNameMissing[] = "ERR library name argument was not given";
+inline constexpr char kFmtFunctionListArg[] = "ERR Unknown argument {}";
+inline constexpr char kFmtFunctionLoadOption[] = "ERR Unknown option given: {}";
+inline constexpr char kRestoreNotFunction[] = "ERR given type is not a function";
+inline constexpr char kRestoreBadLibrary[] = "ERR Failed loading library payload";
+inline constexpr char kRestorePolicy[] =
+    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+
 }  // namespace strata::errors
 
 #endif  // STRATA_COMMON_ERROR_TEXTS_H_

@@ -28,14 +28,6 @@ bool ReadHeader(RdbInput& in, int* version) {
   return true;
 }
 
-// The library name in a function's code ("#!lua name=mylib ..."), or "" when absent.
-std::string LibraryName(std::string_view code) {
-  const size_t at = code.find("name=");
-  if (at == std::string_view::npos) return "";
-  std::string_view rest = code.substr(at + 5);
-  return std::string(rest.substr(0, rest.find_first_of(" \r\n")).substr(0, 64));
-}
-
 // Checks the trailer after EOF: from version 5 an 8-byte CRC-64 of everything before it, where
 // zero means the writer did not compute one (rdbchecksum no).
 bool CheckTrailer(RdbInput& in, std::string_view file, int version) {
@@ -134,15 +126,15 @@ bool ParseRdb(std::string_view file, const store::EncodingLimits& limits, RdbVis
         RefuseModuleAux(in);
         return fail();
       case kOpFunctionPreGa:
+        // Redis 7.0's release candidates: Redis 7.0 itself refuses these.
+        in.Refuse("the file holds a function library in the pre-GA format (FUNCTION opcode), which Strata cannot "
+                  "read");
+        return fail();
       case kOpFunction2: {
         std::string_view code;
-        if (op == kOpFunction2 && in.ReadString(&scratch, &code)) {
-          in.Refuse("the file holds function library '" + LibraryName(code) +
-                    "' (FUNCTION opcode), which Strata cannot represent");
-        } else {
-          in.Refuse("the file holds a function library (FUNCTION opcode), which Strata cannot represent");
-        }
-        return fail();
+        if (!in.ReadString(&scratch, &code)) return fail();
+        visitor->OnFunction(code);
+        break;
       }
       case kOpSlotInfo: {
         uint64_t ignored;

@@ -38,6 +38,8 @@ class RdbVisitor {
   virtual void OnResizeDb(int /*db*/, uint64_t /*keys*/, uint64_t /*expires*/) {}
   // A key. The visitor owns key.entry. Returns false with *error set to stop (a duplicate key).
   virtual bool OnKey(const ParsedKey& key, std::string* error) = 0;
+  // A function library's code (a FUNCTION2 record).
+  virtual void OnFunction(std::string_view /*code*/) {}
   // An empty collection the file held; skipped, as Redis skips it.
   virtual void OnEmptyKey(int /*db*/) {}
 };

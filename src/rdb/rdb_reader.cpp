@@ -135,6 +135,8 @@ class KeyspaceLoader final : public RdbVisitor {
     return true;
   }
 
+  void OnFunction(std::string_view code) override { stats_->functions.emplace_back(code); }
+
   void OnResizeDb(int db, uint64_t keys, uint64_t) override {
     // A hint: a damaged one must not make us reserve absurd memory. (Under the caller's locks the
     // tables grow as keys arrive instead: ReserveForLoad takes the locks itself.)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/encoding_limits.h"
 #include "store/entry.h"
@@ -30,6 +31,7 @@ struct LoadOptions {
 struct LoadStats {
   uint64_t keys = 0;             // keys now in the keyspace
   uint64_t expired_skipped = 0;  // keys not loaded because their deadline had passed
+  std::vector<std::string> functions;  // the function libraries' codes, for the caller to load
 };
 
 // Loads the RDB file `file` (its whole contents) into `keyspace`, choosing each value's encoding
@@ -53,6 +55,11 @@ bool LoadSnapshot(std::string_view file, store::Keyspace* keyspace, const LoadOp
 // Strata lacks. The caller owns the result. Thread-safe; touches no keyspace.
 store::Entry* DecodeDump(std::string_view payload, std::string_view key, int64_t expire_ms,
                          const store::EncodingLimits& limits, std::string* error);
+
+// Reads FUNCTION RESTORE's payload (EncodeFunctionsDump's) into the library codes. Returns false
+// with Redis's error reply in *error: errors::kDumpPayloadBad for a bad trailer, another for a
+// record that is not a function or is cut short. Thread-safe.
+bool DecodeFunctionsDump(std::string_view payload, std::vector<std::string>* codes, std::string* error);
 
 }  // namespace strata::rdb
 

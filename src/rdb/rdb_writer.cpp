@@ -89,6 +89,18 @@ void AuxField(ValueEncoder& enc, std::string_view key, int64_t value) {
   AuxField(enc, key, std::string_view(buf, FormatInt64(value, buf)));
 }
 
+void FunctionRecord(ValueEncoder& enc, std::string_view code) {
+  enc.Byte(kOpFunction2);
+  enc.String(code);
+}
+
+// The DUMP payload's trailer after the `out` written so far: the RDB version and the CRC-64.
+void DumpTrailer(ValueEncoder& enc, std::string* out) {
+  enc.Byte(static_cast<uint8_t>(kWriteVersion & 0xff));
+  enc.Byte(static_cast<uint8_t>(kWriteVersion >> 8));
+  enc.Fixed64(Crc64(0, out->data(), out->size()));
+}
+
 void Header(ValueEncoder& enc, std::string* out, const SaveOptions& options) {
   char magic[kHeaderSize + 1];
   std::snprintf(magic, sizeof(magic), "%s%04d", kMagic, kWriteVersion);
@@ -99,6 +111,7 @@ void Header(ValueEncoder& enc, std::string* out, const SaveOptions& options) {
   AuxField(enc, "ctime", options.now_ms / 1000);
   AuxField(enc, "used-mem", static_cast<int64_t>(options.used_memory));
   AuxField(enc, "aof-base", 0);
+  for (const std::string& code : options.functions) FunctionRecord(enc, code);
 }
 
 // The opcodes before a key: its deadline, then its access information.
@@ -230,9 +243,15 @@ std::string EncodeDump(const store::Entry& entry, bool compress) {
   ValueEncoder enc(&out, compress);
   enc.Byte(ValueEncoder::TypeByte(entry));
   enc.Value(entry);
-  enc.Byte(static_cast<uint8_t>(kWriteVersion & 0xff));
-  enc.Byte(static_cast<uint8_t>(kWriteVersion >> 8));
-  enc.Fixed64(Crc64(0, out.data(), out.size()));
+  DumpTrailer(enc, &out);
+  return out;
+}
+
+std::string EncodeFunctionsDump(std::span<const std::string> codes, bool compress) {
+  std::string out;
+  ValueEncoder enc(&out, compress);
+  for (const std::string& code : codes) FunctionRecord(enc, code);
+  DumpTrailer(enc, &out);
   return out;
 }
 

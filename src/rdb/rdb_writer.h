@@ -4,7 +4,9 @@
 #define STRATA_RDB_RDB_WRITER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "store/entry.h"
 #include "store/keyspace.h"
@@ -23,6 +25,8 @@ struct SaveOptions {
   uint64_t used_memory = 0;   // the "used-mem" aux field
   // rdb-key-save-delay: microseconds to sleep after each key, so tests can catch a save mid-write.
   int64_t key_save_delay_us = 0;
+  // The function libraries' codes, written before the databases (FUNCTION2 records).
+  std::vector<std::string> functions;
 };
 
 struct SaveStats {
@@ -49,6 +53,10 @@ bool SaveSnapshotFile(store::Keyspace& keyspace, const SaveOptions& options, con
 // expiry are not part of it. `compress` is rdbcompression. REQUIRES: the caller holds the entry's
 // stripe lock.
 std::string EncodeDump(const store::Entry& entry, bool compress);
+
+// FUNCTION DUMP's payload: a FUNCTION2 record per library code, then the same trailer as
+// EncodeDump's.
+std::string EncodeFunctionsDump(std::span<const std::string> codes, bool compress);
 
 }  // namespace strata::rdb
 

@@ -5,45 +5,32 @@ extern "C" {
 #include <lua5.1/lua-bitop.h>
 #include <lua5.1/lua-cjson.h>
 }
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <memory>
-#include <optional>
-#include <vector>
 
 #include <fmt/format.h>
 
 #include "common/error_texts.h"
 #include "scripting/lua_cmsgpack.h"
+#include "scripting/lua_internal.h"
 #include "scripting/lua_struct.h"
 #include "scripting/lua_values.h"
 
 namespace strata::scripting {
 namespace {
 
-// Registry keys.
-constexpr char kGlobalsKey[] = "strata.globals";   // the real globals table behind the proxy
 constexpr char kProxiesKey[] = "strata.proxies";   // weak set of the read-only proxies
 constexpr char kScriptsKey[] = "strata.scripts";   // sha -> compiled function
 
-// Redis's version, as INFO shows it, and its number (0x00MMmmpp).
-constexpr char kRedisVersion[] = "7.0.15";
-constexpr int kRedisVersionNum = (7 << 16) | (0 << 8) | 15;
-// redis.set_repl's flags.
-constexpr int kReplAof = 1;
-constexpr int kReplReplica = 2;
 // Lua instructions between two calls of the count hook (Redis's figure).
 constexpr int kHookInstructions = 100000;
 // A collection step every this many runs, as Redis does, so no run pays for a full cycle.
 constexpr int kGcPeriod = 50;
 
 thread_local std::unique_ptr<LuaEngine> t_engine;
-
-LuaEngine* Engine() { return t_engine.get(); }
 
 // math.random's generator: POSIX rand48 with its initial state, one sequence for the whole
 // server (every script and thread draws from it, and math.randomseed reseeds it), as Redis 7.0's,
@@ -73,12 +60,6 @@ int RaisePlain(lua_State* L, std::string_view text) {
   return lua_error(L);
 }
 
-// Raises Redis's error table for `text` (a message without code gets "ERR").
-int RaiseTable(lua_State* L, std::string_view text) {
-  PushErrorTable(L, text);
-  return lua_error(L);
-}
-
 bool IsProxy(lua_State* L, int index) {
   if (!lua_istable(L, index)) return false;
   lua_pushvalue(L, index);
@@ -93,11 +74,6 @@ bool IsProxy(lua_State* L, int index) {
 // __newindex of every read-only proxy: the error names the script's line, as Redis's does.
 int ReadonlyNewIndex(lua_State* L) { return luaL_error(L, "%s", errors::kScriptReadonlyTable); }
 
-// __index of the globals: a missing global is an error, not nil.
-int MissingGlobal(lua_State* L) {
-  const char* name = lua_tostring(L, 2);
-  return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
-}
 
 // rawset and setmetatable refuse the proxies (Redis's patched VM raises this without a line).
 int GuardedRawset(lua_State* L) {
@@ -117,6 +93,85 @@ int GuardedSetmetatable(lua_State* L) {
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
   return lua_gettop(L);
 }
+
+}  // namespace
+
+LuaEngine* Engine() { return t_engine.get(); }
+
+int RaiseTable(lua_State* L, std::string_view text) {
+  PushErrorTable(L, text);
+  return lua_error(L);
+}
+
+int MissingGlobal(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
+}
+
+// Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
+// gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
+// redis.call).
+int ErrorHandler(lua_State* L) {
+  lua_Debug ar;
+  bool placed = lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
+  if (placed && std::strcmp(ar.what, "C") == 0) placed = lua_getstack(L, 2, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
+  if (!lua_istable(L, 1)) {
+    std::string msg = "ERR ";
+    if (lua_isstring(L, 1)) {
+      msg += lua_tostring(L, 1);
+    } else if (lua_isnil(L, 1)) {
+      msg += "nil";
+    } else if (lua_isboolean(L, 1)) {
+      msg += lua_toboolean(L, 1) ? "true" : "false";
+    } else {
+      msg += fmt::format("{}: {}", luaL_typename(L, 1), lua_topointer(L, 1));
+    }
+    lua_newtable(L);
+    lua_pushstring(L, "err");
+    lua_pushlstring(L, msg.data(), msg.size());
+    lua_settable(L, -3);
+    lua_replace(L, 1);
+  }
+  lua_settop(L, 1);
+  if (placed) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushnumber(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  return 1;
+}
+
+void SetField(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
+}
+
+void SetNumber(lua_State* L, const char* name, lua_Number value) {
+  lua_pushnumber(L, value);
+  lua_setfield(L, -2, name);
+}
+
+// Replaces the table at the top of the stack by a read-only proxy of it.
+void PushProxyOf(lua_State* L) {
+  lua_newtable(L);                // proxy
+  lua_newtable(L);                // its metatable
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  lua_replace(L, -2);  // the proxy replaces the table
+}
+
+namespace {
 
 bool Aborting() { return Engine() != nullptr && Engine()->calls() != nullptr && Engine()->calls()->aborting(); }
 
@@ -182,234 +237,20 @@ int MathRandomseed(lua_State* L) {
   return 0;
 }
 
-// The arguments on the Lua stack as command arguments (numbers formatted into `numbers`), as
-// redis.call takes them. On one that is neither string nor number pushes the error table and
-// returns false.
-bool StackArgs(lua_State* L, int argc, std::vector<std::string>* numbers, std::vector<std::string_view>* args) {
-  numbers->reserve(static_cast<size_t>(argc));
-  args->resize(static_cast<size_t>(argc));
-  for (int i = 1; i <= argc; ++i) {
-    if (lua_type(L, i) == LUA_TNUMBER) {
-      // Not lua_tolstring: Lua's "%.14g" loses precision.
-      char buf[64];
-      const int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, i)));
-      numbers->emplace_back(buf, static_cast<size_t>(n));
-      (*args)[static_cast<size_t>(i - 1)] = numbers->back();
-    } else if (lua_type(L, i) == LUA_TSTRING) {
-      size_t len = 0;
-      const char* s = lua_tolstring(L, i, &len);
-      (*args)[static_cast<size_t>(i - 1)] = std::string_view(s, len);
-    } else {
-      PushErrorTable(L, errors::kScriptBadArgType);
-      return false;
-    }
-  }
-  return true;
-}
-
-// Runs one redis.call/pcall with the arguments on the Lua stack, leaving its reply or error table
-// there; returns whether that error must be raised. Apart from GenericCall so that its vectors are
-// destroyed before lua_error longjmps past this frame (a longjmp runs no destructors).
-bool RunCall(lua_State* L, ScriptCalls* calls, int argc, bool raise) {
-  std::vector<std::string> numbers;
-  std::vector<std::string_view> args;
-  if (!StackArgs(L, argc, &numbers, &args)) return raise;
-  const bool failed = calls->Call(L, args);
-  return failed && (raise || calls->aborting());
-}
-
-// redis.acl_check_cmd with the arguments on the stack: pushes whether the script's user may run
-// that call, or the error table to raise (returns true then). Apart for the same reason as RunCall.
-bool RunAclCheck(lua_State* L, ScriptCalls* calls, int argc) {
-  std::vector<std::string> numbers;
-  std::vector<std::string_view> args;
-  if (!StackArgs(L, argc, &numbers, &args)) return true;
-  const std::optional<bool> permitted = calls->MayRun(args);
-  if (!permitted.has_value()) {
-    PushErrorTable(L, errors::kScriptAclCheckUnknown);
-    return true;
-  }
-  lua_pushboolean(L, *permitted);
-  return false;
-}
-
-// redis.call (raise = true) and redis.pcall.
-int GenericCall(lua_State* L, bool raise) {
-  // Lua code runs only inside LuaEngine::Run, which sets the calls.
-  ScriptCalls* calls = Engine()->calls();
-  const int argc = lua_gettop(L);
-  if (argc == 0) {
-    PushErrorTable(L, errors::kScriptNoArgs);
-    return raise ? lua_error(L) : 1;
-  }
-  return RunCall(L, calls, argc, raise) ? lua_error(L) : 1;
-}
-
-int RedisCall(lua_State* L) { return GenericCall(L, true); }
-int RedisPcall(lua_State* L) { return GenericCall(L, false); }
-
-int RedisAclCheckCmd(lua_State* L) {
-  const int argc = lua_gettop(L);
-  if (argc == 0) return RaiseTable(L, errors::kScriptNoArgs);
-  return RunAclCheck(L, Engine()->calls(), argc) ? lua_error(L) : 1;
-}
-
-int RedisSha1hex(lua_State* L) {
-  if (lua_gettop(L) != 1) return RaiseTable(L, errors::kScriptSha1Args);
-  size_t len = 0;
-  const char* s = lua_tolstring(L, 1, &len);
-  const std::string hex = server::Sha1Hex(s == nullptr ? std::string_view() : std::string_view(s, len));
-  lua_pushlstring(L, hex.data(), hex.size());
-  return 1;
-}
-
-int RedisErrorReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    PushErrorTable(L, errors::kScriptReplyArgs);
-    return 1;
-  }
-  const std::string_view text = lua_tostring(L, -1);
-  PushErrorTable(L, text.starts_with('-') ? std::string(text) : "-" + std::string(text));
-  return 1;
-}
-
-int RedisStatusReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    PushErrorTable(L, errors::kScriptReplyArgs);
-    return 1;
-  }
-  lua_newtable(L);
-  lua_pushstring(L, "ok");
-  lua_pushvalue(L, -3);
-  lua_settable(L, -3);
-  return 1;
-}
-
-int RedisLog(lua_State* L) {
-  const int argc = lua_gettop(L);
-  if (argc < 2) return RaiseTable(L, errors::kScriptLogArgs);
-  if (!lua_isnumber(L, 1)) return RaiseTable(L, errors::kScriptLogLevelNotNumber);
-  const int level = static_cast<int>(lua_tonumber(L, 1));
-  if (level < 0 || level > 3) return RaiseTable(L, errors::kScriptLogLevel);
-  std::string line;
-  for (int i = 2; i <= argc; ++i) {
-    size_t len = 0;
-    const char* s = lua_tolstring(L, i, &len);
-    if (s == nullptr) continue;
-    if (i != 2) line += ' ';
-    line.append(s, len);
-  }
-  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::trace, spdlog::level::debug,
-                                                          spdlog::level::info, spdlog::level::warn};
-  spdlog::log(kLevels[level], "{}", line);
-  return 0;
-}
-
-int RedisSetResp(lua_State* L) {
-  if (lua_gettop(L) != 1) return RaiseTable(L, errors::kScriptSetRespArgs);
-  const int resp = static_cast<int>(lua_tonumber(L, 1));
-  if (resp != 2 && resp != 3) return RaiseTable(L, errors::kScriptSetRespVersion);
-  Engine()->calls()->set_resp(resp);
-  return 0;
-}
-
-// Accepted for compatibility: Strata has no replicas or AOF to propagate to.
-int RedisSetRepl(lua_State* L) {
-  if (lua_gettop(L) != 1) return RaiseTable(L, errors::kScriptSetReplArgs);
-  const int flags = static_cast<int>(lua_tonumber(L, -1));
-  if ((flags & ~(kReplAof | kReplReplica)) != 0) return RaiseTable(L, errors::kScriptSetReplFlags);
-  return 0;
-}
-
-int RedisReplicateCommands(lua_State* L) {
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-// The debugger (SCRIPT DEBUG) does not exist: breakpoints are never hit.
-int RedisBreakpoint(lua_State* L) {
-  lua_pushboolean(L, 0);
-  return 1;
-}
-
-int RedisDebug(lua_State*) { return 0; }
-
-// Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
-// gets "ERR "; the place is the function that raised, or its caller if that was C (error(),
-// redis.call).
-int ErrorHandler(lua_State* L) {
-  lua_Debug ar;
-  bool placed = lua_getstack(L, 1, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
-  if (placed && std::strcmp(ar.what, "C") == 0) placed = lua_getstack(L, 2, &ar) != 0 && lua_getinfo(L, "nSl", &ar) != 0;
-  if (!lua_istable(L, 1)) {
-    std::string msg = "ERR ";
-    if (lua_isstring(L, 1)) {
-      msg += lua_tostring(L, 1);
-    } else if (lua_isnil(L, 1)) {
-      msg += "nil";
-    } else if (lua_isboolean(L, 1)) {
-      msg += lua_toboolean(L, 1) ? "true" : "false";
-    } else {
-      msg += fmt::format("{}: {}", luaL_typename(L, 1), lua_topointer(L, 1));
-    }
-    lua_newtable(L);
-    lua_pushstring(L, "err");
-    lua_pushlstring(L, msg.data(), msg.size());
-    lua_settable(L, -3);
-    lua_replace(L, 1);
-  }
-  lua_settop(L, 1);
-  if (placed) {
-    lua_pushstring(L, ar.source);
-    lua_setfield(L, 1, "source");
-    lua_pushnumber(L, ar.currentline);
-    lua_setfield(L, 1, "line");
-  }
-  return 1;
-}
-
 // Every kHookInstructions instructions: a run being abandoned stops here even inside a loop
 // that catches errors. (SCRIPT KILL and BUSY replies belong here too.)
+// A library's load that runs too long (it can only loop: it calls nothing) is stopped too.
 void CountHook(lua_State* L, lua_Debug*) {
   if (Aborting()) RaisePlain(L, errors::kScriptAbandoned);
+  if (Engine() != nullptr && Engine()->LoadTimedOut()) RaiseTable(L, errors::kFunctionLoadTimeout);
 }
 
-void SetField(lua_State* L, const char* name, lua_CFunction fn) {
-  lua_pushcfunction(L, fn);
-  lua_setfield(L, -2, name);
-}
-
-void SetNumber(lua_State* L, const char* name, lua_Number value) {
-  lua_pushnumber(L, value);
-  lua_setfield(L, -2, name);
-}
-
-// Replaces the table at the top of the stack by a read-only proxy of it.
-void PushProxyOf(lua_State* L) {
-  lua_newtable(L);                // proxy
-  lua_newtable(L);                // its metatable
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, ReadonlyNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
-  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
-  lua_replace(L, -2);  // the proxy replaces the table
-}
-
-void SetArray(lua_State* L, const char* name, std::span<const std::string_view> items) {
+void PushArray(lua_State* L, std::span<const std::string_view> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
     lua_rawseti(L, -2, static_cast<int>(i + 1));
   }
-  lua_setfield(L, -2, name);
 }
 
 }  // namespace
@@ -431,8 +272,11 @@ LuaEngine::LuaEngine(uint64_t generation) : L_(luaL_newstate()), generation_(gen
   lua_setfield(L_, LUA_REGISTRYINDEX, kProxiesKey);
   lua_newtable(L_);
   lua_setfield(L_, LUA_REGISTRYINDEX, kScriptsKey);
+  lua_newtable(L_);
+  lua_setfield(L_, LUA_REGISTRYINDEX, kFunctionsKey);
   OpenLibraries();
   RegisterRedisTable();
+  RegisterLibraryApi();
   Protect();
   lua_sethook(L_, CountHook, LUA_MASKCOUNT, kHookInstructions);
 }
@@ -476,35 +320,6 @@ void LuaEngine::OpenLibraries() {
   lua_pop(L_, 1);
 }
 
-void LuaEngine::RegisterRedisTable() {
-  lua_newtable(L_);
-  SetField(L_, "call", RedisCall);
-  SetField(L_, "pcall", RedisPcall);
-  SetField(L_, "acl_check_cmd", RedisAclCheckCmd);
-  SetField(L_, "sha1hex", RedisSha1hex);
-  SetField(L_, "error_reply", RedisErrorReply);
-  SetField(L_, "status_reply", RedisStatusReply);
-  SetField(L_, "log", RedisLog);
-  SetNumber(L_, "LOG_DEBUG", 0);
-  SetNumber(L_, "LOG_VERBOSE", 1);
-  SetNumber(L_, "LOG_NOTICE", 2);
-  SetNumber(L_, "LOG_WARNING", 3);
-  SetField(L_, "setresp", RedisSetResp);
-  SetField(L_, "set_repl", RedisSetRepl);
-  SetField(L_, "replicate_commands", RedisReplicateCommands);
-  SetNumber(L_, "REPL_NONE", 0);
-  SetNumber(L_, "REPL_AOF", kReplAof);
-  SetNumber(L_, "REPL_SLAVE", kReplReplica);
-  SetNumber(L_, "REPL_REPLICA", kReplReplica);
-  SetNumber(L_, "REPL_ALL", kReplAof | kReplReplica);
-  SetField(L_, "breakpoint", RedisBreakpoint);
-  SetField(L_, "debug", RedisDebug);
-  lua_pushstring(L_, kRedisVersion);
-  lua_setfield(L_, -2, "REDIS_VERSION");
-  SetNumber(L_, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_setglobal(L_, "redis");
-}
-
 // Scripts see the globals through an empty proxy: reading falls through to the real table (whose
 // own __index refuses missing names), writing always reaches __newindex. The library tables are
 // proxied the same way. The real table stays reachable only from the registry (KEYS, ARGV).
@@ -545,19 +360,32 @@ bool LuaEngine::Load(const server::CachedScript& script, size_t code_offset, std
   return true;
 }
 
-bool LuaEngine::Run(std::string_view sha, std::span<const std::string_view> keys,
+bool LuaEngine::Run(Chunk chunk, std::string_view name, std::span<const std::string_view> keys,
                     std::span<const std::string_view> argv, ScriptCalls* calls, std::string* error) {
   static thread_local int runs = 0;
   calls_ = calls;
+  const bool script = chunk == Chunk::kScript;
+  // A function gets its keys and arguments as parameters; KEYS and ARGV do not exist for it, as
+  // in Redis, whose functions have a Lua state of their own.
   lua_getfield(L_, LUA_REGISTRYINDEX, kGlobalsKey);
-  SetArray(L_, "KEYS", keys);
-  SetArray(L_, "ARGV", argv);
+  for (const auto& [field, items] : {std::pair{"KEYS", keys}, std::pair{"ARGV", argv}}) {
+    if (script) {
+      PushArray(L_, items);
+    } else {
+      lua_pushnil(L_);
+    }
+    lua_setfield(L_, -2, field);
+  }
   lua_pop(L_, 1);
   lua_pushcfunction(L_, ErrorHandler);
-  lua_getfield(L_, LUA_REGISTRYINDEX, kScriptsKey);
-  lua_getfield(L_, -1, std::string(sha).c_str());
+  lua_getfield(L_, LUA_REGISTRYINDEX, script ? kScriptsKey : kFunctionsKey);
+  lua_getfield(L_, -1, std::string(name).c_str());
   lua_remove(L_, -2);
-  const int status = lua_pcall(L_, 0, 1, -2);
+  if (!script) {
+    PushArray(L_, keys);
+    PushArray(L_, argv);
+  }
+  const int status = lua_pcall(L_, script ? 0 : 2, 1, -(script ? 2 : 4));
   if (++runs == kGcPeriod) {
     lua_gc(L_, LUA_GCSTEP, kGcPeriod);
     runs = 0;
@@ -569,14 +397,14 @@ bool LuaEngine::Run(std::string_view sha, std::span<const std::string_view> keys
   }
   if (!lua_istable(L_, -1)) {
     const char* msg = lua_isstring(L_, -1) ? lua_tostring(L_, -1) : "execution failure";
-    *error = fmt::format(errors::kFmtScriptRunError, sha, msg);
+    *error = fmt::format(errors::kFmtScriptRunError, name, msg);
   } else {
     lua_getfield(L_, -1, "err");
     *error = lua_isstring(L_, -1) ? lua_tostring(L_, -1) : "";
     lua_getfield(L_, -2, "source");
     lua_getfield(L_, -3, "line");
     if (lua_isstring(L_, -1) && lua_isstring(L_, -2)) {
-      *error += fmt::format(" script: {}, on {}:{}.", sha, lua_tostring(L_, -2), lua_tostring(L_, -1));
+      *error += fmt::format(" script: {}, on {}:{}.", name, lua_tostring(L_, -2), lua_tostring(L_, -1));
     }
     lua_pop(L_, 3);
   }

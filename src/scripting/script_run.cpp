@@ -1,6 +1,8 @@
 #include "scripting/script_run.h"
 
 #include <optional>
+#include <algorithm>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -24,7 +26,7 @@ constexpr int64_t kWidenPatienceUs = 2000;
 // The state of one run, and what redis.call does in it.
 class ScriptRun final : public ScriptCalls {
  public:
-  ScriptRun(server::CommandContext& ctx, const EvalRequest& request, bool read_only, bool oom,
+  ScriptRun(server::CommandContext& ctx, const ScriptRequest& request, bool read_only, bool oom,
             store::LockSet* locks)
       : ctx_(ctx),
         read_only_(read_only),
@@ -197,29 +199,20 @@ std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* code_of
       const size_t comma = list.find(',');
       const std::string_view flag = list.substr(0, comma);
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      if (flag == "no-writes") {
-        *flags |= kScriptNoWrites;
-      } else if (flag == "allow-oom") {
-        *flags |= kScriptAllowOom;
-      } else if (flag == "allow-stale") {
-        *flags |= kScriptAllowStale;
-      } else if (flag == "no-cluster") {
-        *flags |= kScriptNoCluster;
-      } else if (flag == "allow-cross-slot-keys") {
-        *flags |= kScriptAllowCrossSlot;
-      } else {
-        return fmt::format(errors::kFmtShebangFlag, flag);
-      }
+      const auto* known = std::find_if(std::begin(kScriptFlagNames), std::end(kScriptFlagNames),
+                                       [&](const ScriptFlagName& f) { return f.name == flag; });
+      if (known == std::end(kScriptFlagNames)) return fmt::format(errors::kFmtShebangFlag, flag);
+      *flags |= known->flag;
     }
   }
   return {};
 }
 
-void AddScriptLocks(const server::CachedScript* script, int db, std::span<const std::string_view> keys,
+void AddScriptLocks(const server::ScriptProfile* profile, int db, std::span<const std::string_view> keys,
                     store::LockSet* locks) {
-  if (script != nullptr && script->profile.beyond_db.load(std::memory_order_relaxed)) {
+  if (profile != nullptr && profile->beyond_db.load(std::memory_order_relaxed)) {
     locks->AddAllDatabases();
-  } else if (script != nullptr && script->profile.DeclaredOnly()) {
+  } else if (profile != nullptr && profile->DeclaredOnly()) {
     for (std::string_view key : keys) locks->Add(db, key);
   } else {
     locks->AddDatabase(db);
@@ -241,13 +234,16 @@ std::shared_ptr<server::CachedScript> LoadScript(server::Server& server, std::st
   return server.scripts().Add(sha, body);
 }
 
-void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
-  const server::CachedScript& script = *request.script;
+void RunScript(server::CommandContext& ctx, const ScriptRequest& request) {
   uint32_t flags = 0;
   size_t code_offset = 0;
-  if (std::string error = ParseShebang(script.body, &flags, &code_offset); !error.empty()) {
-    ctx.reply.Error(error);
-    return;
+  if (request.script != nullptr) {
+    if (std::string error = ParseShebang(request.script->body, &flags, &code_offset); !error.empty()) {
+      ctx.reply.Error(error);
+      return;
+    }
+  } else {
+    flags = request.function->flags | kScriptShebang;
   }
   const bool shebang = (flags & kScriptShebang) != 0;
   if (request.read_only && shebang && (flags & kScriptNoWrites) == 0) {
@@ -263,25 +259,31 @@ void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
   }
   LuaEngine& engine = LuaEngine::ForThisThread(ctx.server.scripts().generation());
   std::string error;
-  if (!engine.Load(script, code_offset, &error)) {
+  const bool loaded = request.script != nullptr
+                          ? engine.Load(*request.script, code_offset, &error)
+                          : engine.EnsureLibrary(*request.library, request.functions_generation, &error);
+  if (!loaded) {
     ctx.reply.Error(error);
     return;
   }
+  const Chunk chunk = request.script != nullptr ? Chunk::kScript : Chunk::kFunction;
+  const std::string_view name = request.script != nullptr ? request.script->sha : request.function->name;
+  server::ScriptProfile& profile = request.script != nullptr ? request.script->profile : request.function->profile;
   ctx.client.set_in_script(true);
   ScriptRun run(ctx, request, request.read_only || (flags & kScriptNoWrites) != 0,
                 over_memory && (flags & kScriptAllowOom) == 0, &thread->locks());
-  bool ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
+  bool ok = engine.Run(chunk, name, request.keys, request.argv, &run, &error);
   // At most twice: the second restart holds every database.
   while (run.aborting()) {
     run.Restart();
-    ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
+    ok = engine.Run(chunk, name, request.keys, request.argv, &run, &error);
   }
   if (ok) {
     WriteLuaValue(engine.state(), ctx.reply, run.resp());
   } else {
     ctx.reply.Error(error);
   }
-  run.Finish(script.profile);
+  run.Finish(profile);
   ctx.client.set_in_script(false);
 }
 

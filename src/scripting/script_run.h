@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "server/dispatcher.h"
+#include "server/function_registry.h"
 #include "server/script_cache.h"
 #include "store/lock_set.h"
 
@@ -31,15 +32,28 @@ enum ScriptFlag : uint32_t {
   kScriptAllowCrossSlot = 1u << 5,
 };
 
+// The flags' names, in the order Redis lists them (FUNCTION LIST), for shebangs and
+// redis.register_function's `flags`.
+struct ScriptFlagName {
+  ScriptFlag flag;
+  std::string_view name;
+};
+inline constexpr ScriptFlagName kScriptFlagNames[] = {{kScriptNoWrites, "no-writes"},
+                                                      {kScriptAllowOom, "allow-oom"},
+                                                      {kScriptAllowStale, "allow-stale"},
+                                                      {kScriptNoCluster, "no-cluster"},
+                                                      {kScriptAllowCrossSlot, "allow-cross-slot-keys"}};
+
 // Reads the shebang line of `body`, if any: sets *flags and *code_offset (where the Lua code
 // starts; the shebang's newline is kept so line numbers stay the file's). Returns Redis's error
 // text for a bad shebang, or an empty string.
 std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* code_offset);
 
-// EVAL's ExtraLocks: the stripes a run of `script` (nullptr: not cached yet) with the declared
-// `keys` starts with in database `db`. Its declared keys only, once past runs showed it touches
-// nothing else; else its whole database; every database once it selected another.
-void AddScriptLocks(const server::CachedScript* script, int db, std::span<const std::string_view> keys,
+// EVAL's and FCALL's ExtraLocks: the stripes a run of the script or function whose runs taught
+// `profile` (nullptr: not known yet) with the declared `keys` starts with in database `db`. Its
+// declared keys only, once past runs showed it touches nothing else; else its whole database;
+// every database once it selected another.
+void AddScriptLocks(const server::ScriptProfile* profile, int db, std::span<const std::string_view> keys,
                     store::LockSet* locks);
 
 // EVAL of a new body and SCRIPT LOAD: checks the shebang, compiles `body` in this thread's Lua
@@ -47,17 +61,31 @@ void AddScriptLocks(const server::CachedScript* script, int db, std::span<const 
 std::shared_ptr<server::CachedScript> LoadScript(server::Server& server, std::string_view sha, std::string_view body,
                                                  std::string* error);
 
-// One EVAL/EVALSHA call.
-struct EvalRequest {
-  const server::CachedScript* script;
+// One EVAL/EVALSHA call (`script` set) or FCALL (`library` and `function` set).
+struct ScriptRequest {
+  const server::CachedScript* script = nullptr;
+  const server::Library* library = nullptr;
+  const server::FunctionInfo* function = nullptr;
+  uint64_t functions_generation = 0;  // the registry's when `library` was found
   std::span<const std::string_view> keys;
   std::span<const std::string_view> argv;
-  bool read_only;  // EVAL_RO, EVALSHA_RO
+  bool read_only = false;  // EVAL_RO, EVALSHA_RO, FCALL_RO
+
+  // The keys and arguments of the call `args` (name script-or-function numkeys key ... arg ...).
+  // REQUIRES: numkeys <= args.size() - 3.
+  static ScriptRequest ForCall(std::span<const std::string_view> args, size_t numkeys, bool read_only) {
+    ScriptRequest request;
+    request.keys = args.subspan(3, numkeys);
+    request.argv = args.subspan(3 + numkeys);
+    request.read_only = read_only;
+    return request;
+  }
 };
 
-// Runs `request` for the call `ctx`, writing its reply. REQUIRES: the dispatcher runs it holding
-// the stripes AddScriptLocks added (in the calling thread's lock set).
-void RunEval(server::CommandContext& ctx, const EvalRequest& request);
+// Runs `request` for the call `ctx`, writing its reply. A function is judged by its flags as a
+// script by its shebang's. REQUIRES: the dispatcher runs it holding the stripes AddScriptLocks
+// added (in the calling thread's lock set).
+void RunScript(server::CommandContext& ctx, const ScriptRequest& request);
 
 }  // namespace strata::scripting
 

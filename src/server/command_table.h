@@ -63,7 +63,8 @@ enum CommandFlag : uint32_t {
   kCmdFast = 1u << 11,
   kCmdNoAuth = 1u << 12,
   kCmdMayReplicate = 1u << 13,
-  // Its key positions may be none: COMMAND GETKEYS answers an empty list, not an error.
+  // The command may name no key at all (EVAL, FCALL with numkeys 0): COMMAND GETKEYS answers
+  // an empty list instead of an error.
   kCmdNoMandatoryKeys = 1u << 14,
   kCmdNoMulti = 1u << 15,
   kCmdAllowBusy = 1u << 16,

@@ -164,20 +164,22 @@ void AddMemory(Server& server, const StatsSnapshot& stats, std::string* out) {
   s.Field("allocator_resident", m.allocator.resident);
   s.Field("total_system_memory", m.total_system);
   s.Field("total_system_memory_human", BytesToHuman(m.total_system));
-  // The Lua states are per io-thread and not measured (0); the cached scripts are their bodies.
-  // No functions yet.
-  const size_t scripts_bytes = server.scripts().body_bytes();
+  // The Lua states are per io-thread and not measured (0); the cached scripts and the function
+  // libraries are counted as their text.
+  const size_t eval_bytes = server.scripts().body_bytes();
+  const size_t function_bytes = server.functions().code_bytes();
+  const size_t scripts_bytes = eval_bytes + function_bytes;
   s.Field("used_memory_lua", 0);
   s.Field("used_memory_vm_eval", 0);
   s.Field("used_memory_lua_human", BytesToHuman(0));
-  s.Field("used_memory_scripts_eval", scripts_bytes);
+  s.Field("used_memory_scripts_eval", eval_bytes);
   s.Field("number_of_cached_scripts", server.scripts().size());
-  s.Field("number_of_functions", 0);
-  s.Field("number_of_libraries", 0);
+  s.Field("number_of_functions", server.functions().function_count());
+  s.Field("number_of_libraries", server.functions().library_count());
   s.Field("used_memory_vm_functions", 0);
   s.Field("used_memory_vm_total", 0);
   s.Field("used_memory_vm_total_human", BytesToHuman(0));
-  s.Field("used_memory_functions", 0);
+  s.Field("used_memory_functions", function_bytes);
   s.Field("used_memory_scripts", scripts_bytes);
   s.Field("used_memory_scripts_human", BytesToHuman(scripts_bytes));
   const auto maxmemory = static_cast<uint64_t>(server.config().Int(ConfigId::kMaxMemory));

@@ -54,9 +54,11 @@ void ChildLog(const std::string& text) {
   [[maybe_unused]] const ssize_t n = write(STDERR_FILENO, line.data(), line.size());
 }
 
-// The snapshot's options from the config at this instant.
-rdb::SaveOptions MakeSaveOptions(const Config& config, int64_t now_ms) {
+// The snapshot's options from the config at this instant, and the function libraries' codes.
+rdb::SaveOptions MakeSaveOptions(Server& server, int64_t now_ms) {
+  const Config& config = server.config();
   rdb::SaveOptions options;
+  for (const auto& library : server.functions().Libraries()) options.functions.push_back(library->code);
   options.compress = config.Int(ConfigId::kRdbCompression) != 0;
   options.checksum = config.Int(ConfigId::kRdbChecksum) != 0;
   options.now_ms = now_ms;
@@ -92,7 +94,10 @@ Persistence::~Persistence() {
   KillChildLocked();
 }
 
-int64_t Persistence::DirtyTotal() const { return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty); }
+int64_t Persistence::DirtyTotal() const {
+  // Every change of the function libraries counts as one write, as in Redis.
+  return static_cast<int64_t>(server_->keyspace().CounterTotals().dirty + server_->functions().generation());
+}
 
 bool Persistence::LoadFile(const std::string& path, bool caller_holds_locks, rdb::LoadStats* stats,
                            std::string* error) {
@@ -116,8 +121,11 @@ bool Persistence::LoadFile(const std::string& path, bool caller_holds_locks, rdb
   options.key_load_delay_us = server_->config().Int(ConfigId::kKeyLoadDelay);
   options.caller_holds_locks = caller_holds_locks;
   const std::string_view file(static_cast<const char*>(map), size);
-  const bool ok = rdb::LoadSnapshot(file, &server_->keyspace(), options, stats, error);
+  bool ok = rdb::LoadSnapshot(file, &server_->keyspace(), options, stats, error);
   if (map != nullptr) munmap(map, size);
+  // The file's libraries replace the current ones (none at start-up; DEBUG RELOAD empties them
+  // with the data, as Redis does).
+  ok = ok && server_->functions().Restore(stats->functions, FunctionRegistry::RestorePolicy::kFlush, error);
   if (ok) {
     std::lock_guard<std::mutex> lock(mu_);
     last_load_keys_loaded_ = stats->keys;
@@ -178,7 +186,7 @@ bool Persistence::SaveLocked(std::string* error) {
   rdb::SaveStats stats;
   const int64_t now_ms = server_->clock().NowMs();
   const Config& config = server_->config();
-  if (!rdb::SaveSnapshotFile(server_->keyspace(), MakeSaveOptions(config, now_ms), config.Text(ConfigId::kDir),
+  if (!rdb::SaveSnapshotFile(server_->keyspace(), MakeSaveOptions(*server_, now_ms), config.Text(ConfigId::kDir),
                              config.Text(ConfigId::kDbFilename), &stats, error)) {
     spdlog::warn("Failed saving the DB: {}", *error);
     return false;
@@ -208,7 +216,7 @@ Persistence::BgsaveStart Persistence::StartBackgroundSave() {
   const std::string dir = config.Text(ConfigId::kDir);
   const std::string filename = config.Text(ConfigId::kDbFilename);
   const int64_t now_ms = server_->clock().NowMs();
-  const rdb::SaveOptions options = MakeSaveOptions(config, now_ms);
+  const rdb::SaveOptions options = MakeSaveOptions(*server_, now_ms);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     spdlog::warn("Can't save in background: pipe: {}", std::strerror(errno));

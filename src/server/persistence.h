@@ -121,7 +121,7 @@ class Persistence {
     uint64_t cow_bytes;
   };
 
-  // The dirty counter of the keyspace (every write since start).
+  // The dirty counter of the keyspace (every write since start) and of the function libraries.
   int64_t DirtyTotal() const;
   // Loads the RDB file `path` into the (empty) keyspace and records the load's figures.
   // `caller_holds_locks`: the calling thread holds every stripe lock (DEBUG RELOAD); otherwise it

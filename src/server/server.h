@@ -37,6 +37,7 @@
 #include "server/output_limits.h"
 #include "server/persistence.h"
 #include "server/pubsub.h"
+#include "server/function_registry.h"
 #include "server/script_cache.h"
 #include "server/slowlog.h"
 #include "server/stats.h"
@@ -168,6 +169,8 @@ class Server {
   WatchRegistry& watches() { return watches_; }
   // EVAL's scripts by SHA1 (SCRIPT LOAD, EVALSHA).
   ScriptCache& scripts() { return scripts_; }
+  // FUNCTION LOAD's libraries (FCALL).
+  FunctionRegistry& functions() { return functions_; }
 
   // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
   SlowLog& slowlog() { return slowlog_; }
@@ -242,6 +245,7 @@ class Server {
   std::atomic<uint64_t> latency_epoch_{0};  // CONFIG RESETSTATs so far (LazyLatencyHistogram)
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   ScriptCache scripts_;
+  FunctionRegistry functions_;
   std::unique_ptr<Persistence> persistence_;
   MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;

@@ -52,6 +52,8 @@ class Summary final : public strata::rdb::RdbVisitor {
     return true;
   }
   void OnEmptyKey(int) override { ++empty_; }
+  // The libraries' Lua is not checked here: the server compiles it when it loads the file.
+  void OnFunction(std::string_view) override { ++functions_; }
 
   void Print(size_t file_size) const {
     std::printf("RDB format version %d%s%s, %zu bytes\n", version_, redis_ver_.empty() ? "" : ", written by ",
@@ -64,6 +66,7 @@ class Summary final : public strata::rdb::RdbVisitor {
       std::printf("\n");
       total += s.keys;
     }
+    if (functions_ > 0) std::printf("function libraries: %llu\n", static_cast<unsigned long long>(functions_));
     if (empty_ > 0) std::printf("empty collections skipped: %llu\n", static_cast<unsigned long long>(empty_));
     std::printf("OK: %llu keys\n", static_cast<unsigned long long>(total));
   }
@@ -73,6 +76,7 @@ class Summary final : public strata::rdb::RdbVisitor {
   std::string redis_ver_;
   std::map<int, DbSummary> dbs_;
   uint64_t empty_ = 0;
+  uint64_t functions_ = 0;
 };
 
 }  // namespace

@@ -10,7 +10,9 @@ by key (type, value, expiry); each key of database 0 DUMPed by Redis and RESTORE
 compares equal. Strata -> Redis: the same the other way, and redis-check-rdb accepts Strata's
 dump. Corruption: a valid dump truncated at many offsets, with flipped bytes and with a bad
 checksum, and a hand-made dump with an unknown type byte: Strata's start-up exits 1 naming an
-offset without ever answering PING, and strata-check-rdb exits 1.
+offset without ever answering PING, and strata-check-rdb exits 1. Functions: libraries loaded in
+one server are in its dump (FUNCTION2 records), and the other server started on it lists the same
+libraries and runs their functions.
 """
 import argparse
 import os
@@ -250,6 +252,60 @@ def corruption(tally, strata, checker, good, count):
             tally.run("corrupt dump, %s: strata-check-rdb exits 1" % label, lambda: refused_by_checker(checker, data))
 
 
+FUNCTION_LIBRARIES = [
+    "#!lua name=interop_a\nredis.register_function('interop_get', function(keys) return redis.call('get', keys[1]) end)",
+    "#!lua name=interop_b\nredis.register_function{function_name='interop_ro', callback=function(keys, args) "
+    "return args[1] end, flags={'no-writes'}, description='echo'}",
+]
+
+
+def listed_libraries(conn):
+    """FUNCTION LIST WITHCODE as {name: (code, sorted function entries)}."""
+    out = {}
+    for lib in conn.call("FUNCTION", "LIST", "WITHCODE"):
+        fields = dict(zip(lib[0::2], lib[1::2]))
+        functions = sorted(repr(f) for f in fields[b"functions"])
+        out[fields[b"library_name"]] = (fields[b"library_code"], functions)
+    return out
+
+
+def functions_direction(tally, name, source_binary, target_binary, checkers):
+    """Loads FUNCTION_LIBRARIES in source, SAVEs, and starts target on the dump: the same libraries
+    are listed and their functions run."""
+    source, source_conn = run_server(source_binary, [])
+    target = None
+    try:
+        for code in FUNCTION_LIBRARIES:
+            source_conn.call("FUNCTION", "LOAD", code)
+        source_conn.call("SET", "fk", "fv")
+        expected = listed_libraries(source_conn)
+        copy = saved_copy(source, source_conn)
+        for checker in checkers:
+            tally.run("%s: %s accepts a dump with functions" % (name, os.path.basename(checker)),
+                      lambda: check_ok(checker, os.path.join(copy, DUMP)))
+        target, target_conn = run_server(target_binary, [], copy)
+
+        def same_libraries():
+            got = listed_libraries(target_conn)
+            if got != expected:
+                raise AssertionError("listed %r, expected %r" % (got, expected))
+            return "%d libraries equal" % len(got)
+
+        def functions_run():
+            got = (target_conn.call("FCALL", "interop_get", 1, "fk"),
+                   target_conn.call("FCALL_RO", "interop_ro", 0, "echoed"))
+            if got != (b"fv", b"echoed"):
+                raise AssertionError("FCALL replies %r" % (got,))
+            return "FCALL and FCALL_RO answer"
+
+        tally.run("%s: the libraries are loaded" % name, same_libraries)
+        tally.run("%s: their functions run" % name, functions_run)
+    finally:
+        if target is not None:
+            target.stop()
+        source.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strata", required=True)
@@ -270,6 +326,8 @@ def main():
         one_direction(tally, "strata->redis, %s" % config, args.strata, args.redis, options,
                       [args.redis_check_rdb, checker])
         good = good or redis_dump
+    functions_direction(tally, "functions redis->strata", args.redis, args.strata, [checker])
+    functions_direction(tally, "functions strata->redis", args.strata, args.redis, [args.redis_check_rdb, checker])
     if good is None:
         tally.fail("corruption tests", "no valid dump to damage")
     else:

@@ -520,7 +520,24 @@ def _eval(g, name):
     return [name, script] + _script_commands(g)
 
 
+# The same bodies as functions of one library (FUNCTION LOAD at the start), their ARGV the
+# function's second parameter; FCALL_RO may call only the no-writes one.
+FUNCTION_LIBRARY = (b"#!lua name=rdiff\n" +
+                    b"".join(b"redis.register_function{function_name='%s', flags={%s}, callback=function(_, ARGV)\n"
+                             % (name, flags) + body + b"end}\n"
+                             for name, flags, body in ((b"rd_pcall", b"", SCRIPT_BODIES[0]),
+                                                       (b"rd_call", b"", SCRIPT_BODIES[1]),
+                                                       (b"rd_ro", b"'no-writes'", SCRIPT_BODIES[0]))))
+FUNCTION_NAMES = [b"rd_pcall", b"rd_call", b"rd_ro", b"nosuch"]
+
+
+def _fcall(g, name):
+    return [name, g.pick(FUNCTION_NAMES)] + _script_commands(g)
+
+
 SCRIPT_GENERATORS = {
+    "fcall": lambda g: (_fcall(g, b"FCALL"), "bytes"),
+    "fcall_ro": lambda g: (_fcall(g, b"FCALL_RO"), "bytes"),
     "eval": lambda g: (_eval(g, b"EVAL"), "bytes"),
     "evalsha": lambda g: (_eval(g, b"EVALSHA"), "bytes"),
     "eval_ro": lambda g: (_eval(g, b"EVAL_RO"), "bytes"),
@@ -551,7 +568,7 @@ EXCLUDED = {
 # Whole groups left out: connection, server administration and introspection (slowlog.redis and
 # latency.redis cover SLOWLOG and LATENCY), and access control (users are server state, not
 # keyspace; differential/acl.redis and test_acl.py cover ACL).
-EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency"}
+EXCLUDED_CONTAINERS = {"client", "command", "config", "acl", "slowlog", "latency", "function"}
 EXCLUDED_TOP = {"ping", "echo", "quit", "select", "auth", "hello", "reset", "info", "time", "lastsave", "shutdown"}
 
 # Commands drawn more rarely (they wipe or swap the keyspace).
@@ -923,6 +940,7 @@ def main():
         runner = Runner(ref, sut, args.seed, args.verbose)
         for side in (ref, sut):
             side.call([b"FLUSHALL"])
+            side.call([b"FUNCTION", b"LOAD", b"REPLACE", FUNCTION_LIBRARY])
         # Coverage: every registered data command has a generator, and every generator a command.
         registered = command_names(sut)
         uncovered = sorted(n for n in registered if n not in GENERATORS and n not in EXCLUDED and

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Lua scripts (EVAL, EVALSHA) with real clients across io-threads: redis-py's Script objects, a
-lock and a rate limiter under concurrent clients, and atomicity over undeclared keys.
+"""Lua scripts (EVAL, EVALSHA) and functions (FCALL) with real clients across io-threads: redis-py's
+Script objects, a lock and a rate limiter under concurrent clients, atomicity over undeclared keys,
+redis-py's function API (function_load, fcall, DUMP/RESTORE), and libraries replaced while clients
+on every io-thread call them.
 
 Usage: test_scripting.py [--strata build/src/strata-server] [--io-threads 4] [--scale 1.0]
                          [--redis redis-server]
@@ -116,6 +118,90 @@ def check_script_objects(port):
         raise AssertionError("a failing redis.call did not raise")
 
 
+# A library whose version is the value of VERSION: its function adds one to a counter and
+# answers the version that ran.
+COUNTER_LIBRARY = """#!lua name=counter
+local VERSION = '%d'
+redis.register_function('count', function(keys) redis.call('incr', keys[1]) return VERSION end)
+redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end,
+                        flags={'no-writes'}}
+"""
+
+
+def check_functions_redis_py(port):
+    r = redis.Redis(port=port)
+    r.flushall()
+    r.function_flush()
+    if r.function_load(COUNTER_LIBRARY % 1) != b"counter":
+        raise AssertionError("function_load did not return the library name")
+    got = [r.fcall("count", 1, "n"), r.fcall("count", 1, "n"), r.fcall_ro("peek", 1, "n")]
+    if got != [b"1", b"1", b"2"]:
+        raise AssertionError("fcall replies %r" % got)
+    try:
+        r.fcall_ro("count", 1, "n")
+    except redis.ResponseError as e:
+        if "write flag" not in str(e):
+            raise
+    else:
+        raise AssertionError("FCALL_RO of a writing function did not fail")
+    listed = r.function_list(library="count*", withcode=True)
+    if len(listed) != 1 or listed[0][1] != b"counter" or listed[0][-1] != (COUNTER_LIBRARY % 1).encode():
+        raise AssertionError("function_list %r" % listed)
+    payload = r.function_dump()
+    r.function_flush()
+    if r.function_list() != []:
+        raise AssertionError("function_flush left libraries")
+    r.function_restore(payload)
+    if r.fcall("count", 1, "n") != b"1" or r.function_list()[0][1] != b"counter":
+        raise AssertionError("the restored library does not run")
+    try:
+        r.function_restore(payload)
+    except redis.ResponseError as e:
+        if "already exists" not in str(e):
+            raise
+    else:
+        raise AssertionError("RESTORE APPEND over an existing library did not fail")
+    changes = r.info("persistence")["rdb_changes_since_last_save"]
+    r.function_restore(payload, "REPLACE")
+    r.function_load(COUNTER_LIBRARY % 2, replace=True)
+    changes = r.info("persistence")["rdb_changes_since_last_save"] - changes
+    if changes != 2:
+        raise AssertionError("a RESTORE and a LOAD counted %d changes since the last save, not 2" % changes)
+    stats = r.function_stats()
+    if stats != [b"running_script", None, b"engines", [b"LUA", [b"libraries_count", 1, b"functions_count", 2]]]:
+        raise AssertionError("function_stats %r" % stats)
+
+
+def check_functions_replaced(port):
+    """Clients on every io-thread call a function while its library is replaced again and again:
+    every call counts once, and after the last replacement every connection runs the last
+    version (each thread's Lua state drops the libraries it loaded when the registry changes)."""
+    r = redis.Redis(port=port)
+    r.flushall()
+    r.function_flush()
+    r.function_load(COUNTER_LIBRARY % 0)
+    calls = scaled(400)
+    versions = scaled(40)
+    clients = [redis.Redis(port=port) for _ in range(6)]
+
+    def caller(c):
+        for _ in range(calls):
+            c.fcall("count", 1, "hits")
+
+    def replacer():
+        for v in range(1, versions + 1):
+            r.function_load(COUNTER_LIBRARY % v, replace=True)
+
+    run_threads([lambda c=c: caller(c) for c in clients] + [replacer])
+    hits = int(r.get("hits"))
+    if hits != calls * len(clients):
+        raise AssertionError("%d calls counted %d times" % (calls * len(clients), hits))
+    seen = {c.fcall("count", 1, "hits") for c in clients}
+    if seen != {str(versions).encode()}:
+        raise AssertionError("after the last replacement connections ran versions %r" % seen)
+    return "%d calls, %d replacements" % (calls * len(clients), versions)
+
+
 def check_lock(port):
     r = redis.Redis(port=port)
     r.delete("lock", "guarded")
@@ -223,6 +309,8 @@ def main():
         ("a SET NX PX lock released by a script, 6 clients", check_lock),
         ("a token-bucket rate limiter, 8 clients, exact grants", check_rate_limiter),
         ("scripts over undeclared keys stay atomic under concurrent scripts and readers", check_undeclared_atomic),
+        ("redis-py function_load, fcall, fcall_ro, function_list, DUMP/RESTORE", check_functions_redis_py),
+        ("a library replaced while 6 clients call its function", check_functions_replaced),
     ]
     tally = Tally()
     targets = []

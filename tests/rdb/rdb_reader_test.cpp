@@ -8,7 +8,9 @@
 
 #include "common/clock.h"
 #include "common/error_texts.h"
+#include "rdb/crc64.h"
 #include "rdb/format.h"
+#include "rdb/rdb_writer.h"
 #include "store/lock_set.h"
 #include "rdb_test_util.h"
 
@@ -289,9 +291,42 @@ TEST_F(RdbReaderTest, RefusalsNameWhatCannotBeRepresented) {
   RdbBytes aux = Header(10);
   aux.Byte(kOpModuleAux).Len(id);
   EXPECT_NE(Load(Finish(aux, 10)).find("module 'ReJSON-RL' (MODULE_AUX)"), std::string::npos);
+  RdbBytes pre_ga = Header(10);
+  pre_ga.Byte(kOpFunctionPreGa).Str("mylib");
+  EXPECT_NE(Load(Finish(pre_ga, 10)).find("pre-GA format"), std::string::npos);
+}
+
+TEST_F(RdbReaderTest, FunctionLibrariesAreHandedToTheCaller) {
+  const std::string code = "#!lua name=mylib\nredis.register_function('f', function() return 1 end)";
   RdbBytes fn = Header(10);
-  fn.Byte(kOpFunction2).Str("#!lua name=mylib\nredis.register_function('f', function() return 1 end)");
-  EXPECT_NE(Load(Finish(fn, 10)).find("function library 'mylib'"), std::string::npos);
+  fn.Byte(kOpFunction2).Str(code);
+  fn.Byte(kOpFunction2).Str("#!lua name=other\n");
+  EXPECT_EQ(Load(Finish(fn, 10)), "");
+  ASSERT_EQ(stats_.functions.size(), 2u);
+  EXPECT_EQ(stats_.functions[0], code);
+  EXPECT_EQ(stats_.functions[1], "#!lua name=other\n");
+}
+
+TEST_F(RdbReaderTest, FunctionsDumpRoundTrips) {
+  const std::vector<std::string> codes = {"#!lua name=a\n" + std::string(100, 'x'), "#!lua name=b\n"};
+  for (bool compress : {false, true}) {
+    std::vector<std::string> back;
+    std::string error;
+    ASSERT_TRUE(DecodeFunctionsDump(EncodeFunctionsDump(codes, compress), &back, &error)) << error;
+    EXPECT_EQ(back, codes);
+  }
+  std::vector<std::string> back;
+  std::string error;
+  std::string payload = EncodeFunctionsDump(codes, false);
+  payload[3] ^= 1;
+  EXPECT_FALSE(DecodeFunctionsDump(payload, &back, &error));
+  EXPECT_EQ(error, errors::kDumpPayloadBad);
+  // A valid trailer over a record that is not a function.
+  std::string string_dump = std::string("\x00\x01v\x0a\x00", 5);
+  const uint64_t crc = Crc64(0, string_dump.data(), string_dump.size());
+  for (int i = 0; i < 8; ++i) string_dump.push_back(static_cast<char>(crc >> (8 * i)));
+  EXPECT_FALSE(DecodeFunctionsDump(string_dump, &back, &error));
+  EXPECT_EQ(error, errors::kRestoreNotFunction);
 }
 
 TEST_F(RdbReaderTest, DamageIsReportedWithAnOffset) {
