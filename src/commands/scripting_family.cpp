@@ -9,6 +9,7 @@
 #include "commands/families.h"
 #include "common/error_texts.h"
 #include "common/numbers.h"
+#include "scripting/script_busy.h"
 #include "scripting/script_run.h"
 #include "server/io_thread.h"
 #include "server/server.h"
@@ -123,6 +124,12 @@ void CmdScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// SCRIPT KILL
+void CmdScriptKill(CommandContext& ctx) {
+  constexpr server::ScriptKind kKind = server::ScriptKind::kEval;
+  scripting::ReplyKillStatus(ctx.reply, scripting::KillBusy(ctx.server, kKind), kKind);
+}
+
 // SCRIPT HELP
 void CmdScriptHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -163,6 +170,8 @@ void RegisterScriptingFamily(server::CommandTable& table) {
              "Check existence of scripts in the script cache", "2.6.0"});
   table.Add({"script|flush", -2, "noscript", 0, 0, 0, "@scripting", CmdScriptFlush,
              "Remove all the scripts from the script cache", "2.6.0"});
+  table.Add({"script|kill", 2, "noscript allow_busy", 0, 0, 0, "@scripting", CmdScriptKill,
+             "Terminate the script in execution", "2.6.0"});
   table.Add({"script|help", 2, "loading stale", 0, 0, 0, "@scripting", CmdScriptHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
 }

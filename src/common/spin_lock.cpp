@@ -32,4 +32,19 @@ void SpinLock::LockContended() {
   } while (locked_.exchange(true, std::memory_order_acquire));
 }
 
+bool SpinLock::LockContendedUnless(FunctionRef<bool()> give_up) {
+  int spins = 0;
+  do {
+    while (locked_.load(std::memory_order_relaxed)) {
+      if (++spins < kSpinsBeforeYield) {
+        CpuRelax();
+      } else {
+        if (give_up()) return false;
+        sched_yield();
+      }
+    }
+  } while (locked_.exchange(true, std::memory_order_acquire));
+  return true;
+}
+
 }  // namespace strata

@@ -335,10 +335,12 @@ int ErrorHandler(lua_State* L) {
   return 1;
 }
 
-// Every kHookInstructions instructions: a run being abandoned stops here even inside a loop
-// that catches errors. (SCRIPT KILL and BUSY replies belong here too.)
+// Every kHookInstructions instructions: a run being abandoned or killed stops here even inside
+// a loop that catches errors; a busy run serves other clients from here (scripting/script_busy.h).
 void CountHook(lua_State* L, lua_Debug*) {
-  if (Aborting()) RaisePlain(L, errors::kScriptAbandoned);
+  if (Engine() == nullptr || Engine()->calls() == nullptr) return;
+  const std::string_view stop = Engine()->calls()->Interrupt();
+  if (!stop.empty()) RaiseTable(L, stop);
 }
 
 void SetField(lua_State* L, const char* name, lua_CFunction fn) {

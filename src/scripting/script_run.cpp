@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "scripting/lua_engine.h"
+#include "scripting/script_busy.h"
 #include "scripting/lua_values.h"
 #include "server/io_thread.h"
 #include "server/server.h"
@@ -27,6 +28,7 @@ class ScriptRun final : public ScriptCalls {
         read_only_(read_only),
         oom_(oom),
         locks_(locks),
+        busy_(ctx, request.kind),
         wanted_(&ctx.server.keyspace()),
         declared_(&ctx.server.keyspace()),
         start_db_(ctx.client.db()),
@@ -54,7 +56,10 @@ class ScriptRun final : public ScriptCalls {
       if (aborting_) return Refuse(L, errors::kScriptAbandoned);
       return Refuse(L, errors::kScriptLockConflict);
     }
-    if (cmd->has(server::kCmdWrite)) wrote_ = true;
+    if (cmd->has(server::kCmdWrite)) {
+      wrote_ = true;
+      busy_.set_wrote();
+    }
     out_.Clear();
     resp::ReplyBuilder reply(&out_);
     reply.set_protocol(resp_);
@@ -68,6 +73,14 @@ class ScriptRun final : public ScriptCalls {
   int resp() const override { return resp_; }
   void set_resp(int resp) override { resp_ = resp; }
   bool aborting() const override { return aborting_; }
+  std::string_view Interrupt() override {
+    if (aborting_) return stop_.empty() ? errors::kScriptAbandoned : stop_;
+    stop_ = busy_.Check();
+    aborting_ = !stop_.empty();
+    return stop_;
+  }
+  // Whether the run was abandoned to run again with more locks (not stopped).
+  bool restarting() const { return aborting_ && stop_.empty(); }
 
   // After an abandoned run: releases every stripe, takes the script's whole database (every
   // database once it selected another or was abandoned before) and readies a fresh run, which
@@ -140,6 +153,8 @@ class ScriptRun final : public ScriptCalls {
   const bool read_only_;
   const bool oom_;
   store::LockSet* locks_;
+  BusyWatch busy_;
+  std::string_view stop_;    // why the run was stopped (killed, shutdown), if it was
   store::LockSet wanted_;    // the stripes of the call at hand (never locked)
   store::LockSet declared_;  // the declared keys' stripes (never locked)
   const int start_db_;
@@ -257,7 +272,7 @@ void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
                 over_memory && (flags & kScriptAllowOom) == 0, &thread->locks());
   bool ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
   // At most twice: the second restart holds every database.
-  while (run.aborting()) {
+  while (run.restarting()) {
     run.Restart();
     ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
   }

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/busy_scripts.h"
 #include "server/dispatcher.h"
 #include "server/script_cache.h"
 #include "store/lock_set.h"
@@ -53,6 +54,8 @@ struct EvalRequest {
   std::span<const std::string_view> keys;
   std::span<const std::string_view> argv;
   bool read_only;  // EVAL_RO, EVALSHA_RO
+  // Which KILL command stops it once busy, and the -BUSY text others get.
+  server::ScriptKind kind = server::ScriptKind::kEval;
 };
 
 // Runs `request` for the call `ctx`, writing its reply. REQUIRES: the dispatcher runs it holding

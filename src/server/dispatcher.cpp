@@ -203,6 +203,12 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(fmt::format(errors::kFmtSubscribedContext, cmd->name));
   }
+  // While a script runs past busy-reply-threshold only allow_busy commands run (DEVELOPING.md
+  // "Long-running scripts").
+  if (server_->busy_scripts().busy() && !cmd->has(kCmdAllowBusy)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(server_->busy_scripts().BusyError());
+  }
   return cmd;
 }
 
@@ -243,9 +249,11 @@ void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t
 
 void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
                              int64_t elapsed_us, size_t new_errors) {
-  server_->keyspace().DeliverEvents();
+  // A call run while a script of this thread is busy leaves the script's recorded events (and
+  // the clients they would serve) for the script's own AfterUnlock.
+  if (!thread_->serving_while_busy()) server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
-  if (BlockingRegistry::HasReady()) {
+  if (BlockingRegistry::HasReady() && !thread_->serving_while_busy()) {
     server_->blocking().ServeReady(
         [this](Client& blocked, std::span<const std::string_view> blocked_args, std::string* out) {
           return ServeBlocked(blocked, blocked_args, out);
@@ -312,7 +320,13 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   const size_t errors_before = reply.errors();
   CollectLocks(*cmd, client.db(), args, locks);
   const int64_t start = MonotonicUs();
-  locks->Lock();
+  // A script that became busy may hold the stripes for long: the waiter is answered instead.
+  if (!locks->Lock([this] { return server_->busy_scripts().busy(); })) {
+    server_->request_counters().per_command[cmd->id].rejected_calls.Add();
+    server_->request_counters().error_replies.Add();
+    reply.Error(server_->busy_scripts().BusyError());
+    return;
+  }
   Run(*cmd, client, reply, args, server_->clock().NowMs());
   locks->Unlock();
   AfterUnlock(*cmd, client, args, MonotonicUs() - start, reply.errors() - errors_before);
