@@ -49,6 +49,7 @@ void EvalShaLocks(int db, std::span<const std::string_view> args, store::LockSet
 
 // EVAL and friends: `by_sha` names the script by its SHA1, `read_only` refuses its writes.
 void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
+  server::IoThread::Current()->dispatcher().FeedMonitorsFirst(ctx.command, ctx.client, ctx.args);
   // Redis answers a malformed SHA1 before looking at numkeys.
   if (by_sha && ctx.arg(1).size() != 40) {
     ctx.reply.Error(errors::kNoScript);

@@ -63,7 +63,9 @@ class ScriptRun final : public ScriptCalls {
     out_.Clear();
     resp::ReplyBuilder reply(&out_);
     reply.set_protocol(resp_);
+    const int64_t start = MonotonicUs();
     dispatcher.Run(*cmd, ctx_.client, reply, args, ctx_.now_ms);
+    dispatcher.AccountScriptCall(*cmd, ctx_.client, args, MonotonicUs() - start, reply.errors());
     if (ctx_.client.db() != start_db_) selected_ = true;
     const std::string_view bytes(out_.data(), out_.size());
     PushReply(L, bytes);

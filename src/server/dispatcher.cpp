@@ -27,6 +27,10 @@ std::string UnknownCommandText(std::span<const std::string_view> args) {
   return fmt::format(errors::kFmtUnknownCommand, UpToNul(args[0]).substr(0, 128), shown_args);
 }
 
+// How Redis 7.0 shows its script client: in SLOWLOG, and in MONITOR lines.
+constexpr std::string_view kScriptClientAddr = "?:0";
+constexpr std::string_view kScriptMonitorOrigin = "lua";
+
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -234,7 +238,10 @@ void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<c
                            int64_t elapsed_us) {
   SlowLog& slowlog = server_->slowlog();
   if (!slowlog.IsSlow(elapsed_us) || cmd.has(kCmdSkipSlowlog)) return;
-  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000, client.addr(), client.name());
+  // A script's call is logged as Redis logs its script client's: no address, no name.
+  const bool script = client.in_script();
+  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000,
+                 script ? std::string(kScriptClientAddr) : client.addr(), script ? std::string() : client.name());
 }
 
 void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us) {
@@ -260,6 +267,20 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
         });
   }
   client.set_last_command(&cmd);
+  Account(cmd, client, args, elapsed_us, new_errors);
+}
+
+void Dispatcher::AccountScriptCall(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                                   int64_t elapsed_us, size_t new_errors) {
+  Account(cmd, client, args, elapsed_us, new_errors);
+}
+
+void Dispatcher::FeedMonitorsFirst(const Command& cmd, const Client& client, std::span<const std::string_view> args) {
+  if (server_->monitors().active()) FeedMonitors(cmd, client, args);
+}
+
+void Dispatcher::Account(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                         int64_t elapsed_us, size_t new_errors) {
   // As in Redis, only commands that ran count as processed (not those refused before running).
   RequestCounters& counters = server_->request_counters();
   counters.commands_processed.Add();
@@ -284,8 +305,10 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
 void Dispatcher::FeedMonitors(const Command& cmd, const Client& client, std::span<const std::string_view> args) {
   thread_local std::vector<std::string_view> shown;
   RedactArguments(cmd, args, &shown);
-  const std::string origin =
-      client.is_unix_socket() ? "unix:" + server_->config().Text(ConfigId::kUnixSocket) : client.addr();
+  // A script's calls show "lua" where Redis 7.0 shows its script client.
+  const std::string origin = client.in_script()        ? std::string(kScriptMonitorOrigin)
+                             : client.is_unix_socket() ? "unix:" + server_->config().Text(ConfigId::kUnixSocket)
+                                                       : client.addr();
   server_->monitors().Feed(FormatMonitorLine(server_->clock().NowUs(), client.db(), origin, shown),
                            server_->output_limit(OutputClass::kNormal).hard_bytes);
 }
