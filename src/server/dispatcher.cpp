@@ -192,7 +192,9 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   // while loading: the loader owns the tables). A command that may grow memory is refused when
   // nothing more can go, and so is queuing inside MULTI (the queue itself grows) and an EXEC
   // whose queue holds such a command, as in Redis.
-  over_maxmemory_ = !persistence.loading() && !memory_guard_.BeforeCommand();
+  // Nothing is evicted while a script is busy: it may hold the stripes (and this thread may be
+  // its own, serving its other clients), and only allow_busy commands run then.
+  over_maxmemory_ = !persistence.loading() && !server_->busy_scripts().busy() && !memory_guard_.BeforeCommand();
   if (over_maxmemory_ && RefusedOnOom(client, *cmd)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kOom);
@@ -258,9 +260,11 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
                              int64_t elapsed_us, size_t new_errors) {
   // A call run while a script of this thread is busy leaves the script's recorded events (and
   // the clients they would serve) for the script's own AfterUnlock.
-  if (!thread_->serving_while_busy()) server_->keyspace().DeliverEvents();
+  // (A dispatcher without an io-thread is a test's.)
+  const bool inside_busy_script = thread_ != nullptr && thread_->serving_while_busy();
+  if (!inside_busy_script) server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
-  if (BlockingRegistry::HasReady() && !thread_->serving_while_busy()) {
+  if (BlockingRegistry::HasReady() && !inside_busy_script) {
     server_->blocking().ServeReady(
         [this](Client& blocked, std::span<const std::string_view> blocked_args, std::string* out) {
           return ServeBlocked(blocked, blocked_args, out);
@@ -344,7 +348,7 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   CollectLocks(*cmd, client.db(), args, locks);
   const int64_t start = MonotonicUs();
   // A script that became busy may hold the stripes for long: the waiter is answered instead.
-  if (!locks->Lock([this] { return server_->busy_scripts().busy(); })) {
+  if (!LockUnlessBusy(locks)) {
     server_->request_counters().per_command[cmd->id].rejected_calls.Add();
     server_->request_counters().error_replies.Add();
     reply.Error(server_->busy_scripts().BusyError());
@@ -353,6 +357,10 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   Run(*cmd, client, reply, args, server_->clock().NowMs());
   locks->Unlock();
   AfterUnlock(*cmd, client, args, MonotonicUs() - start, reply.errors() - errors_before);
+}
+
+bool Dispatcher::LockUnlessBusy(store::LockSet* locks) {
+  return locks->Lock([this] { return server_->busy_scripts().busy(); });
 }
 
 bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {

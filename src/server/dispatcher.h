@@ -80,6 +80,10 @@ class Dispatcher {
   // Thread-safe; takes no lock.
   void CollectLocks(const Command& cmd, int db, std::span<const std::string_view> args, store::LockSet* locks);
 
+  // Stage 3: locks `locks`, unless a script becomes busy (server/busy_scripts.h) while waiting
+  // for a stripe: then takes nothing and returns false (the caller answers -BUSY).
+  bool LockUnlessBusy(store::LockSet* locks);
+
   // Stage 4. Calls the handler at the instant `now_ms`, then registers the block it asked for.
   // REQUIRES: the stripes CollectLocks added are held.
   void Run(const Command& cmd, Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,

@@ -184,6 +184,34 @@ TEST_F(LockSetTest, WidenFailsOnAStripeBelowThatAnotherThreadHolds) {
   holder.join();
 }
 
+TEST_F(LockSetTest, LockGivesUpWhileAnotherThreadHoldsAStripe) {
+  SpinLock& other = *keyspace_.stripe(3, StripeOf(HashKey("held"))).mu;
+  std::atomic<bool> taken{false}, done{false};
+  std::thread holder([&] {
+    other.lock();
+    taken = true;
+    while (!done) std::this_thread::yield();
+    other.unlock();
+  });
+  while (!taken) std::this_thread::yield();
+  LockSet locks(&keyspace_);
+  locks.Add(1, "first");  // taken before the held stripe, released when giving up
+  locks.Add(3, "held");
+  int asked = 0;
+  EXPECT_FALSE(locks.Lock([&] { return ++asked == 3; }));
+  EXPECT_EQ(asked, 3) << "asked only while waiting, until it says so";
+  EXPECT_TRUE(locks.empty());
+  EXPECT_TRUE(LockableElsewhere(1, "first"));
+  done = true;
+  holder.join();
+  // Uncontended, it never asks.
+  locks.Add(1, "first");
+  locks.Add(3, "held");
+  EXPECT_TRUE(locks.Lock([] { return true; }));
+  EXPECT_FALSE(LockableElsewhere(3, "held"));
+  locks.Unlock();
+}
+
 TEST_F(LockSetTest, CoversComparesAddedStripes) {
   LockSet declared(&keyspace_);
   declared.Add(0, "a");
