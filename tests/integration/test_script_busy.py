@@ -20,7 +20,7 @@ import time
 
 import redis
 
-from testlib import Background, Conn, Server, Tally, expect, expect_eq, wait_until
+from testlib import Background, Conn, Server, Tally, expect, expect_eq, run_checks_on, wait_until
 
 BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 NOTBUSY = "NOTBUSY No scripts in execution right now."
@@ -176,20 +176,8 @@ def main():
     if args.redis:
         targets.append(("redis-server", [args.redis]))
     targets.append(("strata", [args.strata, "--io-threads", str(args.io_threads)]))
+    run_checks_on(tally, targets, checks)
     for label, argv in targets:
-        try:
-            server = Server(argv)
-        except RuntimeError as e:
-            tally.fail("%s start" % label, e)
-            continue
-        try:
-            for name, fn in checks:
-                tally.run("%s: %s" % (label, name), lambda fn=fn: fn(server.port))
-        finally:
-            if label == "strata":
-                tally.server_stopped("the server ran clean", server)
-            else:
-                server.stop()
         tally.run("%s: UNKILLABLE after a write; SHUTDOWN refused, SHUTDOWN NOSAVE exits" % label,
                   lambda argv=argv: check_shutdown_nosave(argv))
     return tally.summary("script-busy")
