@@ -83,6 +83,8 @@ class ScriptRun final : public ScriptCalls {
   }
   // Whether the run was abandoned to run again with more locks (not stopped).
   bool restarting() const { return aborting_ && stop_.empty(); }
+  // Whether the run was stopped because SHUTDOWN NOSAVE is ending the server.
+  bool stopped_for_shutdown() const { return stop_ == errors::kScriptShutdown; }
 
   // After an abandoned run: releases every stripe, takes the script's whole database (every
   // database once it selected another or was abandoned before) and readies a fresh run, which
@@ -278,7 +280,10 @@ void RunEval(server::CommandContext& ctx, const EvalRequest& request) {
     run.Restart();
     ok = engine.Run(script.sha, request.keys, request.argv, &run, &error);
   }
-  if (ok) {
+  if (run.stopped_for_shutdown()) {
+    // As Redis, which exits from inside the script: the caller's connection closes unanswered.
+    ctx.client.set_close_after_reply();
+  } else if (ok) {
     WriteLuaValue(engine.state(), ctx.reply, run.resp());
   } else {
     ctx.reply.Error(error);
