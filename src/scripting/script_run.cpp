@@ -7,8 +7,8 @@
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "scripting/lua_engine.h"
-#include "scripting/script_busy.h"
 #include "scripting/lua_values.h"
+#include "scripting/script_busy.h"
 #include "server/io_thread.h"
 #include "server/server.h"
 
