@@ -1,8 +1,9 @@
-// Functions (Redis 7): FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS/HELP.
+// Functions (Redis 7): FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS/KILL/
+// HELP.
 //
 // The libraries live in the server's FunctionRegistry (server/function_registry.h); their Lua is
 // compiled and run in scripting/ through the same run, locking and conversion code as EVAL
-// (scripting::RunScript). FUNCTION KILL belongs with the busy-script machinery and is not here.
+// (scripting::RunScript); FUNCTION KILL goes through SCRIPT KILL's (scripting/script_busy.h).
 #include <memory>
 #include <optional>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "common/numbers.h"
 #include "rdb/rdb_reader.h"
 #include "rdb/rdb_writer.h"
+#include "common/clock.h"
+#include "scripting/script_busy.h"
 #include "scripting/script_run.h"
 #include "server/config.h"
 #include "server/io_thread.h"
@@ -52,6 +55,7 @@ void Fcall(CommandContext& ctx, bool read_only) {
   request.library = found.library.get();
   request.function = found.function;
   request.functions_generation = found.generation;
+  request.kind = server::ScriptKind::kFunction;
   scripting::RunScript(ctx, request);
 }
 
@@ -203,11 +207,28 @@ void CmdFunctionRestore(CommandContext& ctx) {
 
 // FUNCTION STATS
 void CmdFunctionStats(CommandContext& ctx) {
-  // No function runs while this runs: scripts run inside their call, on one thread each, and a
-  // busy one blocks its own thread only.
+  // The running script is a busy one (past busy-reply-threshold): a shorter run on another
+  // io-thread is not shown, as its call has not ended for anyone to see.
+  server::RunningScript running;
+  const bool busy = ctx.server.busy_scripts().Running(&running);
+  if (busy && running.kind == server::ScriptKind::kEval) {
+    ctx.reply.Error(errors::kBusyEval);
+    return;
+  }
   ctx.reply.MapHeader(2);
   ctx.reply.Bulk("running_script");
-  ctx.reply.Null();
+  if (busy) {
+    ctx.reply.MapHeader(3);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(running.function);
+    ctx.reply.Bulk("command");
+    ctx.reply.ArrayHeader(running.command.size());
+    for (const std::string& arg : running.command) ctx.reply.Bulk(arg);
+    ctx.reply.Bulk("duration_ms");
+    ctx.reply.Integer((MonotonicUs() - running.start_us) / 1000);
+  } else {
+    ctx.reply.Null();
+  }
   ctx.reply.Bulk("engines");
   ctx.reply.MapHeader(1);
   ctx.reply.Bulk("LUA");
@@ -216,6 +237,12 @@ void CmdFunctionStats(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.functions().library_count()));
   ctx.reply.Bulk("functions_count");
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.functions().function_count()));
+}
+
+// FUNCTION KILL
+void CmdFunctionKill(CommandContext& ctx) {
+  constexpr server::ScriptKind kKind = server::ScriptKind::kFunction;
+  scripting::ReplyKillStatus(ctx.reply, scripting::KillBusy(ctx.server, kKind), kKind);
 }
 
 // FUNCTION HELP
@@ -286,6 +313,8 @@ void RegisterFunctionFamily(server::CommandTable& table) {
              "Restore all the functions on the given payload", "7.0.0"});
   table.Add({"function|stats", 2, "noscript allow_busy", 0, 0, 0, "@scripting", CmdFunctionStats,
              "Return information about the function currently running (name, description, duration)", "7.0.0"});
+  table.Add({"function|kill", 2, "noscript allow_busy", 0, 0, 0, "@scripting", CmdFunctionKill,
+             "Kill the function currently in execution.", "7.0.0"});
   table.Add({"function|help", 2, "loading stale", 0, 0, 0, "@scripting", CmdFunctionHelp,
              "Show helpful text about the different subcommands", "7.0.0"});
 }

@@ -39,6 +39,15 @@ void CmdBgsave(CommandContext& ctx) {
 // LASTSAVE
 void CmdLastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.persistence().last_save_s()); }
 
+// SHUTDOWN's stripes: every one, for the save, unless NOSAVE says there is none (SHUTDOWN NOSAVE
+// must not wait for a busy script's stripes).
+void ShutdownLocks(int /*db*/, std::span<const std::string_view> args, store::LockSet* locks) {
+  for (std::string_view arg : args.subspan(1)) {
+    if (EqualsIgnoreCase(arg, "NOSAVE")) return;
+  }
+  server::LockAllDatabases(0, args, locks);
+}
+
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
 void CmdShutdown(CommandContext& ctx) {
   bool nosave = false;
@@ -69,6 +78,11 @@ void CmdShutdown(CommandContext& ctx) {
   if (abort) {
     // Shutdown never waits (there are no replicas to catch up), so none is ever in progress.
     ctx.reply.Error(errors::kNoShutdownInProgress);
+    return;
+  }
+  // While a script is busy only SHUTDOWN NOSAVE ends the server, as in Redis.
+  if (!nosave && ctx.server.busy_scripts().busy()) {
+    ctx.reply.Error(ctx.server.busy_scripts().BusyError());
     return;
   }
   // As Redis: with save points (or SAVE) the dataset is saved first, and a failed save keeps the
@@ -176,7 +190,7 @@ void RegisterPersistenceFamily(server::CommandTable& table) {
              "Get the UNIX time stamp of the last successful save to disk", "1.0.0"});
   table.Add({"shutdown", -1, "admin noscript loading stale no_multi allow_busy", 0, 0, 0, "", CmdShutdown,
              "Synchronously save the dataset to disk and then shut down the server", "1.0.0", 0, nullptr,
-             server::LockAllDatabases});
+             ShutdownLocks});
   table.SetGroup("generic");
   table.Add({"dump", 2, "readonly", 1, 1, 1, "@keyspace", CmdDump,
              "Return a serialized version of the value stored at the specified key.", "2.6.0"});

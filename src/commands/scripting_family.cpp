@@ -9,6 +9,7 @@
 #include "commands/families.h"
 #include "common/error_texts.h"
 #include "common/numbers.h"
+#include "scripting/script_busy.h"
 #include "scripting/script_run.h"
 #include "server/io_thread.h"
 #include "server/server.h"
@@ -50,6 +51,7 @@ void EvalShaLocks(int db, std::span<const std::string_view> args, store::LockSet
 
 // EVAL and friends: `by_sha` names the script by its SHA1, `read_only` refuses its writes.
 void Eval(CommandContext& ctx, bool by_sha, bool read_only) {
+  server::IoThread::Current()->dispatcher().FeedMonitorsFirst(ctx.command, ctx.client, ctx.args);
   // Redis answers a malformed SHA1 before looking at numkeys.
   if (by_sha && ctx.arg(1).size() != 40) {
     ctx.reply.Error(errors::kNoScript);
@@ -122,6 +124,12 @@ void CmdScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// SCRIPT KILL
+void CmdScriptKill(CommandContext& ctx) {
+  constexpr server::ScriptKind kKind = server::ScriptKind::kEval;
+  scripting::ReplyKillStatus(ctx.reply, scripting::KillBusy(ctx.server, kKind), kKind);
+}
+
 // SCRIPT HELP
 void CmdScriptHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -162,6 +170,8 @@ void RegisterScriptingFamily(server::CommandTable& table) {
              "Check existence of scripts in the script cache", "2.6.0"});
   table.Add({"script|flush", -2, "noscript", 0, 0, 0, "@scripting", CmdScriptFlush,
              "Remove all the scripts from the script cache", "2.6.0"});
+  table.Add({"script|kill", 2, "noscript allow_busy", 0, 0, 0, "@scripting", CmdScriptKill,
+             "Terminate the script in execution", "2.6.0"});
   table.Add({"script|help", 2, "loading stale", 0, 0, 0, "@scripting", CmdScriptHelp,
              "Show helpful text about the different subcommands", "5.0.0"});
 }

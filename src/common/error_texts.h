@@ -296,6 +296,18 @@ inline constexpr char kScriptSetReplFlags[] =
     "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.";
 inline constexpr char kScriptSetRespArgs[] = "redis.setresp() requires one argument.";
 inline constexpr char kScriptSetRespVersion[] = "RESP version must be 2 or 3.";
+// Long-running scripts (busy-reply-threshold, SCRIPT KILL).
+inline constexpr char kBusyEval[] =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr char kBusyFunction[] =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+inline constexpr char kNotBusy[] = "NOTBUSY No scripts in execution right now.";
+inline constexpr char kUnkillable[] =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
+    "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+inline constexpr char kScriptKilled[] = "Script killed by user with SCRIPT KILL...";
+// A busy script stopped because SHUTDOWN NOSAVE is ending the server (its caller is closed).
+inline constexpr char kScriptShutdown[] = "Script stopped: the server is shutting down";
 inline constexpr char kScriptFlushArgs[] = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 
 // Functions (FUNCTION, FCALL, redis.register_function). Texts raised inside a library's load have

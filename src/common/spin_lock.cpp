@@ -20,16 +20,23 @@ constexpr int kSpinsBeforeYield = 128;
 }  // namespace
 
 void SpinLock::LockContended() {
+  // Never gives up: asked only between yields, so the spin stays as cheap as ever.
+  LockContendedUnless([] { return false; });
+}
+
+bool SpinLock::LockContendedUnless(FunctionRef<bool()> give_up) {
   int spins = 0;
   do {
     while (locked_.load(std::memory_order_relaxed)) {
       if (++spins < kSpinsBeforeYield) {
         CpuRelax();
       } else {
+        if (give_up()) return false;
         sched_yield();
       }
     }
   } while (locked_.exchange(true, std::memory_order_acquire));
+  return true;
 }
 
 }  // namespace strata

@@ -12,6 +12,8 @@
 
 #include <atomic>
 
+#include "common/function_ref.h"
+
 #ifndef NDEBUG
 #define STRATA_LOCK_CHECKS 1
 #endif
@@ -77,6 +79,22 @@ class SpinLock {
     SetOwner();
     return true;
   }
+  // lock() and LockUntracked() for a waiter that may stop waiting: while the lock is held by
+  // another, `give_up` is asked between spins, and once it says so these return false without
+  // the lock (a client waiting for a busy script's stripes: store::LockSet::Lock). TSan sees a
+  // try-lock.
+  bool LockUnless(FunctionRef<bool()> give_up) {
+    STRATA_TSAN_ANNOTATE(__tsan_mutex_pre_lock(this, __tsan_mutex_try_lock));
+    const bool got = LockUntrackedUnless(give_up);
+    STRATA_TSAN_ANNOTATE(__tsan_mutex_post_lock(
+        this, got ? __tsan_mutex_try_lock : __tsan_mutex_try_lock | __tsan_mutex_try_lock_failed, 0));
+    return got;
+  }
+  bool LockUntrackedUnless(FunctionRef<bool()> give_up) {
+    if (locked_.exchange(true, std::memory_order_acquire) && !LockContendedUnless(give_up)) return false;
+    SetOwner();
+    return true;
+  }
   void UnlockUntracked() {
 #ifdef STRATA_LOCK_CHECKS
     owner_.store(nullptr, std::memory_order_relaxed);
@@ -96,6 +114,8 @@ class SpinLock {
 
  private:
   void LockContended();
+  // LockContended that returns false, unlocked, once `give_up()` is true.
+  bool LockContendedUnless(FunctionRef<bool()> give_up);
   void SetOwner() {
 #ifdef STRATA_LOCK_CHECKS
     owner_.store(CurrentThreadToken(), std::memory_order_relaxed);

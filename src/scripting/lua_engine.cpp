@@ -237,12 +237,15 @@ int MathRandomseed(lua_State* L) {
   return 0;
 }
 
-// Every kHookInstructions instructions: a run being abandoned stops here even inside a loop
-// that catches errors. (SCRIPT KILL and BUSY replies belong here too.)
+// Every kHookInstructions instructions: a run being abandoned or killed stops here even inside
+// a loop that catches errors; a busy run serves other clients from here (scripting/script_busy.h).
 // A library's load that runs too long (it can only loop: it calls nothing) is stopped too.
 void CountHook(lua_State* L, lua_Debug*) {
-  if (Aborting()) RaisePlain(L, errors::kScriptAbandoned);
-  if (Engine() != nullptr && Engine()->LoadTimedOut()) RaiseTable(L, errors::kFunctionLoadTimeout);
+  if (Engine() == nullptr) return;
+  if (Engine()->LoadTimedOut()) RaiseTable(L, errors::kFunctionLoadTimeout);
+  if (Engine()->calls() == nullptr) return;
+  const std::string_view stop = Engine()->calls()->Interrupt();
+  if (!stop.empty()) RaiseTable(L, stop);
 }
 
 void PushArray(lua_State* L, std::span<const std::string_view> items) {

@@ -41,8 +41,12 @@ class ScriptCalls {
   // The RESP version redis.call replies are converted from (redis.setresp).
   virtual int resp() const = 0;
   virtual void set_resp(int resp) = 0;
-  // Whether the run is being abandoned (to restart it): pcall must not catch that error.
+  // Whether the run is being abandoned (to restart it, or stopped): pcall must not catch that
+  // error.
   virtual bool aborting() const = 0;
+  // Called by the count hook every 100000 instructions: the error the run must stop with (it is
+  // raised, and raised again at every later hook), or an empty text to go on.
+  virtual std::string_view Interrupt() = 0;
 };
 
 // What a run calls: an EVAL script (by SHA1, with KEYS and ARGV as globals) or a library's

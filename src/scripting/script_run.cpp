@@ -1,8 +1,8 @@
 #include "scripting/script_run.h"
 
-#include <optional>
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -12,6 +12,7 @@
 #include "common/error_texts.h"
 #include "scripting/lua_engine.h"
 #include "scripting/lua_values.h"
+#include "scripting/script_busy.h"
 #include "server/acl_user.h"
 #include "server/io_thread.h"
 #include "server/server.h"
@@ -32,6 +33,7 @@ class ScriptRun final : public ScriptCalls {
         read_only_(read_only),
         oom_(oom),
         locks_(locks),
+        busy_(ctx, request.kind),
         wanted_(&ctx.server.keyspace()),
         declared_(&ctx.server.keyspace()),
         start_db_(ctx.client.db()),
@@ -59,11 +61,16 @@ class ScriptRun final : public ScriptCalls {
       if (aborting_) return Refuse(L, errors::kScriptAbandoned);
       return Refuse(L, errors::kScriptLockConflict);
     }
-    if (cmd->has(server::kCmdWrite)) wrote_ = true;
+    if (cmd->has(server::kCmdWrite)) {
+      wrote_ = true;
+      busy_.set_wrote();
+    }
     out_.Clear();
     resp::ReplyBuilder reply(&out_);
     reply.set_protocol(resp_);
+    const int64_t start = MonotonicUs();
     dispatcher.Run(*cmd, ctx_.client, reply, args, ctx_.now_ms);
+    dispatcher.AccountScriptCall(*cmd, ctx_.client, args, MonotonicUs() - start, reply.errors());
     if (ctx_.client.db() != start_db_) selected_ = true;
     const std::string_view bytes(out_.data(), out_.size());
     PushReply(L, bytes);
@@ -84,6 +91,16 @@ class ScriptRun final : public ScriptCalls {
   int resp() const override { return resp_; }
   void set_resp(int resp) override { resp_ = resp; }
   bool aborting() const override { return aborting_; }
+  std::string_view Interrupt() override {
+    if (aborting_) return stop_.empty() ? errors::kScriptAbandoned : stop_;
+    stop_ = busy_.Check();
+    aborting_ = !stop_.empty();
+    return stop_;
+  }
+  // Whether the run was abandoned to run again with more locks (not stopped).
+  bool restarting() const { return aborting_ && stop_.empty(); }
+  // Whether the run was stopped because SHUTDOWN NOSAVE is ending the server.
+  bool stopped_for_shutdown() const { return stop_ == errors::kScriptShutdown; }
 
   // After an abandoned run: releases every stripe, takes the script's whole database (every
   // database once it selected another or was abandoned before) and readies a fresh run, which
@@ -156,6 +173,8 @@ class ScriptRun final : public ScriptCalls {
   const bool read_only_;
   const bool oom_;
   store::LockSet* locks_;
+  BusyWatch busy_;
+  std::string_view stop_;    // why the run was stopped (killed, shutdown), if it was
   store::LockSet wanted_;    // the stripes of the call at hand (never locked)
   store::LockSet declared_;  // the declared keys' stripes (never locked)
   const int start_db_;
@@ -274,11 +293,14 @@ void RunScript(server::CommandContext& ctx, const ScriptRequest& request) {
                 over_memory && (flags & kScriptAllowOom) == 0, &thread->locks());
   bool ok = engine.Run(chunk, name, request.keys, request.argv, &run, &error);
   // At most twice: the second restart holds every database.
-  while (run.aborting()) {
+  while (run.restarting()) {
     run.Restart();
     ok = engine.Run(chunk, name, request.keys, request.argv, &run, &error);
   }
-  if (ok) {
+  if (run.stopped_for_shutdown()) {
+    // As Redis, which exits from inside the script: the caller's connection closes unanswered.
+    ctx.client.set_close_after_reply();
+  } else if (ok) {
     WriteLuaValue(engine.state(), ctx.reply, run.resp());
   } else {
     ctx.reply.Error(error);

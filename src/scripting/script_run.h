@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/busy_scripts.h"
 #include "server/dispatcher.h"
 #include "server/function_registry.h"
 #include "server/script_cache.h"
@@ -70,6 +71,8 @@ struct ScriptRequest {
   std::span<const std::string_view> keys;
   std::span<const std::string_view> argv;
   bool read_only = false;  // EVAL_RO, EVALSHA_RO, FCALL_RO
+  // Which KILL command stops it once busy, and the -BUSY text others get.
+  server::ScriptKind kind = server::ScriptKind::kEval;
 
   // The keys and arguments of the call `args` (name script-or-function numkeys key ... arg ...).
   // REQUIRES: numkeys <= args.size() - 3.

@@ -195,6 +195,7 @@ class Client {
   bool can_block() const { return !transaction_.running() && !in_script_; }
   // While a script of this client runs (its blocking calls, BLMPOP and BZMPOP, do not block).
   void set_in_script(bool v) { in_script_ = v; }
+  bool in_script() const { return in_script_; }
 
   // MULTI/EXEC and WATCH state. The owning thread's; other threads read its atomics.
   Transaction& transaction() { return transaction_; }

@@ -118,6 +118,8 @@ const Directive kDirectives[] = {
     {ConfigId::kSlowlogLogSlowerThan, "slowlog-log-slower-than", "", Kind::kInt, false, "10000", -1, INT64_MAX},
     {ConfigId::kSlowlogMaxLen, "slowlog-max-len", "", Kind::kInt, false, "128", 0, INT64_MAX},
     {ConfigId::kLatencyMonitorThreshold, "latency-monitor-threshold", "", Kind::kInt, false, "0", 0, INT64_MAX},
+    {ConfigId::kBusyReplyThreshold, "busy-reply-threshold", "lua-time-limit", Kind::kInt, false, "5000", 0,
+     INT64_MAX},
     {ConfigId::kLatencyTracking, "latency-tracking", "", Kind::kBool, false, "yes"},
     {ConfigId::kLatencyTrackingInfoPercentiles, "latency-tracking-info-percentiles", "", Kind::kList, false,
      "50 99 99.9"},

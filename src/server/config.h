@@ -74,6 +74,7 @@ enum class ConfigId : int {
   kSlowlogLogSlowerThan,
   kSlowlogMaxLen,
   kLatencyMonitorThreshold,
+  kBusyReplyThreshold,  // ms a script runs before other clients are answered -BUSY
   kLatencyTracking,
   kLatencyTrackingInfoPercentiles,
   // Observability beyond Redis: the HTTP metrics endpoint.

@@ -50,7 +50,6 @@ constexpr RedisOnlyDirective kRedisOnly[] = {
     {"bgsave_cpulist", "", kText, "", kImmutable},
     {"bind-source-addr", "", kText, ""},
     {"bio_cpulist", "", kText, "", kImmutable},
-    {"busy-reply-threshold", "lua-time-limit", kInt, "5000"},
     {"cluster-allow-pubsubshard-when-down", "", kBool, "yes"},
     {"cluster-allow-reads-when-down", "", kBool, "no"},
     {"cluster-allow-replica-migration", "", kBool, "yes"},

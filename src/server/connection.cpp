@@ -206,6 +206,29 @@ void Connection::RunPending() {
   if (pending_input_.empty() && pending_input_.capacity() > kKeepBufferBytes) pending_input_.ClearAndShrink(0);
 }
 
+void Connection::ServeWhileBusy() {
+  if (closing_ || !reading_) return;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) != 0) return;
+  RequestCounters& counters = thread_->server().request_counters();
+  bool got = false;
+  for (;;) {
+    char* p = pending_input_.PrepareAppend(kReadChunk);
+    const size_t room = pending_input_.tail_room();
+    const ssize_t n = recv(fd, p, room, MSG_DONTWAIT);
+    if (n <= 0) break;
+    pending_input_.CommitAppend(static_cast<size_t>(n));
+    counters.net_input_bytes.Add(static_cast<size_t>(n));
+    counters.reads_processed.Add();
+    got = true;
+    if (static_cast<size_t>(n) < room) break;  // drained: the next hook reads again
+  }
+  if (!got) return;
+  client_.set_last_interaction_ms(thread_->server().clock().NowMs());
+  RunPending();
+  Flush();
+}
+
 bool Connection::OutputOverHighWater() const { return output_.size() + writing_.size() > kOutputHighWater; }
 
 void Connection::UpdateReading() {

@@ -68,6 +68,11 @@ class Connection {
   // Sends the messages written since the last call.
   void FlushMessages();
 
+  // For IoThread::ServeWhileBusy: reads what the socket holds (the loop is not running), runs
+  // the complete requests and writes their replies. End of file and errors are left for the
+  // loop to find.
+  void ServeWhileBusy();
+
   // Intrusive list links, managed by the IoThread.
   Connection* prev = nullptr;
   Connection* next = nullptr;

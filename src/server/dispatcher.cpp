@@ -27,6 +27,10 @@ std::string UnknownCommandText(std::span<const std::string_view> args) {
   return fmt::format(errors::kFmtUnknownCommand, UpToNul(args[0]).substr(0, 128), shown_args);
 }
 
+// How Redis 7.0 shows its script client: in SLOWLOG, and in MONITOR lines.
+constexpr std::string_view kScriptClientAddr = "?:0";
+constexpr std::string_view kScriptMonitorOrigin = "lua";
+
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -188,7 +192,9 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   // while loading: the loader owns the tables). A command that may grow memory is refused when
   // nothing more can go, and so is queuing inside MULTI (the queue itself grows) and an EXEC
   // whose queue holds such a command, as in Redis.
-  over_maxmemory_ = !persistence.loading() && !memory_guard_.BeforeCommand();
+  // Nothing is evicted while a script is busy: it may hold the stripes (and this thread may be
+  // its own, serving its other clients), and only allow_busy commands run then.
+  over_maxmemory_ = !persistence.loading() && !server_->busy_scripts().busy() && !memory_guard_.BeforeCommand();
   if (over_maxmemory_ && RefusedOnOom(client, *cmd)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(errors::kOom);
@@ -202,6 +208,12 @@ const Command* Dispatcher::Resolve(Client& client, std::span<const std::string_v
   if (client.protocol() == 2 && client.subscriptions().any() && !AllowedInSubscribedContext(*cmd)) {
     counters.per_command[cmd->id].rejected_calls.Add();
     return refuse(fmt::format(errors::kFmtSubscribedContext, cmd->name));
+  }
+  // While a script runs past busy-reply-threshold only allow_busy commands run (DEVELOPING.md
+  // "Long-running scripts").
+  if (server_->busy_scripts().busy() && !cmd->has(kCmdAllowBusy)) {
+    counters.per_command[cmd->id].rejected_calls.Add();
+    return refuse(server_->busy_scripts().BusyError());
   }
   return cmd;
 }
@@ -228,7 +240,10 @@ void Dispatcher::LogIfSlow(const Command& cmd, const Client& client, std::span<c
                            int64_t elapsed_us) {
   SlowLog& slowlog = server_->slowlog();
   if (!slowlog.IsSlow(elapsed_us) || cmd.has(kCmdSkipSlowlog)) return;
-  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000, client.addr(), client.name());
+  // A script's call is logged as Redis logs its script client's: no address, no name.
+  const bool script = client.in_script();
+  slowlog.Record(cmd, args, elapsed_us, server_->clock().NowMs() / 1000,
+                 script ? std::string(kScriptClientAddr) : client.addr(), script ? std::string() : client.name());
 }
 
 void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t elapsed_us) {
@@ -243,15 +258,33 @@ void Dispatcher::RecordLatency(const Command& cmd, CommandCounters& per, int64_t
 
 void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args,
                              int64_t elapsed_us, size_t new_errors) {
-  server_->keyspace().DeliverEvents();
+  // A call run while a script of this thread is busy leaves the script's recorded events (and
+  // the clients they would serve) for the script's own AfterUnlock.
+  // (A dispatcher without an io-thread is a test's.)
+  const bool inside_busy_script = thread_ != nullptr && thread_->serving_while_busy();
+  if (!inside_busy_script) server_->keyspace().DeliverEvents();
   // Clients waiting on what this command pushed are served before anything else runs here.
-  if (BlockingRegistry::HasReady()) {
+  if (BlockingRegistry::HasReady() && !inside_busy_script) {
     server_->blocking().ServeReady(
         [this](Client& blocked, std::span<const std::string_view> blocked_args, std::string* out) {
           return ServeBlocked(blocked, blocked_args, out);
         });
   }
   client.set_last_command(&cmd);
+  Account(cmd, client, args, elapsed_us, new_errors);
+}
+
+void Dispatcher::AccountScriptCall(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                                   int64_t elapsed_us, size_t new_errors) {
+  Account(cmd, client, args, elapsed_us, new_errors);
+}
+
+void Dispatcher::FeedMonitorsFirst(const Command& cmd, const Client& client, std::span<const std::string_view> args) {
+  if (server_->monitors().active()) FeedMonitors(cmd, client, args);
+}
+
+void Dispatcher::Account(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                         int64_t elapsed_us, size_t new_errors) {
   // As in Redis, only commands that ran count as processed (not those refused before running).
   RequestCounters& counters = server_->request_counters();
   counters.commands_processed.Add();
@@ -276,8 +309,10 @@ void Dispatcher::AfterUnlock(const Command& cmd, Client& client, std::span<const
 void Dispatcher::FeedMonitors(const Command& cmd, const Client& client, std::span<const std::string_view> args) {
   thread_local std::vector<std::string_view> shown;
   RedactArguments(cmd, args, &shown);
-  const std::string origin =
-      client.is_unix_socket() ? "unix:" + server_->config().Text(ConfigId::kUnixSocket) : client.addr();
+  // A script's calls show "lua" where Redis 7.0 shows its script client.
+  const std::string origin = client.in_script()        ? std::string(kScriptMonitorOrigin)
+                             : client.is_unix_socket() ? "unix:" + server_->config().Text(ConfigId::kUnixSocket)
+                                                       : client.addr();
   server_->monitors().Feed(FormatMonitorLine(server_->clock().NowUs(), client.db(), origin, shown),
                            server_->output_limit(OutputClass::kNormal).hard_bytes);
 }
@@ -312,10 +347,20 @@ void Dispatcher::Execute(Client& client, resp::ReplyBuilder& reply, std::span<co
   const size_t errors_before = reply.errors();
   CollectLocks(*cmd, client.db(), args, locks);
   const int64_t start = MonotonicUs();
-  locks->Lock();
+  // A script that became busy may hold the stripes for long: the waiter is answered instead.
+  if (!LockUnlessBusy(locks)) {
+    server_->request_counters().per_command[cmd->id].rejected_calls.Add();
+    server_->request_counters().error_replies.Add();
+    reply.Error(server_->busy_scripts().BusyError());
+    return;
+  }
   Run(*cmd, client, reply, args, server_->clock().NowMs());
   locks->Unlock();
   AfterUnlock(*cmd, client, args, MonotonicUs() - start, reply.errors() - errors_before);
+}
+
+bool Dispatcher::LockUnlessBusy(store::LockSet* locks) {
+  return locks->Lock([this] { return server_->busy_scripts().busy(); });
 }
 
 bool Dispatcher::ServeBlocked(Client& client, std::span<const std::string_view> args, std::string* reply) {

@@ -80,6 +80,10 @@ class Dispatcher {
   // Thread-safe; takes no lock.
   void CollectLocks(const Command& cmd, int db, std::span<const std::string_view> args, store::LockSet* locks);
 
+  // Stage 3: locks `locks`, unless a script becomes busy (server/busy_scripts.h) while waiting
+  // for a stripe: then takes nothing and returns false (the caller answers -BUSY).
+  bool LockUnlessBusy(store::LockSet* locks);
+
   // Stage 4. Calls the handler at the instant `now_ms`, then registers the block it asked for.
   // REQUIRES: the stripes CollectLocks added are held.
   void Run(const Command& cmd, Client& client, resp::ReplyBuilder& reply, std::span<const std::string_view> args,
@@ -98,6 +102,16 @@ class Dispatcher {
   void AfterUnlock(const Command& cmd, Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
                    size_t new_errors);
 
+  // Stage 6 of a call a script made (`client` is the script's caller, in_script()): counts it,
+  // feeds it to MONITOR (as "lua"), its latency histogram and the slowlog, as Redis counts its
+  // script client's calls. Its events are delivered when the script's own call unlocks.
+  void AccountScriptCall(const Command& cmd, const Client& client, std::span<const std::string_view> args,
+                         int64_t elapsed_us, size_t new_errors);
+
+  // Feeds the call `args` of `cmd` (a skip_monitor script command) by `client` to MONITOR
+  // before it runs: as in Redis, EVAL's line comes before the lines of its script's calls.
+  void FeedMonitorsFirst(const Command& cmd, const Client& client, std::span<const std::string_view> args);
+
   // Whether memory stayed over maxmemory, nothing more to evict, when the last command was
   // resolved (scripts judge their denyoom calls by it, as Redis by its state at EVAL).
   bool over_maxmemory() const { return over_maxmemory_; }
@@ -106,6 +120,9 @@ class Dispatcher {
   MemoryGuard& memory_guard() { return memory_guard_; }
 
  private:
+  // The counting part of stage 6: commandstats, latency, slowlog and MONITOR.
+  void Account(const Command& cmd, const Client& client, std::span<const std::string_view> args, int64_t elapsed_us,
+               size_t new_errors);
   // Sends the call `args` of `cmd` by `client` to every MONITOR client.
   void FeedMonitors(const Command& cmd, const Client& client, std::span<const std::string_view> args);
   // BlockingRegistry::ServeFn: re-runs the command `args` of the blocked `client` (of another

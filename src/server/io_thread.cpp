@@ -27,7 +27,7 @@ uint64_t CronPeriodMs(const Config& config) { return static_cast<uint64_t>(1000 
 }  // namespace
 
 IoThread::IoThread(Server* server, int index)
-    : server_(server), index_(index), locks_(&server->keyspace()), dispatcher_(server, this) {
+    : server_(server), index_(index), locks_(&server->keyspace()), busy_locks_(&server->keyspace()), dispatcher_(server, this) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &async_, OnAsync);
   async_.data = this;
@@ -155,6 +155,14 @@ void IoThread::CloseIdleClients(int64_t now_ms) {
       c->CloseNow();
     }
   });
+}
+
+void IoThread::ServeWhileBusy(uint64_t script_client) {
+  serving_while_busy_ = true;
+  ForEachConnection([&](Connection* c) {
+    if (c->client().id() != script_client) c->ServeWhileBusy();
+  });
+  serving_while_busy_ = false;
 }
 
 void IoThread::SweepKilledClients() {

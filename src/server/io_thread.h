@@ -98,7 +98,17 @@ class IoThread {
   void AddConnection(Connection* conn);
   void RemoveConnection(Connection* conn);
   ByteBuffer& shared_input() { return shared_input_; }
-  store::LockSet& locks() { return locks_; }
+  // The lock set this thread's next command locks: its own, or a second one while a busy
+  // script of this thread holds the first (ServeWhileBusy).
+  store::LockSet& locks() { return serving_while_busy_ ? busy_locks_ : locks_; }
+
+  // Called by a script of this thread that is busy (from its Lua count hook; libuv's loop cannot
+  // be re-entered): reads what every other client of this thread sent, straight from its
+  // socket, runs it (the dispatcher answers -BUSY to all but allow_busy commands) and writes the
+  // replies. Client `script_client` (the script's caller) is left alone.
+  void ServeWhileBusy(uint64_t script_client);
+  // Whether ServeWhileBusy is running commands now.
+  bool serving_while_busy() const { return serving_while_busy_; }
   Dispatcher& dispatcher() { return dispatcher_; }
 
  private:
@@ -140,6 +150,8 @@ class IoThread {
 
   ByteBuffer shared_input_;
   store::LockSet locks_;
+  store::LockSet busy_locks_;
+  bool serving_while_busy_ = false;
   Dispatcher dispatcher_;
   uint64_t cron_period_ms_ = 0;
   int64_t last_idle_check_ms_ = 0;

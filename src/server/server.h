@@ -23,6 +23,7 @@
 #include "server/acl_log.h"
 #include "server/acl_registry.h"
 #include "server/blocking.h"
+#include "server/busy_scripts.h"
 #include "server/watch_registry.h"
 #include "server/client.h"
 #include "server/client_pause.h"
@@ -171,6 +172,8 @@ class Server {
   ScriptCache& scripts() { return scripts_; }
   // FUNCTION LOAD's libraries (FCALL).
   FunctionRegistry& functions() { return functions_; }
+  // The scripts running past busy-reply-threshold (SCRIPT KILL, -BUSY replies).
+  BusyScripts& busy_scripts() { return busy_scripts_; }
 
   // SLOWLOG's entries, kept as slowlog-log-slower-than and slowlog-max-len say.
   SlowLog& slowlog() { return slowlog_; }
@@ -246,6 +249,7 @@ class Server {
   WatchRegistry watches_;  // before threads_: their clients' watches leave it as they go
   ScriptCache scripts_;
   FunctionRegistry functions_;
+  BusyScripts busy_scripts_;
   std::unique_ptr<Persistence> persistence_;
   MetricsEndpoint metrics_endpoint_{this};  // serves only between Run's start and its end
   std::vector<std::unique_ptr<IoThread>> threads_;

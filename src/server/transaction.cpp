@@ -1,5 +1,7 @@
 #include "server/transaction.h"
 
+#include <fmt/format.h>
+
 #include "common/clock.h"
 #include "common/error_texts.h"
 #include "server/client.h"
@@ -80,7 +82,14 @@ void RunTransaction(Dispatcher& dispatcher, Server& server, const TransactionCom
   }
   if (selects) locks->AddAllDatabases();
   tx.watched().AddLocks(locks);
-  locks->Lock();
+  // A script that became busy may hold the stripes for long: EXEC is refused as Redis refuses it.
+  if (!dispatcher.LockUnlessBusy(locks)) {
+    tx.Discard();
+    server.request_counters().per_command[exec.id].rejected_calls.Add();
+    server.request_counters().error_replies.Add();
+    reply.Error(fmt::format(errors::kFmtExecAbortBecause, server.busy_scripts().BusyError()));
+    return;
+  }
   const int64_t now_ms = server.clock().NowMs();
   if (tx.watched().Changed(&server.keyspace(), now_ms)) {
     locks->Unlock();

@@ -60,6 +60,24 @@ void LockSet::Lock() {
   t_locked = this;
 }
 
+bool LockSet::Lock(FunctionRef<bool()> give_up) {
+  assert(!locked_);
+  SortUnique();
+  for (size_t i = 0; i < stripes_.size(); ++i) {
+    SpinLock& mu = StripeLock(stripes_[i]);
+    if (i == 0 ? mu.LockUnless(give_up) : mu.LockUntrackedUnless(give_up)) continue;
+    for (size_t j = i; j-- > 1;) StripeLock(stripes_[j]).UnlockUntracked();
+    if (i > 0) StripeLock(stripes_[0]).unlock();
+    stripes_.clear();
+    ordered_ = true;
+    return false;
+  }
+  if (!stripes_.empty()) tracked_ = stripes_[0];
+  locked_ = true;
+  t_locked = this;
+  return true;
+}
+
 bool LockSet::Holds(int db, size_t stripe) const {
   const auto id = static_cast<uint32_t>((static_cast<size_t>(db) << kStripeBits) | stripe);
   return std::binary_search(stripes_.begin(), stripes_.end(), id);

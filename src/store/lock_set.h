@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "store/keyspace.h"
 
 namespace strata::store {
@@ -39,6 +40,11 @@ class LockSet {
 
   // Takes every added stripe lock, in order. REQUIRES: not locked.
   void Lock();
+
+  // Lock() for a caller that stops waiting once `give_up()` is true (asked only while a stripe
+  // is held by another thread): then releases what it took, forgets the added stripes and
+  // returns false. The dispatcher's callers give up while a script is busy. REQUIRES: not locked.
+  bool Lock(FunctionRef<bool()> give_up);
 
   // For a script that reaches keys beyond the stripes it locked: takes, while this set is
   // locked, every stripe of `wanted` (added to, never locked) it does not hold yet, without

@@ -20,7 +20,7 @@ import threading
 
 import redis
 
-from testlib import Background, Server, Tally
+from testlib import Background, Tally, run_checks_on
 
 SCALE = 1.0
 
@@ -317,20 +317,7 @@ def main():
     if args.redis:
         targets.append(("redis-server", [args.redis]))
     targets.append(("strata", [args.strata, "--io-threads", str(args.io_threads)]))
-    for label, argv in targets:
-        try:
-            server = Server(argv, args.port)
-        except RuntimeError as e:
-            tally.fail("%s start" % label, e)
-            continue
-        try:
-            for name, fn in checks:
-                tally.run("%s: %s" % (label, name), lambda fn=fn: fn(server.port))
-        finally:
-            if label == "strata":
-                tally.server_stopped("the server ran clean", server)
-            else:
-                server.stop()
+    run_checks_on(tally, targets, checks, args.port)
     return tally.summary("scripting")
 
 

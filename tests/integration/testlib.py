@@ -219,6 +219,26 @@ def run_checks(label, checks, use_port, server_args=()):
     return tally.summary(label)
 
 
+def run_checks_on(tally, targets, checks, port=0):
+    """Runs each (name, fn) of `checks` as fn(port) against each (label, argv) of `targets` in
+    turn, each on a server of its own; a Strata target (label "strata") counts its server having
+    run clean as one more check."""
+    for label, argv in targets:
+        try:
+            server = Server(argv, port)
+        except RuntimeError as e:
+            tally.fail("%s start" % label, e)
+            continue
+        try:
+            for name, fn in checks:
+                tally.run("%s: %s" % (label, name), lambda fn=fn: fn(server.port))
+        finally:
+            if label == "strata":
+                tally.server_stopped("the server ran clean", server)
+            else:
+                server.stop()
+
+
 class Background:
     """Runs fn() on a daemon thread; result() waits for it and returns its value or raises its
     exception."""

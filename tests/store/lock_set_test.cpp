@@ -19,7 +19,7 @@ class LockSetTest : public ::testing::Test {
   bool LockableElsewhere(int db, const std::string& key) {
     bool got = false;
     std::thread probe([&] {
-      SpinLock& mu = *keyspace_.stripe(db, StripeOf(HashKey(key))).mu;
+      SpinLock& mu = StripeMutex(db, key);
       got = mu.try_lock();
       if (got) mu.unlock();
     });
@@ -35,6 +35,32 @@ class LockSetTest : public ::testing::Test {
       if (StripeOf(HashKey(key)) == want) return {"anchor", key};
     }
   }
+
+  // Holds stripe lock `mu` on another thread from construction until Release().
+  class HeldElsewhere {
+   public:
+    explicit HeldElsewhere(SpinLock& mu)
+        : holder_([this, &mu] {
+            mu.lock();
+            taken_ = true;
+            while (!done_) std::this_thread::yield();
+            mu.unlock();
+          }) {
+      while (!taken_) std::this_thread::yield();
+    }
+    ~HeldElsewhere() { Release(); }
+    void Release() {
+      done_ = true;
+      if (holder_.joinable()) holder_.join();
+    }
+
+   private:
+    std::atomic<bool> taken_{false};
+    std::atomic<bool> done_{false};
+    std::thread holder_;
+  };
+
+  SpinLock& StripeMutex(int db, const std::string& key) { return *keyspace_.stripe(db, StripeOf(HashKey(key))).mu; }
 
   FakeClock clock_;
   Keyspace keyspace_{4, &clock_};
@@ -162,15 +188,7 @@ TEST_F(LockSetTest, WidenTakesStripesAboveAndFreeStripesBelow) {
 }
 
 TEST_F(LockSetTest, WidenFailsOnAStripeBelowThatAnotherThreadHolds) {
-  SpinLock& other = *keyspace_.stripe(0, StripeOf(HashKey("taken"))).mu;
-  std::atomic<bool> taken{false}, done{false};
-  std::thread holder([&] {
-    other.lock();
-    taken = true;
-    while (!done) std::this_thread::yield();
-    other.unlock();
-  });
-  while (!taken) std::this_thread::yield();
+  HeldElsewhere holder(StripeMutex(0, "taken"));
   LockSet locks(&keyspace_);
   locks.Add(2, "mine");
   locks.Lock();
@@ -180,8 +198,25 @@ TEST_F(LockSetTest, WidenFailsOnAStripeBelowThatAnotherThreadHolds) {
   EXPECT_TRUE(wanted.empty());
   locks.Unlock();
   EXPECT_TRUE(LockableElsewhere(2, "mine"));
-  done = true;
-  holder.join();
+}
+
+TEST_F(LockSetTest, LockGivesUpWhileAnotherThreadHoldsAStripe) {
+  HeldElsewhere holder(StripeMutex(3, "held"));
+  LockSet locks(&keyspace_);
+  locks.Add(1, "first");  // taken before the held stripe, released when giving up
+  locks.Add(3, "held");
+  int asked = 0;
+  EXPECT_FALSE(locks.Lock([&] { return ++asked == 3; }));
+  EXPECT_EQ(asked, 3) << "asked only while waiting, until it says so";
+  EXPECT_TRUE(locks.empty());
+  EXPECT_TRUE(LockableElsewhere(1, "first"));
+  holder.Release();
+  // Uncontended, it never asks.
+  locks.Add(1, "first");
+  locks.Add(3, "held");
+  EXPECT_TRUE(locks.Lock([] { return true; }));
+  EXPECT_FALSE(LockableElsewhere(3, "held"));
+  locks.Unlock();
 }
 
 TEST_F(LockSetTest, CoversComparesAddedStripes) {
