@@ -547,6 +547,7 @@ SCRIPT_GENERATORS = {
                                                            for _ in range(g.r.randint(1, 3))], "bytes"),
     "script|flush": lambda g: ([b"SCRIPT", b"FLUSH"] + g.maybe(0.5, g.pick([b"SYNC", b"ASYNC", b"x"])), "bytes"),
     "script|help": lambda g: ([b"SCRIPT", b"HELP"], "bytes"),
+    "script|kill": lambda g: ([b"SCRIPT", b"KILL"] + g.maybe(0.2, b"x"), "bytes"),  # NOTBUSY: nothing runs
 }
 SCRIPT_INNER = sorted(n for n in GENERATORS if n not in ("flushdb", "flushall", "swapdb"))
 GENERATORS.update(SCRIPT_GENERATORS)
