@@ -76,15 +76,17 @@ def parse_cases(text):
     return cases
 
 
-def command_name(line):
-    """The command a case line runs (lower case), "" for a directive that runs none."""
+def command_names(line):
+    """The names a case line runs (lower case): the command, and "command|sub" with its second
+    word (a subcommand's name, when it has subcommands); none for a directive that runs none."""
     if line.startswith("~ "):
         line = line[2:]
     elif line.startswith("@block "):
         line = line[7:]
     elif line.startswith("@"):
-        return ""
-    return split_args(line)[0].decode().lower()
+        return []
+    words = [w.decode(errors="replace").lower() for w in split_args(line)[:2]]
+    return [words[0]] + (["|".join(words)] if len(words) > 1 else [])
 
 
 def write_commands(conn):
@@ -258,7 +260,7 @@ def main():
     sides = []
     try:
         sides = [Side("redis", redis.port), Side("strata", strata.port)]
-        covered = {command_name(line) for _, lines in cases for _, line in lines}
+        covered = {name for _, lines in cases for _, line in lines for name in command_names(line)}
         for name in sorted(write_commands(sides[1].main)):
             if name in covered:
                 passed += 1
