@@ -94,6 +94,15 @@ int GuardedSetmetatable(lua_State* L) {
   return lua_gettop(L);
 }
 
+// Pushes luaL_error's message for a read of the missing global `name`. Apart from MissingGlobal so
+// that the formatted string is destroyed before lua_error longjmps (a longjmp runs no destructors).
+void PushMissingGlobalMessage(lua_State* L, const char* name) {
+  luaL_where(L, 1);
+  const std::string text = fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name);
+  lua_pushlstring(L, text.data(), text.size());
+  lua_concat(L, 2);
+}
+
 }  // namespace
 
 LuaEngine* Engine() { return t_engine.get(); }
@@ -104,8 +113,8 @@ int RaiseTable(lua_State* L, std::string_view text) {
 }
 
 int MissingGlobal(lua_State* L) {
-  const char* name = lua_tostring(L, 2);
-  return luaL_error(L, "%s", fmt::format(errors::kFmtScriptNoGlobal, name == nullptr ? "?" : name).c_str());
+  PushMissingGlobalMessage(L, lua_tostring(L, 2));
+  return lua_error(L);
 }
 
 // Turns what a failing run raised into Redis's error table {err, source, line}: a plain message
