@@ -174,11 +174,10 @@ void ReplyHelp(CommandContext& ctx, std::string_view container, std::span<const 
   ctx.reply.Simple("    Prints this help.");
 }
 
-bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys) {
+std::span<const std::string_view> DeclaredKeys(std::span<const std::string_view> args) {
   int64_t n = 0;
-  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return false;
-  *numkeys = static_cast<size_t>(n);
-  return true;
+  if (!ParseInt64(args[2], &n) || n < 0 || static_cast<uint64_t>(n) > args.size() - 3) return {};
+  return args.subspan(3, static_cast<size_t>(n));
 }
 
 bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {

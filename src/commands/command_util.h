@@ -79,9 +79,9 @@ bool ParseBlockTimeout(CommandContext& ctx, size_t i, int64_t* deadline_ms);
 // (a null array) at once.
 void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms);
 
-// The number of declared keys of an EVAL- or FCALL-like call `args` (name script numkeys key ...
-// arg ...), or false when numkeys is not an integer in range.
-bool DeclaredKeys(std::span<const std::string_view> args, size_t* numkeys);
+// The declared keys of an EVAL- or FCALL-like call `args` (name script numkeys key ... arg ...):
+// none when numkeys is not an integer in range (the handler then refuses the call).
+std::span<const std::string_view> DeclaredKeys(std::span<const std::string_view> args);
 // EVAL's and FCALL's check of their parsed numkeys: replies Redis's error and returns false when it
 // is negative or more than the arguments after it.
 bool NumKeysInRange(CommandContext& ctx, int64_t numkeys);

@@ -32,10 +32,8 @@ void FcallLocks(int db, std::span<const std::string_view> args, store::LockSet* 
   server::IoThread* thread = server::IoThread::Current();
   server::FunctionRegistry::Found found;
   if (thread != nullptr) found = thread->server().functions().Find(args[1]);
-  size_t numkeys = 0;
-  if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
-  scripting::AddScriptLocks(found.function == nullptr ? nullptr : &found.function->profile, db,
-                            args.subspan(3, numkeys), locks);
+  scripting::AddScriptLocks(found.function == nullptr ? nullptr : &found.function->profile, db, DeclaredKeys(args),
+                            locks);
 }
 
 void Fcall(CommandContext& ctx, bool read_only) {

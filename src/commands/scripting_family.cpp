@@ -36,9 +36,7 @@ void ScriptLocks(int db, std::span<const std::string_view> args, store::LockSet*
       t_found_by_body = script;
     }
   }
-  size_t numkeys = 0;
-  if (!DeclaredKeys(args, &numkeys)) numkeys = 0;
-  scripting::AddScriptLocks(script == nullptr ? nullptr : &script->profile, db, args.subspan(3, numkeys), locks);
+  scripting::AddScriptLocks(script == nullptr ? nullptr : &script->profile, db, DeclaredKeys(args), locks);
 }
 
 void EvalLocks(int db, std::span<const std::string_view> args, store::LockSet* locks) {
